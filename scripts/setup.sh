@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs everything distill's tests and demo need on a fresh Debian machine: the runtimes used as
+# independent oracles (podman with runc, skopeo, umoci, Debian's docker-registry, mmdebstrap) and the
+# npm dependencies. Safe to run again; apt-get is skipped when everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+for pkg in podman runc skopeo umoci docker-registry mmdebstrap uidmap busybox-static apache2-utils; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi

@@ -1,0 +1,6 @@
+/** Every command of the CLI, one file each; add a line here when adding a command. */
+import type { Command } from 'commander';
+
+export function registerCommands(program: Command): void {
+  void program;
+}

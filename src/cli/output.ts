@@ -1,0 +1,30 @@
+/** Output helpers shared by commands: JSON, quiet mode, TTY detection. */
+import pc from 'picocolors';
+
+export interface CommonOptions {
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+export function isTTY(stream: NodeJS.WriteStream = process.stdout): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR;
+}
+
+/** picocolors bound to whether stdout is a terminal. */
+export const colors = pc.createColors(isTTY());
+
+/** Human-readable byte size (binary units), e.g. 12.3 MiB. */
+export function humanBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
+}
