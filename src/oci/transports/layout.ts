@@ -1,0 +1,229 @@
+/**
+ * OCI image layout directories (image-spec "image-layout.md"): read an image by tag or platform,
+ * write one and tag it. Blobs are written via temp file + rename and verified as they stream.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { hexOf, sha256, type Digest } from '../digest.ts';
+import type { Image } from '../image.ts';
+import { isIndexType, MediaType } from '../mediatypes.ts';
+import { ManifestImage, MAX_JSON_BYTES, readVerifiedBlob } from '../manifest-image.ts';
+import { parseIndex, selectPlatform } from '../platform.ts';
+import type { Descriptor, Index } from '../types.ts';
+import { DistillError } from '../../util/errors.ts';
+
+export const REF_NAME = 'org.opencontainers.image.ref.name';
+
+export interface ReadOptions {
+  tag?: string;
+  platform?: string;
+}
+
+function blobPath(dir: string, digest: Digest): string {
+  return join(dir, 'blobs', 'sha256', hexOf(digest));
+}
+
+/** Where a layout's files come from: a directory, or an archive of one. */
+export interface LayoutSource {
+  /** Reads a small file of the layout, or undefined when it is absent. */
+  readSmall(path: string): Promise<Buffer | undefined>;
+  /** Opens a blob by descriptor, with a clear error when it is missing. */
+  openBlob(desc: Descriptor): Promise<Readable>;
+}
+
+/** A LayoutSource over a directory. */
+export function dirSource(dir: string, name: string): LayoutSource {
+  return {
+    async readSmall(path) {
+      const p = join(dir, path);
+      try {
+        if ((await stat(p)).size > MAX_JSON_BYTES) throw new DistillError(name, `${path} is too large`);
+        return await readFile(p);
+      } catch (e) {
+        if (e instanceof DistillError) throw e;
+        return undefined;
+      }
+    },
+    async openBlob(desc) {
+      const p = blobPath(dir, desc.digest);
+      try {
+        await stat(p);
+      } catch {
+        throw new DistillError(name, `missing blob ${desc.digest}`);
+      }
+      return createReadStream(p, { highWaterMark: 256 * 1024 });
+    },
+  };
+}
+
+async function readIndexFile(src: LayoutSource, name: string): Promise<Index> {
+  const layoutRaw = await src.readSmall('oci-layout');
+  if (!layoutRaw) throw new DistillError(name, 'not an OCI layout (no oci-layout file)');
+  let version: unknown;
+  try {
+    version = JSON.parse(layoutRaw.toString('utf8')).imageLayoutVersion;
+  } catch {
+    throw new DistillError(name, 'oci-layout is not valid JSON');
+  }
+  if (version !== '1.0.0') throw new DistillError(name, `unsupported imageLayoutVersion ${JSON.stringify(version)}`);
+  const raw = await src.readSmall('index.json');
+  if (!raw) throw new DistillError(name, 'OCI layout has no index.json');
+  return parseIndex(raw, `${name} index.json`);
+}
+
+/** Tags present in a layout, in index order. */
+export async function layoutTags(dir: string): Promise<string[]> {
+  const idx = await readIndexFile(dirSource(dir, `oci:${dir}`), `oci:${dir}`);
+  return idx.manifests.map((d) => d.annotations?.[REF_NAME]).filter((t): t is string => Boolean(t));
+}
+
+/** Opens the image tagged `tag` (or the only image) in the layout at `dir`. */
+export async function readLayout(dir: string, opts: ReadOptions = {}): Promise<Image> {
+  const name = `oci:${dir}${opts.tag ? ':' + opts.tag : ''}`;
+  return readLayoutSource(dirSource(dir, name), name, opts);
+}
+
+/** Opens an image from any LayoutSource; `name` labels errors. */
+export async function readLayoutSource(src: LayoutSource, name: string, opts: ReadOptions = {}): Promise<Image> {
+  const index = await readIndexFile(src, name);
+  let desc: Descriptor | undefined;
+  if (opts.tag) {
+    desc = index.manifests.find((d) => d.annotations?.[REF_NAME] === opts.tag);
+    if (!desc) {
+      const tags = index.manifests.map((d) => d.annotations?.[REF_NAME]).filter(Boolean);
+      throw new DistillError(name, `no image tagged "${opts.tag}"; tags: ${tags.length ? tags.join(', ') : 'none'}`);
+    }
+  } else if (index.manifests.length === 1) {
+    desc = index.manifests[0]!;
+  } else if (index.manifests.length === 0) {
+    throw new DistillError(name, 'the layout holds no images');
+  } else {
+    desc = selectPlatform(index, opts.platform, name);
+  }
+  return resolveDescriptor(desc, (d) => src.openBlob(d), name, opts.platform);
+}
+
+/** Follows index descriptors down to one image manifest. */
+export async function resolveDescriptor(
+  desc: Descriptor,
+  open: (d: Descriptor) => Promise<Readable>,
+  name: string,
+  platform: string | undefined,
+  depth = 0,
+): Promise<Image> {
+  if (depth > 4) throw new DistillError(name, 'index nesting is deeper than 4 levels');
+  const raw = await readVerifiedBlob(open, desc, `${name} ${desc.digest}`);
+  if (isIndexType(desc.mediaType)) {
+    const idx = parseIndex(raw, `${name} index ${desc.digest}`);
+    return resolveDescriptor(selectPlatform(idx, platform, name), open, name, platform, depth + 1);
+  }
+  // Some writers put an index behind a manifest media type; look at the document itself.
+  const probe = JSON.parse(raw.toString('utf8')) as { mediaType?: string; manifests?: unknown };
+  if (isIndexType(probe.mediaType) || (probe.manifests && !('layers' in probe))) {
+    const idx = parseIndex(raw, `${name} index ${desc.digest}`);
+    return resolveDescriptor(selectPlatform(idx, platform, name), open, name, platform, depth + 1);
+  }
+  return new ManifestImage(raw, open, name, desc.digest);
+}
+
+/** A unique temp path beside `target`, so rename() stays on one filesystem. */
+export function tempBeside(target: string): string {
+  return `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Writes a stream to `target` atomically. */
+export async function writeStreamAtomic(target: string, src: Readable): Promise<void> {
+  const tmp = tempBeside(target);
+  try {
+    await pipeline(src, createWriteStream(tmp));
+    await rename(tmp, target);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Writes bytes to `target` atomically. */
+export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
+  const tmp = tempBeside(target);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, target);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Creates an empty layout at `dir` unless one is there. */
+export async function initLayout(dir: string): Promise<void> {
+  await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+  if (!(await exists(join(dir, 'oci-layout')))) {
+    await writeFileAtomic(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  }
+  if (!(await exists(join(dir, 'index.json')))) {
+    await writeFileAtomic(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] }));
+  }
+}
+
+/** Puts one blob into the layout unless an intact copy is already there. */
+export async function putBlob(dir: string, digest: Digest, size: number, open: () => Promise<Readable>): Promise<void> {
+  const p = blobPath(dir, digest);
+  try {
+    if ((await stat(p)).size === size) return;
+  } catch {
+    /* absent */
+  }
+  await writeStreamAtomic(p, await open());
+}
+
+/** Writes every blob of `image` into the layout at `dir` and returns its manifest descriptor. */
+export async function writeImageBlobs(image: Image, dir: string): Promise<Descriptor> {
+  await initLayout(dir);
+  const manifest = await image.manifest();
+  const rawManifest = await image.rawManifest();
+  const layers = await image.layers();
+  for (const l of layers) await putBlob(dir, l.digest, l.size, () => l.compressed());
+  const rawConfig = await image.rawConfig();
+  const cfgDigest = sha256(rawConfig);
+  if (cfgDigest !== manifest.config.digest) {
+    throw new DistillError(`config ${manifest.config.digest}`, `config bytes hash to ${cfgDigest}`);
+  }
+  await writeFileAtomic(blobPath(dir, cfgDigest), rawConfig);
+  const digest = await image.digest();
+  await writeFileAtomic(blobPath(dir, digest), rawManifest);
+  const cfg = await image.config();
+  return {
+    mediaType: manifest.mediaType ?? MediaType.OciManifest,
+    digest,
+    size: rawManifest.length,
+    platform: { architecture: cfg.architecture, os: cfg.os, ...(cfg.variant ? { variant: cfg.variant } : {}) },
+  };
+}
+
+/** Writes `image` into the layout at `dir`, tagged `tag` (replacing what had that tag). */
+export async function writeLayout(image: Image, dir: string, tag?: string): Promise<Descriptor> {
+  const desc = await writeImageBlobs(image, dir);
+  const tagged: Descriptor = tag ? { ...desc, annotations: { [REF_NAME]: tag } } : desc;
+  const idxPath = join(dir, 'index.json');
+  const index = parseIndex(await readFile(idxPath), `oci:${dir} index.json`);
+  index.manifests = index.manifests.filter((d) =>
+    tag ? d.annotations?.[REF_NAME] !== tag : !(d.digest === desc.digest && !d.annotations?.[REF_NAME]),
+  );
+  index.manifests.push(tagged);
+  await writeFileAtomic(idxPath, JSON.stringify(index));
+  return tagged;
+}
