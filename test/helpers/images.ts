@@ -3,13 +3,13 @@
  * mtime 0) and an image from layers. Deterministic, so tests can compare digests.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tarStream from 'tar-stream';
 import { createGzip } from 'node:zlib';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { DigestStream } from '../../src/oci/digest.ts';
 import { fileLayer } from '../../src/oci/layer.ts';
 import type { Image, Layer } from '../../src/oci/image.ts';
@@ -26,8 +26,11 @@ export interface TestEntry {
 }
 
 let counter = 0;
+/** A fresh temp dir with a lowercase name (podman names `oci:` images after their path). */
 export function tempDir(prefix = 'distill-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = join(tmpdir(), `${prefix}${process.pid}-${randomBytes(6).toString('hex')}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
 /** Writes the entries as a gzip tar layer to a temp file and returns it as a Layer. */
