@@ -1,0 +1,44 @@
+/**
+ * C and C++: gcc/g++/clang, make, CMake. A binary linked with `-static` goes on `static`;
+ * a dynamic C binary on `base` (glibc), a dynamic C++ one on `cc` (adds libstdc++ and libgcc_s).
+ */
+import { joinPath } from './dockerfile.ts';
+import { flagValue } from './shell.ts';
+import { binaryRun, findCommands, isAlpine, locateBinary } from './common.ts';
+import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
+
+const COMPILERS = /^(gcc|g\+\+|cc|c\+\+|clang|clang\+\+|x86_64-linux-gnu-gcc)$/;
+
+export const cppStrategy: Strategy = {
+  language: 'cpp',
+  plan(a: Analysis, mode): Plan {
+    const compiles = findCommands(a, (v) => COMPILERS.test(v[0] ?? ''));
+    const makes = findCommands(a, (v) => v[0] === 'make' || v[0] === 'cmake' || v[0] === 'ninja');
+    const cxx = compiles.some((c) => /\+\+/.test(c.cmd.argv[0]) || c.cmd.argv.some((x) => /\.(cc|cpp|cxx)$/.test(x))) || a.ctx.files().some((f) => /\.(cc|cpp|cxx|hpp)$/.test(f)) || /project\([^)]*CXX|\.cpp/.test(a.ctx.read('CMakeLists.txt') ?? '');
+    const all = [...compiles, ...makes];
+    const ldflags = all.map((c) => `${c.cmd.env.LDFLAGS ?? ''} ${c.instr.vars.LDFLAGS ?? ''} ${c.cmd.argv.join(' ')}`).join(' ');
+    const isStatic = /(^|\s|=)-static(\s|$)/.test(ldflags) || /-static\b/.test(a.ctx.read('Makefile') ?? '');
+    const plan = emptyPlan(makes.length ? (makes.some((m) => m.cmd.argv[0] === 'cmake') ? 'cmake' : 'make') : cxx ? 'g++' : 'gcc', isStatic ? 'static' : cxx ? 'cc' : 'base');
+    plan.changes.push({ kind: 'base', reason: isStatic ? 'linked with -static: no libc needed' : cxx ? 'dynamically linked C++: needs glibc, libstdc++ and libgcc_s (cc base)' : 'dynamically linked C: needs glibc (base)' });
+    if (!isStatic) for (const c of all) {
+      const st = a.file.stages.find((s) => s.instrs.includes(c.instr));
+      if (st && isAlpine(st.resolvedImage)) {
+        plan.warnings.push(`built dynamically on ${st.resolvedImage} (musl): it will not run on a glibc base; link with -static or build on Debian`);
+        break;
+      }
+    }
+    if (mode === 'rebase') {
+      if (a.command) plan.run = binaryRun(a, a.command.argv[0]);
+      return plan;
+    }
+    const outputs = compiles.map((c) => flagValue(c.cmd.argv, '-o')).filter((o): o is string => !!o).map((o, i) => joinPath(compiles[i].instr.workdir, o));
+    const bin = locateBinary(a, outputs);
+    if (!bin) {
+      plan.warnings.push('cannot tell where the compiled binary is (no -o and no path in CMD)');
+      return plan;
+    }
+    plan.copies.push({ src: bin, dst: bin, reason: 'only the compiled binary' });
+    plan.run = binaryRun(a, bin);
+    return plan;
+  },
+};

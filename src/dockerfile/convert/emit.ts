@@ -1,0 +1,93 @@
+/**
+ * Writing the converted Dockerfile: line edits of the input (so untouched lines keep their
+ * formatting and comments), FROM lines with renamed stages and pinned digests, and the new
+ * runtime stage.
+ */
+import { parseKeyValues, splitImage, type Instr } from './dockerfile.ts';
+import { execForm } from './shell.ts';
+import type { Edit } from './types.ts';
+
+/** Applies edits to the input lines; edits address instructions by their source lines. */
+export function applyEdits(lines: string[], edits: Edit[]): string {
+  const at = new Map<number, { instr: Instr; before: string[]; replace?: string | null; after: string[] }>();
+  const slot = (i: Instr) => {
+    let s = at.get(i.start);
+    if (!s) at.set(i.start, (s = { instr: i, before: [], after: [] }));
+    return s;
+  };
+  for (const e of edits) {
+    const s = slot(e.instr);
+    if (e.kind === 'replace') s.replace = e.text;
+    else if (e.kind === 'delete') s.replace = null;
+    else if (e.kind === 'insertBefore') s.before.push(e.text);
+    else s.after.push(e.text);
+  }
+  const out: string[] = [];
+  for (let n = 0; n < lines.length; n++) {
+    const s = at.get(n);
+    if (!s) {
+      out.push(lines[n]);
+      continue;
+    }
+    out.push(...s.before);
+    if (s.replace === undefined) out.push(...lines.slice(n, s.instr.end + 1));
+    else if (s.replace !== null) out.push(s.replace);
+    out.push(...s.after);
+    n = s.instr.end;
+  }
+  return out.join('\n');
+}
+
+/** A FROM line: the user's flags (e.g. --platform) kept, image and stage name as given. */
+export function fromLine(instr: Instr, image: string, name: string | null): string {
+  const flags = Object.entries(instr.flags).map(([k, v]) => (v ? `--${k}=${v}` : `--${k}`));
+  return ['FROM', ...flags, image, ...(name ? ['AS', name] : [])].join(' ');
+}
+
+/** `ref@digest` when the lock has the reference and it carries no digest yet. */
+export function pinned(ref: string, lock: Record<string, string> | undefined): { ref: string; hit: boolean } {
+  if (!lock || ref.includes('@') || ref === 'scratch') return { ref, hit: ref.includes('@') };
+  const { name, tag } = splitImage(ref);
+  const d = lock[ref] ?? lock[`${name}:${tag ?? 'latest'}`];
+  if (!d) return { ref, hit: false };
+  return { ref: `${ref}@${d.startsWith('sha256:') ? d : `sha256:${d}`}`, hit: true };
+}
+
+/** Keys of ENV that only matter while building (toolchain paths and switches). */
+export function buildOnlyEnv(key: string): boolean {
+  return /^(PATH|CGO_ENABLED|GO(OS|ARCH|PATH|BIN|FLAGS|PROXY|CACHE|MODCACHE)|PIP_.*|POETRY_.*|UV_.*|PIPENV_.*|npm_config_.*|NPM_CONFIG_.*|YARN_.*|PNPM_.*|DEBIAN_FRONTEND|CARGO_.*|RUSTUP_.*|RUSTFLAGS|MAVEN_.*|M2_HOME|GRADLE_.*|JAVA_HOME|DOTNET_CLI_.*|DOTNET_NOLOGO|DOTNET_SKIP_FIRST_TIME_EXPERIENCE|NUGET_.*|CC|CXX|CFLAGS|CXXFLAGS|LDFLAGS|VIRTUAL_ENV)$/.test(key);
+}
+
+/** ENV instructions for the runtime: build-only keys dropped, the rest re-emitted one per line. */
+export function runtimeEnv(instrs: Instr[]): { lines: string[]; dropped: string[] } {
+  const lines: string[] = [];
+  const dropped: string[] = [];
+  for (const i of instrs) {
+    const kv = parseKeyValues(i.rest, false);
+    const keys = Object.keys(kv);
+    const keep = keys.filter((k) => !buildOnlyEnv(k));
+    dropped.push(...keys.filter((k) => buildOnlyEnv(k)));
+    if (keep.length === keys.length) lines.push(i.raw);
+    else if (keep.length) lines.push('ENV ' + keep.map((k) => `${k}=${quoteEnv(kv[k])}`).join(' '));
+  }
+  return { lines, dropped };
+}
+
+/** A value quoted for ENV when it needs it. */
+export function quoteEnv(v: string): string {
+  return /^[A-Za-z0-9_./:,@%+=-]*$/.test(v) && v !== '' ? v : JSON.stringify(v);
+}
+
+/** ENTRYPOINT/CMD lines for argv lists (null = leave unset). */
+export function commandLines(entrypoint: string[] | null, cmd: string[] | null): string[] {
+  const out: string[] = [];
+  if (entrypoint && entrypoint.length) out.push(`ENTRYPOINT ${execForm(entrypoint)}`);
+  if (cmd && cmd.length) out.push(`CMD ${execForm(cmd)}`);
+  return out;
+}
+
+/** The comment that replaces a HEALTHCHECK distroless cannot run. */
+export function healthcheckNote(instr: Instr): string {
+  const one = instr.raw.replace(/\\\n\s*/g, ' ').replace(/\s+/g, ' ').trim();
+  return `# distill: removed \`${one}\`: it needs a shell or curl, which distroless does not have; use an orchestrator probe (e.g. Kubernetes httpGet) or a HEALTHCHECK that runs a binary of the app in exec form`;
+}

@@ -1,0 +1,388 @@
+/**
+ * `convertDockerfile`: a traditional Dockerfile in, a multi-stage distroless one out, with the
+ * reason for every change. The final stage either becomes the builder (when it builds) and a new
+ * runtime stage copies only the artefacts out of it, or, when it only assembles (no build RUN),
+ * is rebased in place onto the distroless image. A converted file converts to itself.
+ */
+import { dirContext, memoryContext, NO_CONTEXT, type BuildContext } from './context.ts';
+import { parseDockerfile, runCommands, splitImage, type Instr, type Stage } from './dockerfile.ts';
+import { classifyRuns, commandLanguage, resolveCommand, scoreLanguages } from './detect.ts';
+import { applyEdits, commandLines, fromLine, healthcheckNote, pinned, quoteEnv, runtimeEnv } from './emit.ts';
+import { chooseBase, flavourOfRef, isDistrolessRef, knownBaseOfRef, PROVIDERS, type BaseImage } from './providers.ts';
+import { execForm } from './shell.ts';
+import { nodeStrategy } from './node.ts';
+import { pythonStrategy } from './python.ts';
+import { goStrategy } from './go.ts';
+import { javaStrategy } from './java.ts';
+import { rustStrategy } from './rust.ts';
+import { dotnetStrategy } from './dotnet.ts';
+import { cppStrategy } from './cpp.ts';
+import type { Analysis, Change, ConvertOptions, ConvertResult, Edit, Language, Plan, Strategy } from './types.ts';
+
+export type { ConvertOptions, ConvertResult, Change, Language } from './types.ts';
+export { PROVIDERS, type Provider } from './providers.ts';
+
+const STRATEGIES: Record<Language, Strategy> = {
+  node: nodeStrategy, python: pythonStrategy, go: goStrategy, java: javaStrategy, rust: rustStrategy, dotnet: dotnetStrategy, cpp: cppStrategy,
+};
+
+export const UID = '65532';
+const USER_LINE = `USER ${UID}:${UID}`;
+const CHOWN = `--chown=${UID}:${UID}`;
+
+function toContext(c: ConvertOptions['context']): BuildContext {
+  if (!c) return NO_CONTEXT;
+  if (typeof c === 'string') return dirContext(c);
+  if (Array.isArray(c)) return memoryContext(c);
+  if (typeof (c as BuildContext).files === 'function') return c as BuildContext;
+  return memoryContext(c as Record<string, string>);
+}
+
+/** Converts Dockerfile text; throws Error when the text is not a Dockerfile (no FROM). */
+export function convertDockerfile(text: string, opts: ConvertOptions = {}): ConvertResult {
+  const provider = opts.provider ?? 'google';
+  if (!PROVIDERS.includes(provider)) throw new Error(`unknown provider "${provider}" (one of ${PROVIDERS.join(', ')})`);
+  const file = parseDockerfile(text);
+  const ctx = toContext(opts.context);
+  const final = file.stages[file.stages.length - 1];
+  const finalIsDistroless = isDistrolessRef(final.resolvedImage, opts.basePrefix);
+  const known = finalIsDistroless ? knownBaseOfRef(final.resolvedImage, opts.basePrefix) : { entrypoint: null };
+  const command = resolveCommand(final, final.endVars, known.entrypoint);
+  const commands = file.stages.flatMap((stage) => stage.instrs.filter((i) => i.keyword === 'RUN').flatMap((instr) => runCommands(instr).map((cmd) => ({ stage, instr, cmd }))));
+  const a: Analysis = { file, ctx, opts: { ...opts, provider }, final, workdir: final.endWorkdir, vars: final.endVars, runs: classifyRuns(final), command, commands, finalIsDistroless };
+
+  const ranking = scoreLanguages(file, ctx, command);
+  const refuse = (reason: string, language: Language | 'unknown' = 'unknown', buildTool = 'unknown'): ConvertResult => ({ dockerfile: text, converted: false, changes: [], warnings: [reason], language, buildTool, base: null });
+  if (!ranking.length) return refuse('cannot tell which language this image runs (no known base image, build command or manifest file); nothing converted');
+  let lang = ranking[0].lang;
+  const cmdLang = command ? commandLanguage(command.argv) : null;
+  if (cmdLang && cmdLang !== lang && ranking.some((r) => r.lang === cmdLang)) lang = cmdLang;
+  if (!cmdLang && ranking.length > 1 && ranking[1].score === ranking[0].score) {
+    return refuse(`multi-language: ${ranking[0].lang} and ${ranking[1].lang} weigh the same and the command does not say which runs; nothing converted`);
+  }
+  const warnings: string[] = [];
+  const changes: Change[] = [];
+  const interpreted = new Set<Language>(['node', 'python', 'java']);
+  const finalLangs = new Set(a.runs.flatMap((r) => r.cmds.map((c) => commandLanguage(c.argv))).filter((l): l is Language => !!l && interpreted.has(l)));
+  for (const l of finalLangs) {
+    if (l !== lang && interpreted.has(lang)) warnings.push(`multi-language: the final stage also uses ${l}; the ${lang} runtime base will not have it (fine if ${l} only builds assets)`);
+  }
+
+  const toolchainCmd = command && ((command.argv[0] === 'go' && command.argv[1] === 'run') || command.argv[0] === 'cargo' || command.argv[0] === 'mvn' || (command.argv[0] === 'dotnet' && command.argv[1] === 'run'));
+  const mode: 'build' | 'rebase' = finalIsDistroless || (!a.runs.some((r) => r.kind === 'build') && !toolchainCmd) ? 'rebase' : 'build';
+  if (finalIsDistroless && a.runs.length) warnings.push('the final stage is on a distroless base but has RUN instructions, which cannot run there');
+
+  const plan = STRATEGIES[lang].plan(a, mode);
+  warnings.push(...(command?.problems ?? []), ...plan.warnings);
+  changes.push(...plan.changes);
+  for (const n of command?.notes ?? []) changes.push({ kind: 'cmd', reason: n });
+
+  // The runtime base.
+  let base: BaseImage;
+  if (finalIsDistroless) {
+    const ref = final.resolvedImage;
+    const fl = flavourOfRef(ref) ?? plan.flavour;
+    base = { flavour: fl, ref, entrypoint: known.entrypoint, interpreter: known.interpreter, notes: [] };
+    if (opts.debug && !/debug|latest-dev/.test(ref)) {
+      const d = ref.replace(/:nonroot$/, ':debug-nonroot').replace(/:latest$/, ':latest-dev');
+      if (d !== ref) base.ref = d;
+    }
+  } else {
+    const choice = chooseBase({ provider, flavour: plan.flavour, version: plan.version, debug: opts.debug, basePrefix: opts.basePrefix });
+    if (!choice.ok) return refuse(choice.reason, lang, plan.buildTool);
+    base = choice.base;
+    if (choice.versionNote) warnings.push(choice.versionNote);
+    if (base.noDebug) warnings.push(`--debug: ${provider} has no debug variant; the normal image is used`);
+    if (lang === 'python' && plan.version && base.version && plan.version !== base.version) {
+      warnings.push(`the builder uses Python ${plan.version} but ${base.ref} runs Python ${base.version}: compiled wheels and the standard library may differ — build with python:${base.version}`);
+    }
+  }
+  const pin = pinned(base.ref, opts.pin);
+  if (opts.pin && !pin.hit && base.ref !== 'scratch') warnings.push(`--pin: ${base.ref} is not in the lock; left unpinned`);
+  const baseRef = pin.ref;
+
+  const edits: Edit[] = [...plan.edits];
+  const fromEdits = new Map<Instr, { image: string; name: string | null; why: string[] }>();
+  const fromEdit = (st: Stage) => {
+    let e = fromEdits.get(st.from);
+    if (!e) fromEdits.set(st.from, (e = { image: st.image, name: st.name, why: [] }));
+    return e;
+  };
+  for (const s of plan.imageSwaps) {
+    const st = file.stages.find((x) => x.from === s.instr)!;
+    fromEdit(st).image = s.image;
+  }
+  // Builder images in the lock get their digests too.
+  if (opts.pin) {
+    for (const st of file.stages) {
+      if (st === final) continue;
+      const img = fromEdits.get(st.from)?.image ?? st.image;
+      const p = pinned(img, opts.pin);
+      if (p.hit && p.ref !== img) {
+        fromEdit(st).image = p.ref;
+        changes.push({ line: st.from.start + 1, kind: 'pin', reason: `${img} pinned to its digest from the lock` });
+      }
+    }
+  }
+
+  const nextInstr = (i: Instr) => final.instrs[final.instrs.indexOf(i) + 1];
+  const hcText = (i: Instr): string | null => {
+    // HEALTHCHECK NONE and exec-form checks of our own artefacts or interpreter can stay.
+    if (/^NONE$/i.test(i.rest.trim())) return i.raw;
+    const m = /^CMD\s+(\[.*\])\s*$/s.exec(i.rest.trim());
+    if (m) {
+      try {
+        const argv = JSON.parse(m[1]) as string[];
+        if (base.interpreter && commandLanguage(argv) === lang && !argv[0].startsWith('/')) {
+          return i.raw.replace(m[1], execForm([base.interpreter, ...argv.slice(1)]));
+        }
+        if (argv[0]?.startsWith('/') && !/(^|\/)(curl|wget|sh|bash|nc)$/.test(argv[0])) return i.raw;
+      } catch {
+        /* not JSON: a shell form */
+      }
+    }
+    return null;
+  };
+
+  // What the runtime runs, fitted to the base's own ENTRYPOINT.
+  let entry: string[] | null = null;
+  let cmd: string[] | null = null;
+  const run = plan.run;
+  if (run?.kind === 'interp') {
+    const interp = base.interpreter ?? defaultInterpreter(lang);
+    const want = [interp, ...run.args];
+    if (base.entrypoint && base.entrypoint.every((x, k) => want[k] === x)) cmd = want.slice(base.entrypoint.length);
+    else {
+      entry = [interp];
+      cmd = run.args;
+    }
+  } else if (run?.kind === 'exec') {
+    entry = run.entrypoint;
+    cmd = run.cmd;
+  } else if (run?.kind === 'dotnet') {
+    entry = ['dotnet', run.dll];
+  }
+
+  let runtimeText = '';
+  if (mode === 'rebase') {
+    const fe = fromEdit(final);
+    if (baseRef !== final.image) {
+      fe.image = baseRef;
+      fe.why.push(`final stage rebased onto ${baseRef}: ${describe(base, lang)}`);
+    }
+    let lastKept: Instr | null = null;
+    let userSeen = false;
+    const ents = final.instrs.filter((i) => i.keyword === 'ENTRYPOINT');
+    const cmds = final.instrs.filter((i) => i.keyword === 'CMD');
+    for (const i of final.instrs) {
+      const line = i.start + 1;
+      switch (i.keyword) {
+        case 'RUN': {
+          const r = a.runs.find((x) => x.instr === i)!;
+          edits.push({ kind: 'delete', instr: i });
+          changes.push({ line, kind: 'drop-run', reason: `RUN removed: ${r.reason}; a distroless image has no shell to run it` });
+          if (r.kind === 'runtime') warnings.push(`line ${line}: ${r.reason}; build a base with them (\`distill base --package …\`) or copy their files from a builder`);
+          continue;
+        }
+        case 'SHELL':
+          edits.push({ kind: 'delete', instr: i });
+          changes.push({ line, kind: 'drop-shell', reason: 'SHELL removed: distroless has no shell' });
+          continue;
+        case 'COPY':
+        case 'ADD':
+          if (!i.flags.chown) {
+            edits.push({ kind: 'replace', instr: i, text: i.raw.replace(/^(\s*\S+)/, `$1 ${CHOWN}`) });
+            changes.push({ line, kind: 'chown', reason: `files owned by ${UID}:${UID}, the nonroot user the image runs as` });
+          }
+          break;
+        case 'USER':
+          userSeen = true;
+          if (i.raw.trim() !== USER_LINE) {
+            edits.push({ kind: 'replace', instr: i, text: USER_LINE });
+            changes.push({ line, kind: 'user', reason: `\`${i.raw.trim()}\` -> ${USER_LINE}: numeric, so Kubernetes runAsNonRoot can verify it, and the distroless nonroot user` });
+          }
+          break;
+        case 'HEALTHCHECK': {
+          const t = hcText(i);
+          if (t === null) {
+            edits.push({ kind: 'replace', instr: i, text: healthcheckNote(i) });
+            changes.push({ line, kind: 'healthcheck', reason: 'HEALTHCHECK replaced by a note: it needs a shell or curl, which distroless lacks; use an orchestrator probe' });
+          } else if (t !== i.raw) {
+            edits.push({ kind: 'replace', instr: i, text: t });
+            changes.push({ line, kind: 'healthcheck', reason: `HEALTHCHECK runs ${base.interpreter} by its path` });
+          }
+          break;
+        }
+        case 'ENTRYPOINT':
+        case 'CMD':
+          break;
+        default:
+          break;
+      }
+      lastKept = i;
+    }
+    void nextInstr;
+    // ENV the plan adds goes after the last ENV (or right after FROM).
+    if (plan.env.length) {
+      const lastEnv = [...final.instrs].reverse().find((i) => i.keyword === 'ENV');
+      const text = plan.env.map((e) => `ENV ${e.key}=${quoteEnv(e.value)}`).join('\n');
+      edits.push(lastEnv ? { kind: 'insertAfter', instr: lastEnv, text } : { kind: 'insertAfter', instr: final.from, text });
+      for (const e of plan.env) changes.push({ kind: 'env', reason: `ENV ${e.key}=${e.value}: ${e.reason}` });
+    }
+    // USER and the command: edited in place when present, so a converted file stays as it is.
+    const tail: string[] = [];
+    if (!userSeen) {
+      tail.push(USER_LINE);
+      changes.push({ kind: 'user', reason: `${USER_LINE} added: without USER the image runs as root; numeric so Kubernetes runAsNonRoot can verify it` });
+    }
+    if (run) {
+      const setCmd = (list: Instr[], keyword: string, want: string[] | null) => {
+        const last = list[list.length - 1];
+        for (const x of list.slice(0, -1)) edits.push({ kind: 'delete', instr: x });
+        const text = want && want.length ? `${keyword} ${execForm(want)}` : null;
+        if (last) {
+          if (text === null) {
+            edits.push({ kind: 'delete', instr: last });
+            changes.push({ line: last.start + 1, kind: keyword.toLowerCase(), reason: `${keyword} removed: the base image's own ENTRYPOINT (${execForm(base.entrypoint ?? [])}) starts the interpreter` });
+          } else if (last.raw.trim() !== text) {
+            edits.push({ kind: 'replace', instr: last, text });
+            changes.push({ line: last.start + 1, kind: keyword.toLowerCase(), reason: `\`${oneLine(last.raw)}\` -> \`${text}\`: exec form (no shell in distroless)${base.entrypoint && keyword === 'CMD' ? `, fitted to the base's ENTRYPOINT ${execForm(base.entrypoint)}` : ''}` });
+          }
+        } else if (text) {
+          tail.push(text);
+          changes.push({ kind: keyword.toLowerCase(), reason: `${text}: exec form, what the original ran` });
+        }
+      };
+      // ENTRYPOINT before CMD when both are new.
+      const tailBefore = tail.length;
+      setCmd(ents, 'ENTRYPOINT', entry);
+      setCmd(cmds, 'CMD', cmd);
+      void tailBefore;
+    }
+    if (tail.length) {
+      const anchor = [...final.instrs].reverse().find((i) => i.keyword !== 'ENTRYPOINT' && i.keyword !== 'CMD' && !edits.some((e) => e.kind === 'delete' && e.instr === i)) ?? final.from;
+      const firstCmd = final.instrs.find((i) => (i.keyword === 'ENTRYPOINT' || i.keyword === 'CMD') && !edits.some((e) => e.kind === 'delete' && e.instr === i));
+      if (firstCmd && tail[0] === USER_LINE) {
+        edits.push({ kind: 'insertBefore', instr: firstCmd, text: USER_LINE });
+        tail.shift();
+      }
+      if (tail.length) edits.push({ kind: 'insertAfter', instr: lastKept && anchor.start < lastKept.start ? lastKept : anchor, text: tail.join('\n') });
+    }
+  } else {
+    // The final stage becomes the builder; a new runtime stage takes only the artefacts.
+    const taken = new Set(file.stages.filter((s) => s !== final).map((s) => s.name?.toLowerCase()));
+    const buildName = !taken.has('build') ? 'build' : final.name && !taken.has(final.name.toLowerCase()) ? final.name : ['build-app', 'builder-final', 'distill-build'].find((n) => !taken.has(n))!;
+    const fe = fromEdit(final);
+    fe.name = buildName;
+    if (plan.builderFrom) fe.image = plan.builderFrom;
+    fe.why.push(`the original final stage is now the builder stage \`${buildName}\`: it keeps every build step, and nothing of its toolchain reaches the runtime`);
+    const moved: string[] = [];
+    for (const i of final.instrs) {
+      if (['CMD', 'ENTRYPOINT', 'HEALTHCHECK', 'EXPOSE', 'LABEL', 'STOPSIGNAL', 'ONBUILD', 'VOLUME'].includes(i.keyword)) {
+        edits.push({ kind: 'delete', instr: i });
+        moved.push(i.keyword);
+      }
+      const r = a.runs.find((x) => x.instr === i);
+      if (r?.kind === 'runtime') warnings.push(`line ${i.start + 1}: ${r.reason}; they stay in the builder and are missing at run time — build a base with them (\`distill base --package …\`) or copy their files`);
+    }
+    if (moved.length) changes.push({ kind: 'move', reason: `${[...new Set(moved)].join(', ')} moved from the builder to the runtime stage` });
+    const lastInstr = final.instrs[final.instrs.length - 1] ?? final.from;
+    if (plan.builderSteps.length) {
+      const existing = edits.find((e) => e.instr === lastInstr && e.kind === 'delete');
+      const anchor = existing ? ([...final.instrs].reverse().find((i) => !edits.some((e) => e.kind === 'delete' && e.instr === i)) ?? final.from) : lastInstr;
+      edits.push({ kind: 'insertAfter', instr: anchor, text: plan.builderSteps.map((s) => s.text).join('\n') });
+      for (const s of plan.builderSteps) changes.push({ kind: 'builder-step', reason: `${s.text}: ${s.reason}` });
+    }
+    if (plan.preStages) edits.push({ kind: 'insertBefore', instr: final.from, text: plan.preStages });
+
+    const rt: string[] = ['', `FROM ${baseRef}`];
+    changes.push({ kind: 'runtime-stage', reason: `runtime stage on ${baseRef}: ${describe(base, lang)}` });
+    const lastInRt = (kw: string) => final.instrs.filter((i) => i.keyword === kw);
+    const labels = lastInRt('LABEL').map((i) => i.raw);
+    const env = runtimeEnv(lastInRt('ENV'));
+    const refVars = new Set<string>();
+    for (const l of [...labels, ...env.lines]) for (const m of l.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) refVars.add(m[1]);
+    const args = final.instrs.filter((i) => i.keyword === 'ARG' && Object.keys(parseArgNames(i.rest)).some((k) => refVars.has(k)));
+    rt.push(...args.map((i) => i.raw), ...labels, ...env.lines);
+    if (env.dropped.length) changes.push({ kind: 'env', reason: `ENV ${[...new Set(env.dropped)].join(', ')} not carried to the runtime: build-time only` });
+    for (const e of plan.env) {
+      rt.push(`ENV ${e.key}=${quoteEnv(e.value)}`);
+      changes.push({ kind: 'env', reason: `ENV ${e.key}=${e.value}: ${e.reason}` });
+    }
+    const wd = plan.workdir ?? a.workdir;
+    if (wd !== '/') rt.push(`WORKDIR ${wd}`);
+    for (const c of plan.copies) {
+      rt.push(`COPY --from=${c.from ?? buildName} ${CHOWN} ${c.src} ${c.dst}`);
+      changes.push({ kind: 'copy', reason: `${c.src} -> ${c.dst}: ${c.reason}; owned by the runtime user` });
+    }
+    if (base.ref === 'scratch' && plan.copies.length && !/alpine|scratch/.test(final.resolvedImage)) {
+      rt.push(`COPY --from=${buildName} /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt`);
+      changes.push({ kind: 'copy', reason: 'CA certificates copied from the builder: scratch has none, and TLS clients need them' });
+    }
+    rt.push(...lastInRt('EXPOSE').map((i) => i.raw));
+    rt.push(USER_LINE);
+    changes.push({ kind: 'user', reason: `${USER_LINE}: the distroless nonroot user, numeric so Kubernetes runAsNonRoot can verify it` });
+    for (const h of lastInRt('HEALTHCHECK')) {
+      const t = hcText(h);
+      if (t === null) {
+        rt.push(healthcheckNote(h));
+        changes.push({ line: h.start + 1, kind: 'healthcheck', reason: 'HEALTHCHECK replaced by a note: it needs a shell or curl, which distroless lacks; use an orchestrator probe' });
+      } else rt.push(t);
+    }
+    rt.push(...lastInRt('STOPSIGNAL').map((i) => i.raw));
+    if (run) {
+      rt.push(...commandLines(entry, cmd));
+      const orig = [...lastInRt('ENTRYPOINT'), ...lastInRt('CMD')].map((i) => oneLine(i.raw)).join(' + ');
+      changes.push({ kind: 'cmd', reason: `${commandLines(entry, cmd).join(' + ') || '(base ENTRYPOINT)'}${orig ? ` replaces \`${orig}\`` : ''}: exec form (no shell in distroless)${base.entrypoint && !entry ? `, fitted to the base's ENTRYPOINT ${execForm(base.entrypoint)}` : ''}` });
+    } else {
+      // Unresolved: keep exec-form lines as they were so the user sees what to fix.
+      for (const i of [...lastInRt('ENTRYPOINT'), ...lastInRt('CMD')]) if (i.json) rt.push(i.raw);
+    }
+    runtimeText = rt.join('\n') + '\n';
+  }
+
+  for (const [instr, e] of fromEdits) {
+    const st = file.stages.find((s) => s.from === instr)!;
+    if (e.image === st.image && e.name === st.name) continue;
+    edits.push({ kind: 'replace', instr, text: fromLine(instr, e.image, e.name) });
+    for (const why of e.why) changes.push({ line: instr.start + 1, kind: 'from', reason: why });
+  }
+
+  let out = applyEdits(file.lines, edits);
+  if (runtimeText) out = out.replace(/\n*$/, '\n') + runtimeText;
+  changes.sort((x, y) => (x.line ?? 1e9) - (y.line ?? 1e9));
+  return { dockerfile: out, converted: true, changes, warnings: [...new Set(warnings)], language: lang, buildTool: plan.buildTool, base: baseRef };
+}
+
+function defaultInterpreter(lang: Language): string {
+  return lang === 'node' ? 'node' : lang === 'python' ? 'python3' : lang === 'java' ? 'java' : lang;
+}
+
+function describe(base: BaseImage, lang: Language): string {
+  const what: Record<string, string> = {
+    static: 'no shell, no package manager, no libc',
+    base: 'glibc, CA certificates and tzdata; no shell or package manager',
+    cc: 'glibc and libstdc++; no shell or package manager',
+    python3: 'the Python interpreter only; no shell or pip',
+    nodejs: 'the Node.js runtime only; no shell, npm or yarn',
+    java: 'a JRE only; no shell, JDK or build tool',
+    dotnet: 'the .NET runtime only; no shell or SDK',
+    aspnet: 'the ASP.NET Core runtime only; no shell or SDK',
+  };
+  return `${what[base.flavour] ?? 'minimal'} (${lang})${base.notes.length ? '; ' + base.notes.join('; ') : ''}`;
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\\\n\s*/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+function parseArgNames(rest: string): Record<string, true> {
+  const out: Record<string, true> = {};
+  for (const w of rest.split(/\s+/)) if (w) out[w.split('=')[0]] = true;
+  return out;
+}
+
+/** The runtime image reference a result names, split for callers that tag local bases. */
+export function baseName(result: ConvertResult): string | null {
+  return result.base ? splitImage(result.base).name : null;
+}

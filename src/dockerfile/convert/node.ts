@@ -1,0 +1,120 @@
+/**
+ * Node.js: npm, yarn or pnpm; plain servers and build-step apps (Next.js standalone output).
+ * The runtime is the nodejs distroless image, whose ENTRYPOINT is node itself, so CMD holds
+ * only the script and its arguments; `npm start` is resolved to the script package.json names.
+ */
+import { readJson } from './context.ts';
+import { runCommands } from './dockerfile.ts';
+import { needsShell, splitCommands } from './shell.ts';
+import { addStep, debianBuilder, findCommands, versionFromImages } from './common.ts';
+import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
+
+type PM = 'npm' | 'yarn' | 'pnpm';
+
+function packageManager(a: Analysis): PM {
+  if (a.ctx.has('pnpm-lock.yaml') || findCommands(a, (v) => v[0] === 'pnpm').length) return 'pnpm';
+  if (a.ctx.has('yarn.lock') || findCommands(a, (v) => v[0] === 'yarn').length) return 'yarn';
+  return 'npm';
+}
+
+/** True when the install in the final stage already leaves only production dependencies. */
+function prodOnly(a: Analysis): boolean {
+  let prod = false;
+  let builtAfter = false;
+  for (const r of a.runs) {
+    for (const c of r.cmds) {
+      const v = c.argv;
+      const s = v.join(' ');
+      const isInstall = (v[0] === 'npm' && (v[1] === 'ci' || v[1] === 'install' || v[1] === 'i' || v[1] === 'prune')) || (v[0] === 'yarn' && (v[1] === 'install' || v.length === 1)) || (v[0] === 'pnpm' && (v[1] === 'install' || v[1] === 'i' || v[1] === 'prune'));
+      if (isInstall) {
+        prod = /--omit=dev|--only=prod|--production|--prod\b|\s-P\b/.test(s) || r.instr.vars.NODE_ENV === 'production' || c.env.NODE_ENV === 'production';
+        builtAfter = false;
+      } else if ((v[0] === 'npm' || v[0] === 'pnpm' || v[0] === 'yarn') && v.includes('build')) builtAfter = true;
+    }
+  }
+  return prod && !builtAfter;
+}
+
+function isNext(a: Analysis, pkg: any): boolean {
+  if (findCommands(a, (v) => v.join(' ').includes('next build')).length) return true;
+  const build = pkg?.scripts?.build;
+  return typeof build === 'string' && build.includes('next build');
+}
+
+const PRUNE: Record<PM, string> = {
+  npm: 'npm prune --omit=dev',
+  yarn: 'yarn install --production --frozen-lockfile --ignore-scripts --prefer-offline',
+  pnpm: 'pnpm prune --prod',
+};
+
+/** The node arguments for a command line, resolving package-manager scripts via package.json. */
+export function nodeArgs(argv: string[], pkg: any, next: boolean, depth = 0): { args: string[] | null; note?: string; problem?: string } {
+  const a0 = argv[0] ?? '';
+  const base = a0.split('/').pop() ?? '';
+  if (base === 'node' || base === 'nodejs') return { args: argv.slice(1) };
+  if (/\.(m|c)?js$/.test(a0)) return { args: argv };
+  if (depth > 2) return { args: null, problem: 'scripts call scripts too deeply to resolve' };
+  if (base === 'npm' || base === 'yarn' || base === 'pnpm') {
+    let script = argv[1];
+    if (script === 'run' || script === 'run-script') script = argv[2];
+    if (!script) return { args: null, problem: `\`${argv.join(' ')}\` runs no script` };
+    if (pkg === undefined) {
+      if (script === 'start') return { args: null, problem: `\`${argv.join(' ')}\` needs package.json to resolve (give the build context with --context)` };
+      return { args: null, problem: `cannot resolve \`${argv.join(' ')}\` without package.json` };
+    }
+    let body: string | undefined = pkg.scripts?.[script];
+    if (body === undefined && script === 'start') body = 'node server.js'; // npm's documented default
+    if (body === undefined) return { args: null, problem: `package.json has no "${script}" script` };
+    if (needsShell(body)) return { args: null, problem: `the "${script}" script \`${body}\` needs a shell` };
+    const inner = splitCommands(body);
+    if (inner.length !== 1) return { args: null, problem: `the "${script}" script \`${body}\` runs several commands` };
+    const r = nodeArgs(inner[0].argv, pkg, next, depth + 1);
+    return { ...r, note: `\`${argv.join(' ')}\` resolved through package.json to \`${body}\` (npm is not in the runtime and would add a process that swallows signals)` };
+  }
+  if (base === 'npx' && argv[1]) return nodeArgs(argv.slice(1), pkg, next, depth + 1);
+  if (base === 'next' && argv[1] === 'start') {
+    if (!next) return { args: null, problem: '`next start` without a `next build` step' };
+    return { args: ['server.js'], note: '`next start` replaced by the standalone server.js that `next build` writes with output: "standalone"' };
+  }
+  return { args: null, problem: `\`${argv.join(' ')}\` is not a node command we can map to the node runtime` };
+}
+
+export const nodeStrategy: Strategy = {
+  language: 'node',
+  plan(a: Analysis, mode): Plan {
+    const pm = packageManager(a);
+    const plan = emptyPlan(pm, 'nodejs');
+    plan.version = versionFromImages(a, /(^|\/)node$/, /^(\d+)/) ?? a.vars.NODE_VERSION?.match(/^(\d+)/)?.[1];
+    const pkg = readJson(a.ctx, 'package.json');
+    const next = isNext(a, pkg);
+    if (next) plan.buildTool = `${pm} (Next.js)`;
+    if (a.command) {
+      const r = nodeArgs(a.command.argv, pkg, next);
+      if (r.problem) plan.warnings.push(r.problem);
+      if (r.note) plan.changes.push({ kind: 'cmd', reason: r.note });
+      if (r.args) plan.run = { kind: 'interp', args: r.args };
+    } else {
+      plan.warnings.push('no CMD or ENTRYPOINT: the runtime would start a node REPL; add CMD ["server.js"]');
+    }
+    for (const st of a.file.stages) if (st === a.final || st.instrs.some((i) => i.keyword === 'RUN' && runCommands(i).some((c) => /^(npm|yarn|pnpm)$/.test(c.argv[0])))) debianBuilder(a, st, plan, (t) => {
+        const b = t.replace(/-?alpine[\d.]*$/, '');
+        return b ? `${b}-bookworm-slim` : 'bookworm-slim';
+      });
+    if (mode === 'rebase') return plan;
+    const w = a.workdir;
+    if (next) {
+      plan.copies.push({ src: `${w}/.next/standalone`, dst: w, reason: 'Next.js standalone output: server.js plus only the node_modules it traces' });
+      plan.copies.push({ src: `${w}/.next/static`, dst: `${w}/.next/static`, reason: 'static assets are not part of the standalone folder' });
+      if (a.ctx.files().some((f) => f.startsWith('public/'))) plan.copies.push({ src: `${w}/public`, dst: `${w}/public`, reason: 'public assets are not part of the standalone folder' });
+      const cfg = ['next.config.js', 'next.config.mjs', 'next.config.ts'].map((f) => a.ctx.read(f)).find((t) => t !== undefined);
+      if (cfg !== undefined && !/standalone/.test(cfg)) plan.warnings.push('next.config does not set output: "standalone"; .next/standalone will not exist');
+      if (cfg === undefined) plan.changes.push({ kind: 'note', reason: 'Next.js must build with output: "standalone" in next.config for .next/standalone to exist' });
+      if (plan.run && plan.run.kind === 'interp' && plan.run.args[0] !== 'server.js') plan.run = { kind: 'interp', args: ['server.js'] };
+    } else {
+      if (!prodOnly(a)) addStep(plan, a, `RUN ${PRUNE[pm]}`, `dev dependencies pruned so only production node_modules reach the runtime (${pm})`);
+      plan.copies.push({ src: w, dst: w, reason: 'the app directory with its production node_modules' });
+    }
+    if (a.vars.NODE_ENV === undefined) plan.env.push({ key: 'NODE_ENV', value: 'production', reason: 'libraries such as express skip dev-only work in production' });
+    return plan;
+  },
+};

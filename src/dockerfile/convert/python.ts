@@ -1,0 +1,126 @@
+/**
+ * Python: pip requirements, Poetry, uv, Pipenv; gunicorn/uvicorn and other console scripts.
+ * Dependencies are installed a second time with `--target` into one directory that the
+ * runtime puts on PYTHONPATH: console-script shebangs and venv symlinks point at the builder's
+ * interpreter, which the distroless image does not have, so servers run as `python -m NAME`.
+ */
+import { joinPath, splitImage } from './dockerfile.ts';
+import { addStep, debianBuilder, findCommands, versionFromImages } from './common.ts';
+import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
+
+export const DEPS_DIR = '/opt/pydeps';
+
+/** Console scripts that are also runnable as `python -m module`. */
+const MODULE_OF: Record<string, string> = {
+  gunicorn: 'gunicorn', uvicorn: 'uvicorn', hypercorn: 'hypercorn', flask: 'flask', celery: 'celery',
+  'waitress-serve': 'waitress', fastapi: 'fastapi', streamlit: 'streamlit', daphne: 'daphne', granian: 'granian', pytest: 'pytest',
+};
+
+function tool(a: Analysis): string {
+  if (a.ctx.has('uv.lock') || findCommands(a, (v) => v[0] === 'uv').length) return 'uv';
+  if (a.ctx.has('poetry.lock') || findCommands(a, (v) => v[0] === 'poetry').length) return 'poetry';
+  if (a.ctx.has('Pipfile') || findCommands(a, (v) => v[0] === 'pipenv').length) return 'pipenv';
+  return 'pip';
+}
+
+/** python3 arguments for a command line (`gunicorn …` becomes `-m gunicorn …`). */
+export function pythonArgs(argv: string[]): { args: string[] | null; note?: string; problem?: string } {
+  const a0 = argv[0] ?? '';
+  const base = a0.split('/').pop() ?? '';
+  if (/^python(3(\.\d+)?)?$/.test(base)) return { args: argv.slice(1) };
+  if ((base === 'poetry' || base === 'uv' || base === 'pipenv') && argv[1] === 'run') {
+    const r = pythonArgs(argv.slice(2));
+    return { ...r, note: `\`${base} run\` dropped: ${base} is a build tool and is not in the runtime` };
+  }
+  if (MODULE_OF[base]) return { args: ['-m', MODULE_OF[base], ...argv.slice(1)], note: `\`${base}\` run as \`python -m ${MODULE_OF[base]}\`: its console script's shebang names the builder's interpreter` };
+  if (/\.py$/.test(a0)) return { args: argv };
+  return { args: null, problem: `\`${argv.join(' ')}\` is not a python command we can map to the python3 runtime` };
+}
+
+/** The arguments of a `pip install` to repeat with --target, or null when it installs only tooling. */
+function pipInstallArgs(argv: string[]): string[] | null {
+  let v = argv;
+  if (/^python/.test(v[0]) && v[1] === '-m' && v[2]?.startsWith('pip')) v = ['pip', ...v.slice(3)];
+  if (!/^pip3?(\.\d+)?$/.test(v[0].split('/').pop() ?? '') || v[1] !== 'install') return null;
+  const out: string[] = [];
+  for (let i = 2; i < v.length; i++) {
+    const x = v[i];
+    if (['--user', '--no-cache-dir', '--upgrade', '-U', '--break-system-packages', '--system', '-q', '--quiet', '--no-warn-script-location'].includes(x)) continue;
+    if (x === '--target' || x === '-t' || x === '--prefix' || x === '--root') {
+      i++;
+      continue;
+    }
+    if (x === '-e' || x === '--editable') continue;
+    out.push(x);
+  }
+  const pkgs = out.filter((x) => !x.startsWith('-'));
+  if (pkgs.length && pkgs.every((p) => /^(pip|setuptools|wheel|poetry|uv|pipenv|virtualenv)([<>=!~].*)?$/.test(p)) && !out.includes('-r')) return null;
+  return out.length ? out : null;
+}
+
+export const pythonStrategy: Strategy = {
+  language: 'python',
+  plan(a: Analysis, mode): Plan {
+    const t = tool(a);
+    const plan = emptyPlan(t, 'python3');
+    plan.version = versionFromImages(a, /(^|\/)python$/, /^(\d+\.\d+)/) ?? a.vars.PYTHON_VERSION?.match(/^(\d+\.\d+)/)?.[1];
+    if (a.command) {
+      const r = pythonArgs(a.command.argv);
+      if (r.problem) plan.warnings.push(r.problem);
+      if (r.note) plan.changes.push({ kind: 'cmd', reason: r.note });
+      if (r.args) plan.run = { kind: 'interp', args: r.args };
+    } else plan.warnings.push('no CMD or ENTRYPOINT: the runtime would start a python REPL');
+    for (const st of a.file.stages) {
+      if (/(^|\/)python$/.test(splitImage(st.resolvedImage).name)) {
+        debianBuilder(a, st, plan, (tag) => {
+          const b = tag.replace(/-?alpine[\d.]*$/, '');
+          return b ? `${b}-slim-bookworm` : 'slim-bookworm';
+        });
+      }
+    }
+    if (mode === 'rebase') {
+      if (a.vars.PYTHONPATH === undefined) {
+        // A venv or site-packages copied from a builder: put its packages on the path.
+        for (const i of a.final.instrs) {
+          if (i.keyword !== 'COPY' || !i.flags.from) continue;
+          const words = i.json ?? i.rest.split(/\s+/);
+          const dst = joinPath(i.workdir, words[words.length - 1]);
+          if (/site-packages|dist-packages/.test(dst)) {
+            plan.env.push({ key: 'PYTHONPATH', value: dst, reason: 'the copied packages must be importable by the runtime interpreter' });
+            break;
+          }
+          if (/venv/.test(dst)) {
+            const v = plan.version;
+            if (!v) plan.warnings.push(`cannot tell the Python version of the venv copied to ${dst}; set PYTHONPATH=${dst}/lib/python3.X/site-packages`);
+            else plan.env.push({ key: 'PYTHONPATH', value: `${dst}/lib/python${v}/site-packages`, reason: `the venv's python symlink points at the builder's interpreter; its packages are used through PYTHONPATH instead` });
+            break;
+          }
+        }
+      }
+      return plan;
+    }
+    const w = a.workdir;
+    let step: string | null = null;
+    if (t === 'poetry') step = `poetry export --without dev --without-hashes -f requirements.txt -o /tmp/requirements.txt && pip install --no-cache-dir --target ${DEPS_DIR} -r /tmp/requirements.txt`;
+    else if (t === 'uv') step = `uv export --frozen --no-dev --no-hashes --no-emit-project -o /tmp/requirements.txt && uv pip install --no-cache --target ${DEPS_DIR} -r /tmp/requirements.txt`;
+    else if (t === 'pipenv') step = `pipenv requirements > /tmp/requirements.txt && pip install --no-cache-dir --target ${DEPS_DIR} -r /tmp/requirements.txt`;
+    else {
+      const installs: string[] = [];
+      for (const r of a.runs) for (const c of r.cmds) {
+        const args = pipInstallArgs(c.argv);
+        if (args) installs.push(`pip install --no-cache-dir --target ${DEPS_DIR} ${args.join(' ')}`);
+      }
+      if (!installs.length && a.ctx.has('requirements.txt')) installs.push(`pip install --no-cache-dir --target ${DEPS_DIR} -r requirements.txt`);
+      if (installs.length) step = installs.join(' && ');
+    }
+    if (step) {
+      addStep(plan, a, `RUN ${step}`, `runtime dependencies (no dev groups) installed into ${DEPS_DIR} with --target, so they can be copied without the builder's interpreter, pip or build tools (${t})`);
+      plan.copies.push({ src: DEPS_DIR, dst: DEPS_DIR, reason: 'the installed dependencies' });
+      if (a.vars.PYTHONPATH === undefined) plan.env.push({ key: 'PYTHONPATH', value: DEPS_DIR, reason: 'the runtime interpreter imports the dependencies from there' });
+      if (t === 'poetry') plan.changes.push({ kind: 'note', reason: 'Poetry 2 needs the export plugin (poetry self add poetry-plugin-export) for `poetry export`' });
+    }
+    plan.copies.unshift({ src: w, dst: w, reason: 'the application source' });
+    if (a.vars.PYTHONUNBUFFERED === undefined) plan.env.push({ key: 'PYTHONUNBUFFERED', value: '1', reason: 'logs reach the container runtime at once' });
+    return plan;
+  },
+};

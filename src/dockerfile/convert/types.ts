@@ -1,0 +1,125 @@
+/** Shared types of the converter: options, result, the analysis of the app stage, and a strategy's plan. */
+import type { BuildContext } from './context.ts';
+import type { Instr, ParsedDockerfile, Stage } from './dockerfile.ts';
+import type { SimpleCommand } from './shell.ts';
+import type { Flavour, Provider } from './providers.ts';
+
+export type Language = 'node' | 'python' | 'go' | 'java' | 'rust' | 'dotnet' | 'cpp';
+export const LANGUAGES: Language[] = ['node', 'python', 'go', 'java', 'rust', 'dotnet', 'cpp'];
+
+export interface ConvertOptions {
+  provider?: Provider;
+  debug?: boolean;
+  /** Lock: image reference (name:tag) -> digest (sha256:…). */
+  pin?: Record<string, string>;
+  /** The build context: a directory, file names, or file names with their text. */
+  context?: string | string[] | Record<string, string> | BuildContext;
+  /** Name local bases PREFIX/<flavour>:nonroot instead of the provider's images. */
+  basePrefix?: string;
+  /** Rust: add a cargo-chef planner/cacher so dependencies build in their own layer. */
+  cargoChef?: boolean;
+}
+
+/** One explained change; `line` is 1-based in the input when the change comes from a line. */
+export interface Change {
+  line?: number;
+  kind: string;
+  reason: string;
+}
+
+export interface ConvertResult {
+  /** The converted Dockerfile; the input unchanged when `converted` is false. */
+  dockerfile: string;
+  converted: boolean;
+  changes: Change[];
+  /** What could not be converted safely, and why; the user must review these. */
+  warnings: string[];
+  language: Language | 'unknown';
+  buildTool: string;
+  /** The final stage's base image reference, or null when not converted. */
+  base: string | null;
+}
+
+/** A command line as the container would run it. */
+export interface Command {
+  argv: string[];
+  /** How many leading argv entries came from ENTRYPOINT. */
+  entryLen: number;
+  /** Problems that stop an exact exec-form translation. */
+  problems: string[];
+  /** Notes about what was simplified (wrappers dropped, variables substituted). */
+  notes: string[];
+}
+
+export interface RunInfo {
+  instr: Instr;
+  cmds: SimpleCommand[];
+  /** build = produces artefacts; drop = no effect in distroless (users, certs); runtime = installs OS packages the app needs. */
+  kind: 'build' | 'drop' | 'runtime';
+  /** OS packages the app needs at run time that the base lacks. */
+  runtimePackages: string[];
+  reason: string;
+}
+
+export interface Analysis {
+  file: ParsedDockerfile;
+  ctx: BuildContext;
+  opts: ConvertOptions;
+  final: Stage;
+  /** WORKDIR at the end of the final stage. */
+  workdir: string;
+  /** ENV/ARG values at the end of the final stage. */
+  vars: Record<string, string>;
+  runs: RunInfo[];
+  command: Command | null;
+  /** Every shell command of every stage, with its stage and instruction. */
+  commands: { stage: Stage; instr: Instr; cmd: SimpleCommand }[];
+  /** Whether the final stage is already on a distroless base. */
+  finalIsDistroless: boolean;
+}
+
+/** A line-level edit of the input text. */
+export type Edit =
+  | { kind: 'replace'; instr: Instr; text: string }
+  | { kind: 'delete'; instr: Instr }
+  | { kind: 'insertAfter'; instr: Instr; text: string }
+  | { kind: 'insertBefore'; instr: Instr; text: string };
+
+/** How the final image starts its process. */
+export type RunSpec =
+  | { kind: 'interp'; args: string[] }
+  | { kind: 'exec'; entrypoint: string[]; cmd: string[] }
+  | { kind: 'dotnet'; dll: string };
+
+export interface Plan {
+  buildTool: string;
+  flavour: Flavour;
+  /** Runtime version wanted (node major, java major, python x.y, .NET x.y). */
+  version?: string;
+  /** Steps appended to the builder stage. */
+  builderSteps: { text: string; reason: string }[];
+  /** Artefacts copied from the builder stage (build mode only). */
+  copies: { src: string; dst: string; reason: string; from?: string }[];
+  env: { key: string; value: string; reason: string }[];
+  run: RunSpec | null;
+  edits: Edit[];
+  /** FROM images to replace (builder stages), applied together with renames and pins. */
+  imageSwaps: { instr: Instr; image: string }[];
+  warnings: string[];
+  changes: Change[];
+  /** Stages inserted before the builder stage (cargo-chef); the builder's FROM becomes `builderFrom`. */
+  preStages?: string;
+  builderFrom?: string;
+  /** WORKDIR of the runtime stage, when it must differ from the app stage's. */
+  workdir?: string;
+}
+
+export interface Strategy {
+  language: Language;
+  plan(a: Analysis, mode: 'build' | 'rebase'): Plan;
+}
+
+/** An empty plan to fill in. */
+export function emptyPlan(buildTool: string, flavour: Flavour): Plan {
+  return { buildTool, flavour, builderSteps: [], copies: [], env: [], run: null, edits: [], imageSwaps: [], warnings: [], changes: [] };
+}
