@@ -186,7 +186,10 @@ async function attempt(url: string, tmp: string, opts: FetchOptions): Promise<Fe
   try {
     await pipeline(body, hasher, createWriteStream(tmp));
   } catch (e) {
-    throw new DistillError(url, `download interrupted after ${hasher.bytes} bytes: ${e instanceof Error ? e.message : String(e)}`);
+    const why = e instanceof Error ? e.message + (e.cause instanceof Error ? ` (${e.cause.message})` : '') : String(e);
+    const expect = total ?? opts.size;
+    if (expect !== undefined) throw new DistillError(url, `download truncated: got ${hasher.bytes} of ${expect} bytes: ${why}`);
+    throw new DistillError(url, `download interrupted after ${hasher.bytes} bytes: ${why}`);
   }
   const n = hasher.bytes;
   if (total !== undefined && n !== total) throw new DistillError(url, `download truncated: got ${n} of ${total} bytes`);
