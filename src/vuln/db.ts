@@ -1,0 +1,451 @@
+/**
+ * The local OSV database: import from the OSV export layout (one `all.zip` per ecosystem
+ * directory, a single zip, or directories of JSON records), download from a base URL given by the
+ * user, and read back by (ecosystem, package name) at scan time.
+ *
+ * On disk, under `<cache>/osv/`: per base ecosystem (`Debian`, `npm`, …) one NDJSON file of
+ * compacted records (the fields matching and reporting need) and one JSON index mapping each
+ * package name to the byte ranges of its records, plus `meta.json` naming the current files, the
+ * DB date (newest `modified`) and the import time. Files carry a generation suffix and meta.json
+ * is replaced last (temp + rename), so a reader never sees an index paired with the wrong data.
+ * Importing only some ecosystems replaces those and keeps the others.
+ */
+import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import yauzl from 'yauzl';
+import { DistillError } from '../util/errors.ts';
+import { parseOsvRecord, type OsvRecord } from './osv.ts';
+import { baseEcosystem } from './versions/index.ts';
+
+/** Ecosystems `db update` fetches when none are named. */
+export const DEFAULT_ECOSYSTEMS = ['Debian', 'Ubuntu', 'Alpine', 'npm', 'PyPI', 'Go', 'Maven', 'crates.io', 'RubyGems'];
+
+/** A DB older than this (by its newest record) is reported as stale. */
+export const STALE_AFTER_DAYS = 7;
+
+export interface EcosystemMeta {
+  records: number;
+  packages: number;
+  /** Newest `modified` among this ecosystem's records. */
+  newest: string | null;
+  importedAt: string;
+  data: string;
+  index: string;
+}
+
+export interface DbMeta {
+  schema: 1;
+  /** Newest `modified` of any record: how current the data is. */
+  dbDate: string | null;
+  importedAt: string;
+  source: string;
+  ecosystems: Record<string, EcosystemMeta>;
+}
+
+export interface ImportSummary {
+  dir: string;
+  dbDate: string | null;
+  ecosystems: Record<string, { records: number; packages: number }>;
+  /** Files or zip entries that were not OSV records, with why (first 20). */
+  rejected: { input: string; error: string }[];
+  rejectedCount: number;
+}
+
+/** `$DISTILL_CACHE_DIR/osv`, else `$XDG_CACHE_HOME/distill/osv`, else `~/.cache/distill/osv`. */
+export function defaultOsvDir(): string {
+  if (process.env.DISTILL_CACHE_DIR) return join(process.env.DISTILL_CACHE_DIR, 'osv');
+  const xdg = process.env.XDG_CACHE_HOME;
+  return join(xdg && xdg.startsWith('/') ? xdg : join(homedir(), '.cache'), 'distill', 'osv');
+}
+
+/** Package names as OSV keys them: PyPI names are normalised per PEP 503, others are exact. */
+export function packageKey(ecosystem: string, name: string): string {
+  return baseEcosystem(ecosystem) === 'PyPI' ? name.toLowerCase().replace(/[-_.]+/g, '-') : name;
+}
+
+function safeName(eco: string): string {
+  return eco.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+// The fields matching and reports use; `details` and long reference lists are dropped.
+function compact(r: OsvRecord, base: string): OsvRecord {
+  const refs = (r.references ?? []).filter((x) => x.type === 'ADVISORY' || x.type === 'WEB').slice(0, 3);
+  const out: OsvRecord = {
+    id: r.id,
+    modified: r.modified,
+    aliases: r.aliases,
+    affected: r.affected
+      .filter((a) => a.package && baseEcosystem(a.package.ecosystem) === base)
+      .map((a) => ({
+        package: a.package,
+        ranges: a.ranges.filter((x) => x.type !== 'GIT').map((x) => ({ type: x.type, events: x.events })),
+        versions: a.versions,
+        ...(a.severity ? { severity: a.severity } : {}),
+        ...(a.ecosystem_specific ? { ecosystem_specific: a.ecosystem_specific } : {}),
+        ...(a.database_specific?.severity ? { database_specific: { severity: a.database_specific.severity } } : {}),
+      })),
+  };
+  if (r.published) out.published = r.published;
+  if (r.withdrawn) out.withdrawn = r.withdrawn;
+  if (r.upstream?.length) out.upstream = r.upstream;
+  if (r.related?.length) out.related = r.related;
+  if (r.summary) out.summary = r.summary;
+  else if (r.details) out.summary = r.details.split('\n')[0]!.slice(0, 200);
+  if (r.severity?.length) out.severity = r.severity;
+  if (r.database_specific?.severity) out.database_specific = { severity: r.database_specific.severity };
+  if (refs.length) out.references = refs;
+  return out;
+}
+
+/** Streams every JSON document in a zip, one entry at a time. */
+async function* zipEntries(path: string): AsyncGenerator<{ name: string; text: string }> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(path, { lazyEntries: true, autoClose: true }, (err, z) =>
+      err ? reject(new DistillError(path, `not a readable zip: ${err.message}`)) : resolve(z!),
+    ),
+  );
+  const queue: ({ name: string; text: string } | Error | null)[] = [];
+  let wake: (() => void) | undefined;
+  const push = (x: { name: string; text: string } | Error | null): void => {
+    queue.push(x);
+    wake?.();
+  };
+  zip.on('entry', (entry: yauzl.Entry) => {
+    if (!entry.fileName.endsWith('.json') || entry.fileName.endsWith('/')) {
+      zip.readEntry();
+      return;
+    }
+    zip.openReadStream(entry, (err, stream) => {
+      if (err) return push(err);
+      const chunks: Buffer[] = [];
+      stream!.on('data', (c: Buffer) => chunks.push(c));
+      stream!.on('error', (e) => push(e));
+      stream!.on('end', () => push({ name: entry.fileName, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+  });
+  zip.on('end', () => push(null));
+  zip.on('error', (e) => push(e));
+  zip.readEntry();
+  try {
+    for (;;) {
+      if (queue.length === 0) await new Promise<void>((r) => (wake = r));
+      wake = undefined;
+      const item = queue.shift()!;
+      if (item === null) return;
+      if (item instanceof Error) throw new DistillError(path, `not a readable zip: ${item.message}`);
+      yield item;
+      // Ask for the next entry only once this one is consumed: one record in memory at a time.
+      zip.readEntry();
+    }
+  } finally {
+    if (zip.isOpen) zip.close();
+  }
+}
+
+async function* walk(dir: string): AsyncGenerator<string> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => a.name.localeCompare(b.name));
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) yield* walk(p);
+    else if (e.isFile()) yield p;
+  }
+}
+
+/** Every JSON document under the inputs: zips, JSON files, and directories of either. */
+async function* documents(inputs: string[]): AsyncGenerator<{ name: string; text: string }> {
+  for (const input of inputs) {
+    let st;
+    try {
+      st = await stat(input);
+    } catch {
+      throw new DistillError(input, 'no such file or directory');
+    }
+    const files: string[] = [];
+    if (st.isDirectory()) for await (const f of walk(input)) files.push(f);
+    else files.push(input);
+    let any = false;
+    for (const f of files) {
+      if (f.endsWith('.zip')) {
+        any = true;
+        yield* zipEntries(f);
+      } else if (f.endsWith('.json')) {
+        any = true;
+        yield { name: f, text: await readFile(f, 'utf8') };
+      } else if (!st.isDirectory()) {
+        throw new DistillError(input, 'expected a .zip, a .json file or a directory of them');
+      }
+    }
+    if (!any) throw new DistillError(input, 'no OSV records found (expected <Ecosystem>/all.zip, *.zip or *.json)');
+  }
+}
+
+interface EcoWriter {
+  tmpData: string;
+  stream: WriteStream;
+  offset: number;
+  index: Map<string, [number, number][]>;
+  ids: Set<string>;
+  newest: string | null;
+}
+
+function write(stream: WriteStream, chunk: string): Promise<void> {
+  return stream.write(chunk) ? Promise.resolve() : new Promise((r) => stream.once('drain', () => r()));
+}
+
+function maxDate(a: string | null, b: string | null | undefined): string | null {
+  if (!b) return a;
+  if (!a) return b;
+  return Date.parse(b) > Date.parse(a) ? b : a;
+}
+
+async function readMeta(dir: string): Promise<DbMeta | null> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as DbMeta;
+  } catch {
+    return null;
+  }
+}
+
+async function writeFileAtomic(path: string, data: string): Promise<void> {
+  const tmp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+/** Imports OSV records from zips, JSON files or directories into the DB at `opts.dir`. */
+export async function importOsv(inputs: string[], opts: { dir?: string; source?: string } = {}): Promise<ImportSummary> {
+  if (inputs.length === 0) throw new DistillError('db import', 'name at least one zip, JSON file or directory');
+  const dir = opts.dir ?? defaultOsvDir();
+  await mkdir(dir, { recursive: true });
+  const gen = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const writers = new Map<string, EcoWriter>();
+  const rejected: { input: string; error: string }[] = [];
+  let rejectedCount = 0;
+  const reject = (input: string, error: string): void => {
+    rejectedCount++;
+    if (rejected.length < 20) rejected.push({ input, error });
+  };
+  try {
+    for await (const doc of documents(inputs)) {
+      let json: unknown;
+      try {
+        json = JSON.parse(doc.text);
+      } catch (e) {
+        reject(doc.name, `not JSON: ${(e as Error).message}`);
+        continue;
+      }
+      const items = Array.isArray(json) ? json : [json];
+      for (const item of items) {
+        const parsed = parseOsvRecord(item);
+        if (!parsed.ok) {
+          reject(doc.name, parsed.error);
+          continue;
+        }
+        const rec = parsed.record;
+        const bases = new Set(rec.affected.flatMap((a) => (a.package ? [baseEcosystem(a.package.ecosystem)] : [])));
+        for (const base of bases) {
+          let w = writers.get(base);
+          if (!w) {
+            const tmpData = join(dir, `.${safeName(base)}-${gen}.ndjson.tmp`);
+            w = { tmpData, stream: createWriteStream(tmpData), offset: 0, index: new Map(), ids: new Set(), newest: null };
+            writers.set(base, w);
+          }
+          if (w.ids.has(rec.id)) continue;
+          w.ids.add(rec.id);
+          const c = compact(rec, base);
+          const line = JSON.stringify(c) + '\n';
+          const len = Buffer.byteLength(line);
+          for (const name of new Set(c.affected.map((a) => packageKey(base, a.package!.name)))) {
+            let list = w.index.get(name);
+            if (!list) w.index.set(name, (list = []));
+            list.push([w.offset, len]);
+          }
+          await write(w.stream, line);
+          w.offset += len;
+          w.newest = maxDate(w.newest, rec.modified);
+        }
+      }
+    }
+    for (const w of writers.values()) await new Promise<void>((r, j) => w.stream.end((e?: Error | null) => (e ? j(e) : r())));
+  } catch (e) {
+    for (const w of writers.values()) {
+      w.stream.destroy();
+      await rm(w.tmpData, { force: true });
+    }
+    throw e;
+  }
+  if (writers.size === 0) {
+    throw new DistillError(inputs.join(' '), rejectedCount ? `no valid OSV records (${rejectedCount} rejected, first: ${rejected[0]!.error})` : 'no OSV records with affected packages');
+  }
+
+  const now = new Date().toISOString();
+  const fresh: Record<string, EcosystemMeta> = {};
+  for (const [base, w] of writers) {
+    const data = `${safeName(base)}-${gen}.ndjson`;
+    const index = `${safeName(base)}-${gen}.index.json`;
+    await rename(w.tmpData, join(dir, data));
+    await writeFileAtomic(join(dir, index), JSON.stringify(Object.fromEntries(w.index)));
+    fresh[base] = { records: w.ids.size, packages: w.index.size, newest: w.newest, importedAt: now, data, index };
+  }
+  // Re-read meta just before replacing it, so a concurrent import of other ecosystems survives.
+  const old = await readMeta(dir);
+  const ecosystems = { ...(old?.ecosystems ?? {}), ...fresh };
+  const meta: DbMeta = {
+    schema: 1,
+    dbDate: Object.values(ecosystems).reduce<string | null>((d, e) => maxDate(d, e.newest), null),
+    importedAt: now,
+    source: opts.source ?? inputs.join(' '),
+    ecosystems,
+  };
+  await writeFileAtomic(join(dir, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
+  for (const base of Object.keys(fresh)) {
+    const prev = old?.ecosystems[base];
+    if (prev) {
+      await rm(join(dir, prev.data), { force: true });
+      await rm(join(dir, prev.index), { force: true });
+    }
+  }
+  return {
+    dir,
+    dbDate: meta.dbDate,
+    ecosystems: Object.fromEntries(Object.entries(fresh).map(([k, v]) => [k, { records: v.records, packages: v.packages }])),
+    rejected,
+    rejectedCount,
+  };
+}
+
+/** The base URL `db update` downloads from: the flag, else `$DISTILL_OSV_URL`; no default host. */
+export function resolveUpdateUrl(from?: string): string {
+  const url = from ?? process.env.DISTILL_OSV_URL;
+  if (!url) {
+    throw new DistillError('db update', 'no OSV source: pass --from URL or set DISTILL_OSV_URL (the base of an OSV export: <URL>/<Ecosystem>/all.zip)');
+  }
+  if (!/^(https?|file):\/\//.test(url)) throw new DistillError(url, 'expected an http(s):// or file:// URL');
+  return url.replace(/\/+$/, '');
+}
+
+/** Downloads `<base>/<Ecosystem>/all.zip` for each ecosystem and imports them together. */
+export async function updateOsv(opts: { from?: string; ecosystems?: string[]; dir?: string; onProgress?: (msg: string) => void } = {}): Promise<ImportSummary & { missing: string[] }> {
+  const base = resolveUpdateUrl(opts.from);
+  const dir = opts.dir ?? defaultOsvDir();
+  const ecosystems = opts.ecosystems?.length ? opts.ecosystems : DEFAULT_ECOSYSTEMS;
+  const dl = join(dir, `.download-${process.pid}-${randomBytes(3).toString('hex')}`);
+  await mkdir(dl, { recursive: true });
+  const missing: string[] = [];
+  const zips: string[] = [];
+  try {
+    for (const eco of ecosystems) {
+      const url = `${base}/${encodeURIComponent(eco)}/all.zip`;
+      const dest = join(dl, `${safeName(eco)}.zip`);
+      opts.onProgress?.(`fetching ${url}`);
+      if (url.startsWith('file://')) {
+        const src = decodeURIComponent(new URL(url).pathname);
+        if (!existsSync(src)) {
+          missing.push(eco);
+          continue;
+        }
+        await pipeline(createReadStream(src), createWriteStream(dest));
+      } else {
+        let res: Response;
+        try {
+          res = await fetch(url);
+        } catch (e) {
+          throw new DistillError(url, `download failed: ${(e as Error).message}`);
+        }
+        if (res.status === 404) {
+          missing.push(eco);
+          continue;
+        }
+        if (!res.ok || !res.body) throw new DistillError(url, `download failed: HTTP ${res.status}`);
+        await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(dest));
+      }
+      zips.push(dest);
+    }
+    if (zips.length === 0) throw new DistillError(base, `no ecosystem found (tried ${ecosystems.join(', ')})`);
+    const summary = await importOsv(zips, { dir, source: base });
+    return { ...summary, missing };
+  } finally {
+    await rm(dl, { recursive: true, force: true });
+  }
+}
+
+/** Reads records back from the on-disk DB. */
+export interface OsvDb {
+  readonly dir: string;
+  readonly meta: DbMeta;
+  /** Records of `name` in the base ecosystem of `ecosystem` (all releases). */
+  lookup(ecosystem: string, name: string): Promise<OsvRecord[]>;
+  close(): Promise<void>;
+}
+
+/** Opens the DB at `dir` (default: the cache); a DistillError tells the user how to create one. */
+export async function openOsvDb(dir: string = defaultOsvDir()): Promise<OsvDb> {
+  const meta = await readMeta(dir);
+  if (!meta) throw new DistillError(dir, 'no OSV database here; run `distill db import DIR|ZIP` or `distill db update --from URL` first');
+  const indexes = new Map<string, Record<string, [number, number][]> | null>();
+  const handles = new Map<string, Awaited<ReturnType<typeof open>>>();
+  return {
+    dir,
+    meta,
+    async lookup(ecosystem, name) {
+      const base = baseEcosystem(ecosystem);
+      const eco = meta.ecosystems[base];
+      if (!eco) return [];
+      if (!indexes.has(base)) indexes.set(base, JSON.parse(await readFile(join(dir, eco.index), 'utf8')));
+      const ranges = indexes.get(base)?.[packageKey(base, name)];
+      if (!ranges?.length) return [];
+      let fh = handles.get(base);
+      if (!fh) handles.set(base, (fh = await open(join(dir, eco.data), 'r')));
+      const out: OsvRecord[] = [];
+      for (const [off, len] of ranges) {
+        const buf = Buffer.alloc(len);
+        await fh.read(buf, 0, len, off);
+        out.push(JSON.parse(buf.toString('utf8')) as OsvRecord);
+      }
+      return out;
+    },
+    async close() {
+      for (const fh of handles.values()) await fh.close();
+      handles.clear();
+    },
+  };
+}
+
+export interface DbStatus {
+  dir: string;
+  present: boolean;
+  dbDate: string | null;
+  importedAt: string | null;
+  source: string | null;
+  /** Whole days between the newest record and now. */
+  ageDays: number | null;
+  stale: boolean;
+  ecosystems: Record<string, { records: number; packages: number; newest: string | null; importedAt: string }>;
+}
+
+/** Date, age and per-ecosystem counts of the DB; `present: false` when none was imported. */
+export async function dbStatus(dir: string = defaultOsvDir(), now: Date = new Date()): Promise<DbStatus> {
+  const meta = await readMeta(dir);
+  if (!meta) return { dir, present: false, dbDate: null, importedAt: null, source: null, ageDays: null, stale: true, ecosystems: {} };
+  const ageDays = meta.dbDate ? Math.floor((now.getTime() - Date.parse(meta.dbDate)) / 86_400_000) : null;
+  return {
+    dir,
+    present: true,
+    dbDate: meta.dbDate,
+    importedAt: meta.importedAt,
+    source: meta.source,
+    ageDays,
+    stale: ageDays === null || ageDays > STALE_AFTER_DAYS,
+    ecosystems: Object.fromEntries(
+      Object.entries(meta.ecosystems)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, { records: v.records, packages: v.packages, newest: v.newest, importedAt: v.importedAt }]),
+    ),
+  };
+}
