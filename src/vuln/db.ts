@@ -12,12 +12,12 @@
  */
 import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
+import { cacheDir } from '../util/cache.ts';
 import { DistillError } from '../util/errors.ts';
 import { parseOsvRecord, type OsvRecord } from './osv.ts';
 import { baseEcosystem } from './versions/index.ts';
@@ -56,11 +56,9 @@ export interface ImportSummary {
   rejectedCount: number;
 }
 
-/** `$DISTILL_CACHE_DIR/osv`, else `$XDG_CACHE_HOME/distill/osv`, else `~/.cache/distill/osv`. */
+/** `<cache>/osv`: `$DISTILL_CACHE_DIR/osv`, else `$XDG_CACHE_HOME/distill/osv`, else `~/.cache/distill/osv`. */
 export function defaultOsvDir(): string {
-  if (process.env.DISTILL_CACHE_DIR) return join(process.env.DISTILL_CACHE_DIR, 'osv');
-  const xdg = process.env.XDG_CACHE_HOME;
-  return join(xdg && xdg.startsWith('/') ? xdg : join(homedir(), '.cache'), 'distill', 'osv');
+  return join(cacheDir(), 'osv');
 }
 
 /** Package names as OSV keys them: PyPI names are normalised per PEP 503, others are exact. */

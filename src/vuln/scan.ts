@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DistillError } from '../util/errors.ts';
-import { dbStatus, openOsvDb, type DbStatus, type OsvDb } from './db.ts';
+import { dbStatus, openOsvDb, STALE_AFTER_DAYS, type DbStatus, type OsvDb } from './db.ts';
 import { matchPackagesDetailed, type PackageInput, type Skipped, type Vuln, type VulnSource } from './matcher.ts';
 import { SEVERITY_LEVELS, severityRank, type SeverityLevel } from './severity.ts';
 
@@ -144,7 +144,7 @@ export async function scanPackages(pkgs: PackageInput[], opts: ScanOptions = {})
 
 function statusFromMeta(meta: OsvDb['meta'], now: Date): NonNullable<ScanResult['db']> {
   const ageDays = meta.dbDate ? Math.floor((now.getTime() - Date.parse(meta.dbDate)) / 86_400_000) : null;
-  return { dbDate: meta.dbDate, importedAt: meta.importedAt, ageDays, stale: ageDays === null || ageDays > 7 };
+  return { dbDate: meta.dbDate, importedAt: meta.importedAt, ageDays, stale: ageDays === null || ageDays > STALE_AFTER_DAYS };
 }
 
 /** Whether any finding is at or above `level` (for `--fail-on`). */

@@ -1,0 +1,183 @@
+/**
+ * The OSV database: import from the export layout (`<Ecosystem>/all.zip`), single zips and JSON
+ * directories; update from a base URL served locally; status, staleness, per-ecosystem
+ * replacement; clear errors for bad input.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { dbStatus, importOsv, openOsvDb, updateOsv, resolveUpdateUrl } from '../../src/vuln/db.ts';
+import { DistillError } from '../../src/util/errors.ts';
+import { OSV_DB_FIXTURE, buildOsvExport, fixtureEcosystems } from './helpers/fixtures.ts';
+import { writeZip } from './helpers/zip.ts';
+
+function tmp(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `distill-osv-${prefix}-`));
+}
+
+function fixtureCount(eco: string): number {
+  return readdirSync(join(OSV_DB_FIXTURE, eco)).filter((f) => f.endsWith('.json')).length;
+}
+
+test('import of the OSV export layout (<Ecosystem>/all.zip) indexes every record by ecosystem', async () => {
+  const src = tmp('export');
+  const dir = tmp('db');
+  try {
+    buildOsvExport(src);
+    const s = await importOsv([src], { dir });
+    for (const eco of fixtureEcosystems()) assert.equal(s.ecosystems[eco]?.records, fixtureCount(eco), eco);
+    assert.equal(s.rejectedCount, 0);
+    assert.equal(s.dbDate, '2025-03-01T00:00:00Z', 'newest modified of all records');
+    const db = await openOsvDb(dir);
+    try {
+      const lodash = await db.lookup('npm', 'lodash');
+      assert.deepEqual(lodash.map((r) => r.id).sort(), ['GHSA-35jh-r3h4-6jhm', 'GHSA-p6mc-m468-83gw']);
+      // One record, two packages (x/net and stdlib): found under both names.
+      assert.ok((await db.lookup('Go', 'stdlib')).some((r) => r.id === 'GO-2023-2102'));
+      assert.ok((await db.lookup('Go', 'golang.org/x/net')).some((r) => r.id === 'GO-2023-2102'));
+      // Release suffixes share the base ecosystem's files.
+      assert.equal((await db.lookup('Debian:12', 'glibc')).length, 2);
+      assert.deepEqual(await db.lookup('npm', 'no-such-package'), []);
+      assert.deepEqual(await db.lookup('crates.io', 'serde'), []);
+      // PEP 503: Jinja2, jinja2 and jinja_2-style spellings are one package.
+      assert.equal((await db.lookup('PyPI', 'Jinja2')).length, 2);
+    } finally {
+      await db.close();
+    }
+  } finally {
+    rmSync(src, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a single zip and a directory of JSON give the same database', async () => {
+  const src = tmp('zip');
+  const a = tmp('db-a');
+  const b = tmp('db-b');
+  try {
+    buildOsvExport(src);
+    await importOsv([join(src, 'npm', 'all.zip')], { dir: a });
+    await importOsv([join(OSV_DB_FIXTURE, 'npm')], { dir: b });
+    const sa = await dbStatus(a);
+    const sb = await dbStatus(b);
+    assert.deepEqual(sa.ecosystems.npm!.records, sb.ecosystems.npm!.records);
+    assert.deepEqual(Object.keys(sa.ecosystems), ['npm']);
+  } finally {
+    for (const d of [src, a, b]) rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('importing one ecosystem replaces it and keeps the others; old files are removed', async () => {
+  const dir = tmp('replace');
+  const one = tmp('one');
+  try {
+    await importOsv([OSV_DB_FIXTURE], { dir });
+    const before = readdirSync(dir).length;
+    // A new npm snapshot with a single record.
+    writeFileSync(join(one, 'GHSA-35jh-r3h4-6jhm.json'), readFileSync(join(OSV_DB_FIXTURE, 'npm', 'GHSA-35jh-r3h4-6jhm.json')));
+    await importOsv([one], { dir });
+    const s = await dbStatus(dir);
+    assert.equal(s.ecosystems.npm!.records, 1);
+    assert.equal(s.ecosystems.Debian!.records, fixtureCount('Debian'));
+    assert.equal(readdirSync(dir).length, before, 'the replaced npm files are gone');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(one, { recursive: true, force: true });
+  }
+});
+
+test('status: date, counts, age and staleness', async () => {
+  const dir = tmp('status');
+  try {
+    const missing = await dbStatus(dir);
+    assert.equal(missing.present, false);
+    assert.equal(missing.stale, true);
+    await importOsv([OSV_DB_FIXTURE], { dir });
+    const fresh = await dbStatus(dir, new Date('2025-03-05T00:00:00Z'));
+    assert.equal(fresh.dbDate, '2025-03-01T00:00:00Z');
+    assert.equal(fresh.ageDays, 4);
+    assert.equal(fresh.stale, false);
+    const old = await dbStatus(dir, new Date('2025-03-09T00:00:01Z'));
+    assert.equal(old.ageDays, 8);
+    assert.equal(old.stale, true);
+    assert.equal(fresh.ecosystems.Maven!.records, fixtureCount('Maven'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bad input: missing path, non-OSV JSON, corrupt zip, nothing importable', async () => {
+  const dir = tmp('bad');
+  const src = tmp('badsrc');
+  try {
+    await assert.rejects(importOsv([join(src, 'nope.zip')], { dir }), (e: DistillError) => e instanceof DistillError && /no such file/.test(e.message));
+    writeFileSync(join(src, 'broken.zip'), 'this is not a zip');
+    await assert.rejects(importOsv([join(src, 'broken.zip')], { dir }), (e: DistillError) => e instanceof DistillError && /not a readable zip/.test(e.message));
+    mkdirSync(join(src, 'json'));
+    writeFileSync(join(src, 'json', 'a.json'), JSON.stringify({ hello: 'world' }));
+    await assert.rejects(importOsv([join(src, 'json')], { dir }), (e: DistillError) => e instanceof DistillError && /no valid OSV records/.test(e.message));
+    // Mixed: bad documents are counted and reported, good ones imported.
+    writeFileSync(join(src, 'json', 'b.json'), readFileSync(join(OSV_DB_FIXTURE, 'npm', 'GHSA-35jh-r3h4-6jhm.json')));
+    writeFileSync(join(src, 'json', 'c.json'), '{ not json');
+    const s = await importOsv([join(src, 'json')], { dir });
+    assert.equal(s.ecosystems.npm!.records, 1);
+    assert.equal(s.rejectedCount, 2);
+    await assert.rejects(openOsvDb(join(src, 'empty-db')), /no OSV database here/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(src, { recursive: true, force: true });
+  }
+});
+
+test('update downloads <base>/<Ecosystem>/all.zip over HTTP and imports; 404 ecosystems are listed', async () => {
+  const src = tmp('served');
+  const dir = tmp('updated');
+  buildOsvExport(src);
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req.url!);
+    const path = join(src, decodeURIComponent(req.url!.replace(/^\/osv\//, '')));
+    try {
+      const body = readFileSync(path);
+      res.writeHead(200, { 'content-type': 'application/zip' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/osv`;
+    const s = await updateOsv({ from: base, ecosystems: ['npm', 'Debian', 'crates.io'], dir });
+    assert.deepEqual(requests.sort(), ['/osv/Debian/all.zip', '/osv/crates.io/all.zip', '/osv/npm/all.zip']);
+    assert.deepEqual(s.missing, ['crates.io']);
+    assert.deepEqual(Object.keys(s.ecosystems).sort(), ['Debian', 'npm']);
+    assert.equal((await dbStatus(dir)).source, base);
+    await assert.rejects(updateOsv({ from: base, ecosystems: ['crates.io'], dir }), /no ecosystem found/);
+    // file:// bases work too (a mirrored export on disk).
+    const viaFile = await updateOsv({ from: `file://${src}`, ecosystems: ['Go'], dir });
+    assert.equal(viaFile.ecosystems.Go!.records, fixtureCount('Go'));
+  } finally {
+    server.close();
+    rmSync(src, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('update needs a source: --from or DISTILL_OSV_URL, never a built-in host', () => {
+  const saved = process.env.DISTILL_OSV_URL;
+  try {
+    delete process.env.DISTILL_OSV_URL;
+    assert.throws(() => resolveUpdateUrl(), /pass --from URL or set DISTILL_OSV_URL/);
+    process.env.DISTILL_OSV_URL = 'http://mirror.example.test/osv/';
+    assert.equal(resolveUpdateUrl(), 'http://mirror.example.test/osv');
+    assert.equal(resolveUpdateUrl('https://other.example.test'), 'https://other.example.test');
+    assert.throws(() => resolveUpdateUrl('ftp://x'), /http\(s\):\/\/ or file:\/\//);
+  } finally {
+    if (saved === undefined) delete process.env.DISTILL_OSV_URL;
+    else process.env.DISTILL_OSV_URL = saved;
+  }
+});
