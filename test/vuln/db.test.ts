@@ -66,6 +66,18 @@ test('a single zip and a directory of JSON give the same database', async () => 
     const sb = await dbStatus(b);
     assert.deepEqual(sa.ecosystems.npm!.records, sb.ecosystems.npm!.records);
     assert.deepEqual(Object.keys(sa.ecosystems), ['npm']);
+    // Entries that are not JSON (a README, directories) are skipped, an array of records is accepted.
+    const mixed = join(src, 'mixed.zip');
+    const recs = ['GHSA-35jh-r3h4-6jhm', 'GHSA-c2qf-rxjj-qqgw'].map((id) => JSON.parse(readFileSync(join(OSV_DB_FIXTURE, 'npm', `${id}.json`), 'utf8')));
+    writeZip(mixed, [['README.txt', 'not a record'], ['nested/', ''], ['nested/both.json', JSON.stringify(recs)]]);
+    const c = tmp('db-c');
+    try {
+      const s = await importOsv([mixed], { dir: c });
+      assert.equal(s.ecosystems.npm!.records, 2);
+      assert.equal(s.rejectedCount, 0);
+    } finally {
+      rmSync(c, { recursive: true, force: true });
+    }
   } finally {
     for (const d of [src, a, b]) rmSync(d, { recursive: true, force: true });
   }
