@@ -17,7 +17,7 @@ export const dotnetStrategy: Strategy = {
     const selfContained = !a.opts.basePrefix && (a.opts.provider === 'chiseled' || a.opts.provider === 'chainguard') ? false : true;
     const publish = findCommands(a, (v) => v[0] === 'dotnet' && v[1] === 'publish');
     const argv = a.command?.argv ?? [];
-    let dll = argv.find((x) => /\.dll$/.test(x));
+    const dll = argv.find((x) => /\.dll$/.test(x));
     let app = dll ? dll.replace(/\.dll$/, '').split('/').pop() : undefined;
     if (!app && argv[0] && !/dotnet$/.test(argv[0])) app = argv[0].split('/').pop();
     if (!app) {

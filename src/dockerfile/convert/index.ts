@@ -17,7 +17,7 @@ import { javaStrategy } from './java.ts';
 import { rustStrategy } from './rust.ts';
 import { dotnetStrategy } from './dotnet.ts';
 import { cppStrategy } from './cpp.ts';
-import type { Analysis, Change, ConvertOptions, ConvertResult, Edit, Language, Plan, Strategy } from './types.ts';
+import type { Analysis, Change, ConvertOptions, ConvertResult, Edit, Language, Strategy } from './types.ts';
 
 export type { ConvertOptions, ConvertResult, Change, Language } from './types.ts';
 export { PROVIDERS, type Provider } from './providers.ts';
@@ -125,7 +125,6 @@ export function convertDockerfile(text: string, opts: ConvertOptions = {}): Conv
     }
   }
 
-  const nextInstr = (i: Instr) => final.instrs[final.instrs.indexOf(i) + 1];
   const hcText = (i: Instr): string | null => {
     // HEALTHCHECK NONE and exec-form checks of our own artefacts or interpreter can stay.
     if (/^NONE$/i.test(i.rest.trim())) return i.raw;
@@ -221,7 +220,6 @@ export function convertDockerfile(text: string, opts: ConvertOptions = {}): Conv
       }
       lastKept = i;
     }
-    void nextInstr;
     // ENV the plan adds goes after the last ENV (or right after FROM).
     if (plan.env.length) {
       const lastEnv = [...final.instrs].reverse().find((i) => i.keyword === 'ENV');
@@ -254,10 +252,8 @@ export function convertDockerfile(text: string, opts: ConvertOptions = {}): Conv
         }
       };
       // ENTRYPOINT before CMD when both are new.
-      const tailBefore = tail.length;
       setCmd(ents, 'ENTRYPOINT', entry);
       setCmd(cmds, 'CMD', cmd);
-      void tailBefore;
     }
     if (tail.length) {
       const anchor = [...final.instrs].reverse().find((i) => i.keyword !== 'ENTRYPOINT' && i.keyword !== 'CMD' && !edits.some((e) => e.kind === 'delete' && e.instr === i)) ?? final.from;

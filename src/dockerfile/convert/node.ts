@@ -110,6 +110,7 @@ export const nodeStrategy: Strategy = {
       if (cfg !== undefined && !/standalone/.test(cfg)) plan.warnings.push('next.config does not set output: "standalone"; .next/standalone will not exist');
       if (cfg === undefined) plan.changes.push({ kind: 'note', reason: 'Next.js must build with output: "standalone" in next.config for .next/standalone to exist' });
       if (plan.run && plan.run.kind === 'interp' && plan.run.args[0] !== 'server.js') plan.run = { kind: 'interp', args: ['server.js'] };
+      if (a.vars.HOSTNAME === undefined) plan.env.push({ key: 'HOSTNAME', value: '0.0.0.0', reason: 'the standalone server binds to $HOSTNAME, which container runtimes set to the container id' });
     } else {
       if (!prodOnly(a)) addStep(plan, a, `RUN ${PRUNE[pm]}`, `dev dependencies pruned so only production node_modules reach the runtime (${pm})`);
       plan.copies.push({ src: w, dst: w, reason: 'the app directory with its production node_modules' });

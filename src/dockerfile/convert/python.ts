@@ -32,7 +32,10 @@ export function pythonArgs(argv: string[]): { args: string[] | null; note?: stri
     const r = pythonArgs(argv.slice(2));
     return { ...r, note: `\`${base} run\` dropped: ${base} is a build tool and is not in the runtime` };
   }
-  if (MODULE_OF[base]) return { args: ['-m', MODULE_OF[base], ...argv.slice(1)], note: `\`${base}\` run as \`python -m ${MODULE_OF[base]}\`: its console script's shebang names the builder's interpreter` };
+  if (MODULE_OF[base]) {
+    const ro = base === 'gunicorn' && !argv.includes('--worker-tmp-dir') ? '; with a read-only root filesystem give gunicorn a writable --worker-tmp-dir (e.g. /dev/shm) or mount a tmpfs at /tmp' : '';
+    return { args: ['-m', MODULE_OF[base], ...argv.slice(1)], note: `\`${base}\` run as \`python -m ${MODULE_OF[base]}\`: its console script's shebang names the builder's interpreter${ro}` };
+  }
   if (/\.py$/.test(a0)) return { args: argv };
   return { args: null, problem: `\`${argv.join(' ')}\` is not a python command we can map to the python3 runtime` };
 }

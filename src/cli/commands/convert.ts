@@ -1,0 +1,103 @@
+/** `distill convert Dockerfile`: a multi-stage distroless Dockerfile, with every change explained. */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { convertDockerfile, PROVIDERS, type ConvertResult, type Provider } from '../../dockerfile/convert/index.ts';
+import { DistillError } from '../../util/errors.ts';
+import { colors, printJson, type CommonOptions } from '../output.ts';
+
+interface ConvertCliOptions extends CommonOptions {
+  provider: Provider;
+  debug?: boolean;
+  pin?: string;
+  basePrefix?: string;
+  context?: string;
+  cargoChef?: boolean;
+  explain?: boolean;
+  output?: string;
+}
+
+/** Reads a pin lock: `{ "image:tag": "sha256:…" }`, or the same map under an `images` key. */
+export function readPinLock(path: string): Record<string, string> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new DistillError(path, `cannot read the pin lock: ${(e as Error).message}`);
+  }
+  const obj = raw && typeof raw === 'object' && 'images' in raw ? (raw as { images: unknown }).images : raw;
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw new DistillError(path, 'the pin lock must be a JSON object mapping "image:tag" to "sha256:<digest>"');
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    const d = typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as { digest?: unknown }).digest === 'string' ? (v as { digest: string }).digest : null;
+    if (!d || !/^(sha256:)?[a-f0-9]{64}$/.test(d)) throw new DistillError(path, `"${k}": not a sha256 digest`);
+    out[k] = d;
+  }
+  return out;
+}
+
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+function explain(r: ConvertResult): string {
+  const lines = [`${r.language} (${r.buildTool}) -> ${r.base ?? 'not converted'}`];
+  for (const c of r.changes) lines.push(`  ${c.line ? `line ${c.line}: ` : ''}[${c.kind}] ${c.reason}`);
+  return lines.join('\n') + '\n';
+}
+
+/** Registers `distill convert`. */
+export function register(program: Command): void {
+  program
+    .command('convert')
+    .description('rewrite a Dockerfile as a multi-stage build on a distroless base, and explain every change')
+    .argument('<dockerfile>', 'the Dockerfile to convert (- for stdin)')
+    .addOption(new Option('--provider <name>', 'runtime base images to use').choices(PROVIDERS).default('google'))
+    .option('--debug', 'use the debug variant of the base (busybox shell) where the provider has one')
+    .option('--pin <lockfile>', 'JSON lock mapping "image:tag" to "sha256:…"; FROM lines found in it get @digest')
+    .option('--base-prefix <prefix>', 'name bases PREFIX/<flavour>:nonroot (local images built by `distill base`)')
+    .option('--context <dir>', 'build context to read package.json, go.mod, pom.xml… from (default: the Dockerfile\'s directory)')
+    .option('--cargo-chef', 'Rust: add a cargo-chef planner stage so dependencies build in their own cached layer')
+    .option('--explain', 'print each change and its reason (to stderr when the Dockerfile goes to stdout)')
+    .option('-o, --output <file>', 'write the converted Dockerfile to FILE instead of stdout')
+    .option('--json', 'print {dockerfile, converted, changes, warnings, language, buildTool, base} as JSON')
+    .option('-q, --quiet', 'print no warnings')
+    .addHelpText(
+      'after',
+      `
+Exit status: 0 converted with nothing to review; 1 converted with warnings, or not converted
+(the warnings say why); 2 bad input (unreadable file, no FROM, bad flags).
+
+Examples:
+  distill convert Dockerfile --explain > Dockerfile.distroless
+  distill convert Dockerfile --provider chainguard -o Dockerfile.cg
+  distill convert Dockerfile --base-prefix localhost/distill --json`,
+    )
+    .action((file: string, opts: ConvertCliOptions) => {
+      let text: string;
+      try {
+        text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new DistillError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      const pin = opts.pin ? readPinLock(opts.pin) : undefined;
+      const context = opts.context ? resolve(opts.context) : file === '-' ? undefined : dirname(resolve(file));
+      let r: ConvertResult;
+      try {
+        r = convertDockerfile(text, { provider: opts.provider, debug: opts.debug, pin, basePrefix: opts.basePrefix, context, cargoChef: opts.cargoChef });
+      } catch (e) {
+        throw new DistillError(file, (e as Error).message);
+      }
+      if (opts.output && r.converted) writeAtomic(opts.output, r.dockerfile);
+      if (opts.json) printJson(r);
+      else {
+        if (!opts.output) process.stdout.write(r.dockerfile);
+        if (opts.explain) (opts.output ? process.stdout : process.stderr).write(explain(r));
+        else if (opts.output && !opts.quiet && r.converted) process.stdout.write(`wrote ${opts.output}: ${r.language} on ${r.base} (${r.changes.length} changes; --explain lists them)\n`);
+        if (!opts.quiet) for (const w of r.warnings) process.stderr.write(`${colors.yellow('distill: warning:')} ${file}: ${w}\n`);
+      }
+      process.exitCode = r.warnings.length ? 1 : 0;
+    });
+}
