@@ -1,8 +1,10 @@
 /** Every command of the CLI, one file each; add a line here when adding a command. */
 import type { Command } from 'commander';
 import { register as registerDb } from './db.ts';
+import { register as registerConvert } from './convert.ts';
 
 export function registerCommands(program: Command): void {
   void program;
   registerDb(program);
+  registerConvert(program);
 }
