@@ -128,10 +128,13 @@ export async function scanPackages(pkgs: PackageInput[], opts: ScanOptions = {})
       }
       kept.push(v);
     }
+    // Worst first: level, then score within a level; then stable by package, version, id.
     kept.sort(
       (a, b) =>
         severityRank(b.severity.level) - severityRank(a.severity.level) ||
+        (b.severity.score ?? -1) - (a.severity.score ?? -1) ||
         a.package.name.localeCompare(b.package.name) ||
+        a.package.version.localeCompare(b.package.version) ||
         a.id.localeCompare(b.id),
     );
     const counts = Object.fromEntries(SEVERITY_LEVELS.map((l) => [l, 0])) as Record<SeverityLevel, number>;
