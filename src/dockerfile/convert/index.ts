@@ -228,15 +228,19 @@ export function convertDockerfile(text: string, opts: ConvertOptions = {}): Conv
       for (const e of plan.env) changes.push({ kind: 'env', reason: `ENV ${e.key}=${e.value}: ${e.reason}` });
     }
     // USER and the command: edited in place when present, so a converted file stays as it is.
+    const lastEnt = ents[ents.length - 1];
+    const lastCmd = cmds[cmds.length - 1];
+    const firstCmd = [lastEnt, lastCmd].filter((x): x is Instr => !!x).sort((x, y) => x.start - y.start)[0];
     const tail: string[] = [];
     if (!userSeen) {
-      tail.push(USER_LINE);
+      // Before the command when there is one (deleted lines still carry inserted text), else at the end.
+      if (firstCmd) edits.push({ kind: 'insertBefore', instr: firstCmd, text: USER_LINE });
+      else tail.push(USER_LINE);
       changes.push({ kind: 'user', reason: `${USER_LINE} added: without USER the image runs as root; numeric so Kubernetes runAsNonRoot can verify it` });
     }
+    for (const x of [...ents.slice(0, -1), ...cmds.slice(0, -1)]) if (run) edits.push({ kind: 'delete', instr: x });
     if (run) {
-      const setCmd = (list: Instr[], keyword: string, want: string[] | null) => {
-        const last = list[list.length - 1];
-        for (const x of list.slice(0, -1)) edits.push({ kind: 'delete', instr: x });
+      const setCmd = (last: Instr | undefined, keyword: string, want: string[] | null) => {
         const text = want && want.length ? `${keyword} ${execForm(want)}` : null;
         if (last) {
           if (text === null) {
@@ -247,22 +251,19 @@ export function convertDockerfile(text: string, opts: ConvertOptions = {}): Conv
             changes.push({ line: last.start + 1, kind: keyword.toLowerCase(), reason: `\`${oneLine(last.raw)}\` -> \`${text}\`: exec form (no shell in distroless)${base.entrypoint && keyword === 'CMD' ? `, fitted to the base's ENTRYPOINT ${execForm(base.entrypoint)}` : ''}` });
           }
         } else if (text) {
-          tail.push(text);
+          // A new ENTRYPOINT goes right before the CMD it pairs with.
+          if (keyword === 'ENTRYPOINT' && lastCmd) edits.push({ kind: 'insertBefore', instr: lastCmd, text });
+          else tail.push(text);
           changes.push({ kind: keyword.toLowerCase(), reason: `${text}: exec form, what the original ran` });
         }
       };
-      // ENTRYPOINT before CMD when both are new.
-      setCmd(ents, 'ENTRYPOINT', entry);
-      setCmd(cmds, 'CMD', cmd);
+      setCmd(lastEnt, 'ENTRYPOINT', entry);
+      setCmd(lastCmd, 'CMD', cmd);
     }
     if (tail.length) {
-      const anchor = [...final.instrs].reverse().find((i) => i.keyword !== 'ENTRYPOINT' && i.keyword !== 'CMD' && !edits.some((e) => e.kind === 'delete' && e.instr === i)) ?? final.from;
-      const firstCmd = final.instrs.find((i) => (i.keyword === 'ENTRYPOINT' || i.keyword === 'CMD') && !edits.some((e) => e.kind === 'delete' && e.instr === i));
-      if (firstCmd && tail[0] === USER_LINE) {
-        edits.push({ kind: 'insertBefore', instr: firstCmd, text: USER_LINE });
-        tail.shift();
-      }
-      if (tail.length) edits.push({ kind: 'insertAfter', instr: lastKept && anchor.start < lastKept.start ? lastKept : anchor, text: tail.join('\n') });
+      const alive = (i: Instr) => !edits.some((e) => e.kind === 'delete' && e.instr === i);
+      const anchor = [...final.instrs].reverse().find(alive) ?? lastKept ?? final.from;
+      edits.push({ kind: 'insertAfter', instr: anchor, text: tail.join('\n') });
     }
   } else {
     // The final stage becomes the builder; a new runtime stage takes only the artefacts.
@@ -329,7 +330,9 @@ export function convertDockerfile(text: string, opts: ConvertOptions = {}): Conv
     if (run) {
       rt.push(...commandLines(entry, cmd));
       const orig = [...lastInRt('ENTRYPOINT'), ...lastInRt('CMD')].map((i) => oneLine(i.raw)).join(' + ');
-      changes.push({ kind: 'cmd', reason: `${commandLines(entry, cmd).join(' + ') || '(base ENTRYPOINT)'}${orig ? ` replaces \`${orig}\`` : ''}: exec form (no shell in distroless)${base.entrypoint && !entry ? `, fitted to the base's ENTRYPOINT ${execForm(base.entrypoint)}` : ''}` });
+      const now = commandLines(entry, cmd).join(' + ');
+      if (orig === now) changes.push({ kind: 'cmd', reason: `${now} kept: already exec form` });
+      else changes.push({ kind: 'cmd', reason: `${now || '(base ENTRYPOINT)'}${orig ? ` replaces \`${orig}\`` : ''}: exec form (no shell in distroless)${base.entrypoint && !entry ? `, fitted to the base's ENTRYPOINT ${execForm(base.entrypoint)}` : ''}` });
     } else {
       // Unresolved: keep exec-form lines as they were so the user sees what to fix.
       for (const i of [...lastInRt('ENTRYPOINT'), ...lastInRt('CMD')]) if (i.json) rt.push(i.raw);

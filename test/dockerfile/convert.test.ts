@@ -1,0 +1,195 @@
+/** Behaviour of the converter users rely on: command resolution, providers, pins, refusals, traps. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { convertDockerfile } from '../../src/dockerfile/convert/index.ts';
+
+const NODE_PKG = { 'package.json': JSON.stringify({ scripts: { start: 'node --enable-source-maps dist/main.js' } }) };
+const NODE_DF = 'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD npm start\n';
+
+function lastStage(text: string): string {
+  const i = text.lastIndexOf('\nFROM ');
+  return i < 0 ? text : text.slice(i + 1);
+}
+
+test('npm start is resolved through package.json to the script node runs', () => {
+  const r = convertDockerfile(NODE_DF, { context: NODE_PKG });
+  assert.match(lastStage(r.dockerfile), /^CMD \["--enable-source-maps", "dist\/main\.js"\]$/m);
+  assert.deepEqual(r.warnings, []);
+});
+
+test('npm start without package.json is a warning, not a guess', () => {
+  const r = convertDockerfile(NODE_DF);
+  assert.ok(r.warnings.some((w) => /package\.json/.test(w)), r.warnings.join('\n'));
+  assert.doesNotMatch(lastStage(r.dockerfile), /^CMD /m);
+});
+
+test('npm start with no start script falls back to npm\'s own default, node server.js', () => {
+  const r = convertDockerfile(NODE_DF, { context: { 'package.json': '{"name":"x"}' } });
+  assert.match(lastStage(r.dockerfile), /^CMD \["server\.js"\]$/m);
+});
+
+test('dev dependencies are pruned in the builder unless the install already omits them', () => {
+  assert.match(convertDockerfile(NODE_DF, { context: NODE_PKG }).dockerfile, /^RUN npm prune --omit=dev$/m);
+  const prod = convertDockerfile('FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci --omit=dev\nCMD ["node","a.js"]\n');
+  assert.doesNotMatch(prod.dockerfile, /npm prune/);
+});
+
+test('a shell-form CMD with $PORT becomes exec form with the ENV value', () => {
+  const r = convertDockerfile('FROM python:3.11-slim\nENV PORT=9000\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD uvicorn main:app --port $PORT\n');
+  assert.match(lastStage(r.dockerfile), /^CMD \["-m", "uvicorn", "main:app", "--port", "9000"\]$/m);
+  assert.ok(r.changes.some((c) => /substituted/.test(c.reason)));
+});
+
+test('a CMD that needs a shell is reported', () => {
+  const r = convertDockerfile('FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD node migrate.js && node server.js\n');
+  assert.ok(r.warnings.some((w) => /needs a shell/.test(w)));
+});
+
+test('a curl HEALTHCHECK is replaced by a note that says why', () => {
+  const r = convertDockerfile('FROM node:20\nWORKDIR /app\nCOPY . .\nHEALTHCHECK CMD curl -f http://localhost/ || exit 1\nCMD ["node","s.js"]\n');
+  const fin = lastStage(r.dockerfile);
+  assert.doesNotMatch(fin, /^HEALTHCHECK/m);
+  assert.match(fin, /^# distill: removed `HEALTHCHECK CMD curl/m);
+  assert.ok(r.changes.some((c) => c.kind === 'healthcheck' && c.line === 4));
+});
+
+test('an exec-form HEALTHCHECK through the interpreter is kept, with the interpreter\'s path', () => {
+  const r = convertDockerfile('FROM node:20\nWORKDIR /app\nCOPY . .\nHEALTHCHECK CMD ["node", "health.js"]\nCMD ["node","s.js"]\n');
+  assert.match(lastStage(r.dockerfile), /^HEALTHCHECK CMD \["\/nodejs\/bin\/node", "health\.js"\]$/m);
+});
+
+test('ARG-based FROM: the version comes from the ARG default', () => {
+  const r = convertDockerfile('ARG NODE_VERSION=22\nFROM node:${NODE_VERSION}-slim\nWORKDIR /app\nCOPY . .\nCMD ["node","a.js"]\n');
+  assert.equal(r.base, 'gcr.io/distroless/nodejs22-debian12:nonroot');
+  assert.match(r.dockerfile, /^ARG NODE_VERSION=22$/m);
+});
+
+test('RUN apt-get install of a runtime library in the final stage is a warning', () => {
+  const r = convertDockerfile('FROM python:3.11-slim\nRUN apt-get update && apt-get install -y libpq5\nWORKDIR /app\nCOPY . .\nCMD ["python","app.py"]\n');
+  assert.ok(r.warnings.some((w) => /libpq5/.test(w)));
+  assert.doesNotMatch(lastStage(r.dockerfile), /^RUN /m);
+});
+
+test('RUN that only adds a user or CA certificates is dropped with its reason, the stage rebased in place', () => {
+  const r = convertDockerfile('FROM golang:1.22 AS b\nRUN CGO_ENABLED=0 go build -o /out/app .\nFROM alpine:3.19\nRUN apk add --no-cache ca-certificates && adduser -D app\nCOPY --from=b /out/app /app\nUSER app\nENTRYPOINT ["/app"]\n');
+  assert.equal(r.base, 'gcr.io/distroless/static-debian12:nonroot');
+  const fin = lastStage(r.dockerfile);
+  assert.doesNotMatch(fin, /^RUN /m);
+  assert.match(fin, /^COPY --chown=65532:65532 --from=b \/out\/app \/app$/m);
+  assert.match(fin, /^USER 65532:65532$/m);
+  assert.ok(r.changes.some((c) => c.kind === 'drop-run' && /creates a user/.test(c.reason)));
+  assert.deepEqual(r.warnings, []);
+});
+
+test('heredoc RUN steps are read as build steps', () => {
+  const r = convertDockerfile('FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN <<EOF\npip install flask\nEOF\nCMD ["python","app.py"]\n');
+  assert.match(r.dockerfile, /^RUN pip install --no-cache-dir --target \/opt\/pydeps flask$/m);
+  assert.match(r.dockerfile, /^RUN <<EOF\npip install flask\nEOF$/m);
+});
+
+test('providers: chainguard fits CMD to its node entrypoint; chiseled runs .NET framework-dependent', () => {
+  const cg = convertDockerfile('FROM node:20\nWORKDIR /app\nCOPY . .\nCMD ["node","a.js"]\n', { provider: 'chainguard' });
+  assert.equal(cg.base, 'cgr.dev/chainguard/node:latest');
+  assert.match(lastStage(cg.dockerfile), /^CMD \["a\.js"\]$/m);
+  const df = 'FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /src\nCOPY . .\nRUN dotnet publish -c Release -o /out\nFROM mcr.microsoft.com/dotnet/aspnet:8.0\nWORKDIR /app\nCOPY --from=build /out .\nENTRYPOINT ["dotnet","Web.dll"]\n';
+  const ch = convertDockerfile(df, { provider: 'chiseled' });
+  assert.equal(ch.base, 'mcr.microsoft.com/dotnet/aspnet:8.0-noble-chiseled');
+  assert.match(ch.dockerfile, /^ENTRYPOINT \["dotnet", "Web\.dll"\]$/m);
+  assert.doesNotMatch(ch.dockerfile, /self-contained/);
+  const g = convertDockerfile(df, { provider: 'google' });
+  assert.match(g.dockerfile, /dotnet publish --self-contained --use-current-runtime/);
+  assert.match(g.dockerfile, /^ENTRYPOINT \["\/app\/Web"\]$/m);
+});
+
+test('ubi-micro and scratch refuse interpreted apps and say why', () => {
+  for (const provider of ['ubi-micro', 'scratch'] as const) {
+    const r = convertDockerfile('FROM node:20\nWORKDIR /app\nCOPY . .\nCMD ["node","a.js"]\n', { provider });
+    assert.equal(r.converted, false);
+    assert.equal(r.dockerfile, 'FROM node:20\nWORKDIR /app\nCOPY . .\nCMD ["node","a.js"]\n');
+    assert.match(r.warnings[0], /nodejs/);
+  }
+});
+
+test('scratch takes a static Go binary and gets CA certificates from the builder', () => {
+  const r = convertDockerfile('FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /bin/app .\nCMD ["/bin/app"]\n', { provider: 'scratch' });
+  assert.equal(r.base, 'scratch');
+  assert.match(r.dockerfile, /^COPY --from=build \/etc\/ssl\/certs\/ca-certificates\.crt /m);
+});
+
+test('--debug picks the debug-nonroot variant', () => {
+  const r = convertDockerfile('FROM node:20\nWORKDIR /app\nCOPY . .\nCMD ["node","a.js"]\n', { debug: true });
+  assert.equal(r.base, 'gcr.io/distroless/nodejs20-debian12:debug-nonroot');
+});
+
+test('--pin adds digests from the lock; a base missing from it is a warning', () => {
+  const d = 'a'.repeat(64);
+  const lock = { 'gcr.io/distroless/nodejs20-debian12:nonroot': `sha256:${d}`, 'node:20': `sha256:${'b'.repeat(64)}` };
+  const df = 'FROM node:20 AS deps\nRUN echo\nFROM node:20\nWORKDIR /app\nCOPY . .\nCMD ["node","a.js"]\n';
+  const r = convertDockerfile(df, { pin: lock });
+  assert.match(r.dockerfile, new RegExp(`^FROM gcr.io/distroless/nodejs20-debian12:nonroot@sha256:${d}$`, 'm'));
+  assert.match(r.dockerfile, /^FROM node:20@sha256:b{64} AS deps$/m);
+  assert.equal(convertDockerfile(r.dockerfile, { pin: lock }).dockerfile, r.dockerfile);
+  const miss = convertDockerfile(df, { pin: {} });
+  assert.ok(miss.warnings.some((w) => /not in the lock/.test(w)));
+});
+
+test('--base-prefix names local bases PREFIX/<flavour>:nonroot', () => {
+  const r = convertDockerfile('FROM python:3.11\nWORKDIR /app\nCOPY . .\nCMD ["python","app.py"]\n', { basePrefix: 'localhost/distill' });
+  assert.equal(r.base, 'localhost/distill/python3:nonroot');
+  assert.match(lastStage(r.dockerfile), /^CMD \["app\.py"\]$/m);
+  assert.equal(convertDockerfile(r.dockerfile, { basePrefix: 'localhost/distill' }).dockerfile, r.dockerfile);
+});
+
+test('--cargo-chef adds planner and cook steps around the sources', () => {
+  const r = convertDockerfile('FROM rust:1.79\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\nCMD ["/app/target/release/svc"]\n', { cargoChef: true });
+  assert.match(r.dockerfile, /^FROM rust:1\.79 AS chef\nRUN cargo install cargo-chef --locked/m);
+  assert.match(r.dockerfile, /^FROM chef AS build$/m);
+  assert.match(r.dockerfile, /^RUN cargo chef cook --release --recipe-path recipe\.json\nCOPY \. \.$/m);
+  assert.equal(r.base, 'gcr.io/distroless/cc-debian12:nonroot');
+});
+
+test('JVM options on -jar need an explicit java ENTRYPOINT; plain -jar fits the image\'s own', () => {
+  const plain = convertDockerfile('FROM eclipse-temurin:21-jre\nCOPY app.jar /app.jar\nCMD ["java","-jar","/app.jar"]\n');
+  assert.match(plain.dockerfile, /^CMD \["\/app\.jar"\]$/m);
+  assert.doesNotMatch(plain.dockerfile, /ENTRYPOINT/);
+  const opts = convertDockerfile('FROM eclipse-temurin:21-jre\nCOPY app.jar /app.jar\nCMD ["java","-Xmx1g","-jar","/app.jar"]\n');
+  assert.match(opts.dockerfile, /^ENTRYPOINT \["\/usr\/bin\/java"\]\nCMD \["-Xmx1g", "-jar", "\/app\.jar"\]$/m);
+});
+
+test('Python builder newer than the base\'s interpreter is a warning', () => {
+  const r = convertDockerfile('FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install flask\nCMD ["python","app.py"]\n');
+  assert.ok(r.warnings.some((w) => /3\.12.*3\.11/.test(w)));
+});
+
+test('an Alpine Node builder without apk is moved to the Debian variant', () => {
+  const r = convertDockerfile('FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD ["node","a.js"]\n');
+  assert.match(r.dockerfile, /^FROM node:20-bookworm-slim AS build$/m);
+});
+
+test('an existing USER is replaced by the numeric nonroot user; one is added when missing', () => {
+  const r = convertDockerfile('FROM node:20-slim\nWORKDIR /app\nCOPY . .\nUSER node\nCMD ["node","a.js"]\n');
+  assert.match(r.dockerfile, /^USER 65532:65532$/m);
+  assert.doesNotMatch(r.dockerfile, /USER node/);
+});
+
+test('a Dockerfile without a known language is refused, unchanged', () => {
+  const df = 'FROM debian:12\nCOPY thing /thing\nCMD ["/thing"]\n';
+  const r = convertDockerfile(df);
+  assert.equal(r.converted, false);
+  assert.equal(r.dockerfile, df);
+  assert.match(r.warnings[0], /cannot tell which language/);
+});
+
+test('not a Dockerfile: an error, for the CLI to report as input error', () => {
+  assert.throws(() => convertDockerfile('just text\n'), /no FROM/);
+});
+
+test('Next.js: the standalone output is copied and served by server.js', () => {
+  const pkg = { 'package.json': JSON.stringify({ scripts: { build: 'next build', start: 'next start' } }), 'next.config.mjs': 'export default { output: "standalone" }' };
+  const r = convertDockerfile('FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD ["npm","start"]\n', { context: pkg });
+  const fin = lastStage(r.dockerfile);
+  assert.match(fin, /^COPY --from=build --chown=65532:65532 \/app\/\.next\/standalone \/app$/m);
+  assert.match(fin, /^ENV HOSTNAME=0\.0\.0\.0$/m);
+  assert.match(fin, /^CMD \["server\.js"\]$/m);
+  assert.equal(r.buildTool, 'npm (Next.js)');
+});
