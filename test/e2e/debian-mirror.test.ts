@@ -9,18 +9,17 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { parseRelations } from '../../src/debian/control.ts';
 import { readDebControl, readDebData } from '../../src/debian/deb.ts';
 import { downloadDebs } from '../../src/debian/download.ts';
-import { loadArchive, type Archive, type PackageEntry } from '../../src/debian/packages.ts';
+import { loadArchive, type Archive } from '../../src/debian/packages.ts';
 import { fetchRelease } from '../../src/debian/release.ts';
-import { resolve, type Resolution } from '../../src/debian/resolver.ts';
+import { resolve } from '../../src/debian/resolver.ts';
 import { readAptSources, selectRepositories, type Repository } from '../../src/debian/sources.ts';
-import { satisfiesDebian } from '../../src/debian/version.ts';
 import { cachePath } from '../../src/util/cache.ts';
 import { DistillError } from '../../src/util/errors.ts';
 import { fetchText } from '../../src/util/fetch.ts';
 import { serve, tmp, type TestServer } from '../debian/fakerepo.ts';
+import { assertClosed } from '../debian/closure.ts';
 
 // One cache for this file, under the temp dir, kept across runs so reruns stay fast.
 process.env.DISTILL_CACHE_DIR = join(tmpdir(), 'distill-e2e-cache');
@@ -50,25 +49,6 @@ test('bookworm InRelease verifies against the Debian archive keyring', async () 
   assert.ok(rel.date && rel.date.getTime() < Date.now());
   assert.ok(archive.index.size > 50_000, `index has ${archive.index.size} packages`);
 });
-
-/** Every Depends/Pre-Depends group of every package is met inside the closure (or excluded). */
-function assertClosed(r: Resolution, exclude: string[] = []): void {
-  const byName = new Map(r.packages.map((p) => [p.entry.name, p.entry] as const));
-  const provided = new Map<string, { e: PackageEntry; v?: string }[]>();
-  for (const p of r.packages) for (const pr of p.entry.provides) provided.set(pr.name, [...(provided.get(pr.name) ?? []), { e: p.entry, ...(pr.version ? { v: pr.version } : {}) }]);
-  for (const { entry } of r.packages) {
-    assert.ok(entry.architecture === 'amd64' || entry.architecture === 'all', `${entry.name} is ${entry.architecture}`);
-    for (const group of [...parseRelations(entry.preDepends), ...parseRelations(entry.depends)]) {
-      const ok = group.some((rel) => {
-        if (exclude.includes(rel.name)) return true;
-        const e = byName.get(rel.name);
-        if (e && (!rel.op || satisfiesDebian(e.version, rel.op, rel.version!))) return true;
-        return (provided.get(rel.name) ?? []).some((p) => exclude.includes(p.e.name) || !rel.op || (p.v !== undefined && satisfiesDebian(p.v, rel.op, rel.version!)));
-      });
-      assert.ok(ok, `${entry.name}: ${group.map((g) => g.name).join(' | ')} is met in the closure`);
-    }
-  }
-}
 
 test('resolving libc6 libssl3 ca-certificates tzdata gives a consistent closure', () => {
   const r = resolve(archive.index, { packages: ['libc6', 'libssl3', 'ca-certificates', 'tzdata'] });
