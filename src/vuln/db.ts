@@ -70,6 +70,14 @@ function safeName(eco: string): string {
   return eco.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
+// Only the rating keys of ecosystem_specific matter here (Go's symbol lists can be large).
+function pickSeverity(x: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!x) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const k of ['severity', 'urgency']) if (x[k] !== undefined) out[k] = x[k];
+  return Object.keys(out).length ? out : undefined;
+}
+
 // The fields matching and reports use; `details` and long reference lists are dropped.
 function compact(r: OsvRecord, base: string): OsvRecord {
   const refs = (r.references ?? []).filter((x) => x.type === 'ADVISORY' || x.type === 'WEB').slice(0, 3);
@@ -84,7 +92,7 @@ function compact(r: OsvRecord, base: string): OsvRecord {
         ranges: a.ranges.filter((x) => x.type !== 'GIT').map((x) => ({ type: x.type, events: x.events })),
         versions: a.versions,
         ...(a.severity ? { severity: a.severity } : {}),
-        ...(a.ecosystem_specific ? { ecosystem_specific: a.ecosystem_specific } : {}),
+        ...(pickSeverity(a.ecosystem_specific) ? { ecosystem_specific: pickSeverity(a.ecosystem_specific) } : {}),
         ...(a.database_specific?.severity ? { database_specific: { severity: a.database_specific.severity } } : {}),
       })),
   };
