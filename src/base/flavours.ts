@@ -6,6 +6,7 @@
  * excluding one also drops what only it would have pulled in.
  */
 import { DistillError } from '../util/errors.ts';
+import type { ResolveRequest } from '../debian/resolver.ts';
 
 /** Names of the flavours. */
 export const FLAVOUR_NAMES = ['static', 'base', 'cc', 'python3', 'nodejs', 'java'] as const;
@@ -123,4 +124,14 @@ export function isFlavourName(s: string): s is FlavourName {
 export function flavour(name: string): Flavour {
   if (!isFlavourName(name)) throw new DistillError(name, `unknown flavour; choose one of ${FLAVOUR_NAMES.join(', ')}`);
   return FLAVOURS[name];
+}
+
+/**
+ * The resolver request for a flavour with the user's `--add` and `--exclude`. A package the user
+ * adds explicitly is taken out of the flavour's excludes: asking for it wins.
+ */
+export function flavourRequest(f: Flavour, extra: { add?: readonly string[]; exclude?: readonly string[]; arch?: string } = {}): ResolveRequest {
+  const added = new Set((extra.add ?? []).map((a) => a.split('=')[0]));
+  const exclude = [...new Set([...f.exclude.filter((x) => !added.has(x)), ...(extra.exclude ?? [])])].sort();
+  return { packages: [...f.packages], add: [...(extra.add ?? [])], exclude, arch: extra.arch ?? 'amd64' };
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { debRefsFromLock, lockFromResolution, parseLockfile, readLockfile, serializeLockfile, writeLockfile, type Lockfile } from '../../src/base/lockfile.ts';
-import { FLAVOUR_NAMES, flavour, isFlavourName } from '../../src/base/flavours.ts';
+import { FLAVOUR_NAMES, flavour, flavourRequest, isFlavourName } from '../../src/base/flavours.ts';
 import { loadArchive } from '../../src/debian/packages.ts';
 import { resolve } from '../../src/debian/resolver.ts';
 import { downloadDebs } from '../../src/debian/download.ts';
@@ -134,4 +134,13 @@ test('a lockfile file with a stray edit is caught on read', async () => {
   writeLockfile(path, lock);
   writeFileSync(path, readFileSync(path, 'utf8').replace('"architecture": "amd64"', '"architecture": 5'));
   assert.throws(() => readLockfile(path), (e: unknown) => e instanceof DistillError && e.input === path && /at architecture/.test(e.message));
+});
+
+test('flavourRequest: --add beats the flavour\'s exclude, --exclude adds to it', () => {
+  const req = flavourRequest(flavour('base'), { add: ['bash', 'libgcc-s1=12.2.0-14'], exclude: ['tzdata-legacy'] });
+  assert.deepEqual(req.packages, [...flavour('base').packages]);
+  assert.deepEqual(req.add, ['bash', 'libgcc-s1=12.2.0-14']);
+  assert.ok(!req.exclude!.includes('bash') && !req.exclude!.includes('libgcc-s1'));
+  assert.ok(req.exclude!.includes('dpkg') && req.exclude!.includes('tzdata-legacy'));
+  assert.deepEqual(req.exclude, [...req.exclude!].sort());
 });
