@@ -18,7 +18,7 @@ test('prints the converted Dockerfile on stdout and exits 0 when nothing needs r
 test('--explain lists each change with its line on stderr, keeping stdout a Dockerfile', async () => {
   const r = await runDistill(['convert', '--explain', join(FIX, 'node-npm-start', 'Dockerfile')]);
   assert.equal(r.code, 0);
-  assert.match(r.stdout, /^FROM node:20 AS build$/m);
+  assert.match(r.stdout, /^FROM node:22 AS build$/m);
   assert.match(r.stderr, /line 8: \[healthcheck\]/);
   assert.match(r.stderr, /\[cmd\] `npm start` resolved through package\.json/);
 });
@@ -66,8 +66,8 @@ test('input errors exit 2 with one line: missing file, not a Dockerfile, bad loc
 });
 
 test('reads stdin with -, using --context for manifests', async () => {
-  const df = readFileSync(join(FIX, 'node-yarn', 'Dockerfile'), 'utf8');
-  const r = await runDistill(['convert', '-', '--context', join(FIX, 'node-yarn')], { input: df });
+  const df = readFileSync(join(FIX, 'node-pnpm', 'Dockerfile'), 'utf8');
+  const r = await runDistill(['convert', '-', '--context', join(FIX, 'node-pnpm')], { input: df });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^CMD \["dist\/index\.js"\]$/m);
+  assert.match(r.stdout, /^CMD \["--enable-source-maps", "build\/main\.js"\]$/m);
 });

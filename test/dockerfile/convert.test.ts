@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { convertDockerfile } from '../../src/dockerfile/convert/index.ts';
 
 const NODE_PKG = { 'package.json': JSON.stringify({ scripts: { start: 'node --enable-source-maps dist/main.js' } }) };
-const NODE_DF = 'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD npm start\n';
+const NODE_DF = 'FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD npm start\n';
 
 function lastStage(text: string): string {
   const i = text.lastIndexOf('\nFROM ');
@@ -60,7 +60,7 @@ test('an exec-form HEALTHCHECK through the interpreter is kept, with the interpr
 
 test('ARG-based FROM: the version comes from the ARG default', () => {
   const r = convertDockerfile('ARG NODE_VERSION=22\nFROM node:${NODE_VERSION}-slim\nWORKDIR /app\nCOPY . .\nCMD ["node","a.js"]\n');
-  assert.equal(r.base, 'gcr.io/distroless/nodejs22-debian12:nonroot');
+  assert.equal(r.base, 'gcr.io/distroless/nodejs22-debian13:nonroot');
   assert.match(r.dockerfile, /^ARG NODE_VERSION=22$/m);
 });
 
@@ -72,7 +72,7 @@ test('RUN apt-get install of a runtime library in the final stage is a warning',
 
 test('RUN that only adds a user or CA certificates is dropped with its reason, the stage rebased in place', () => {
   const r = convertDockerfile('FROM golang:1.22 AS b\nRUN CGO_ENABLED=0 go build -o /out/app .\nFROM alpine:3.19\nRUN apk add --no-cache ca-certificates && adduser -D app\nCOPY --from=b /out/app /app\nUSER app\nENTRYPOINT ["/app"]\n');
-  assert.equal(r.base, 'gcr.io/distroless/static-debian12:nonroot');
+  assert.equal(r.base, 'gcr.io/distroless/static-debian13:nonroot');
   const fin = lastStage(r.dockerfile);
   assert.doesNotMatch(fin, /^RUN /m);
   assert.match(fin, /^COPY --chown=65532:65532 --from=b \/out\/app \/app$/m);
@@ -118,15 +118,15 @@ test('scratch takes a static Go binary and gets CA certificates from the builder
 
 test('--debug picks the debug-nonroot variant', () => {
   const r = convertDockerfile('FROM node:20\nWORKDIR /app\nCOPY . .\nCMD ["node","a.js"]\n', { debug: true });
-  assert.equal(r.base, 'gcr.io/distroless/nodejs20-debian12:debug-nonroot');
+  assert.equal(r.base, 'gcr.io/distroless/nodejs22-debian13:debug-nonroot');
 });
 
 test('--pin adds digests from the lock; a base missing from it is a warning', () => {
   const d = 'a'.repeat(64);
-  const lock = { 'gcr.io/distroless/nodejs20-debian12:nonroot': `sha256:${d}`, 'node:20': `sha256:${'b'.repeat(64)}` };
+  const lock = { 'gcr.io/distroless/nodejs22-debian13:nonroot': `sha256:${d}`, 'node:20': `sha256:${'b'.repeat(64)}` };
   const df = 'FROM node:20 AS deps\nRUN echo\nFROM node:20\nWORKDIR /app\nCOPY . .\nCMD ["node","a.js"]\n';
   const r = convertDockerfile(df, { pin: lock });
-  assert.match(r.dockerfile, new RegExp(`^FROM gcr.io/distroless/nodejs20-debian12:nonroot@sha256:${d}$`, 'm'));
+  assert.match(r.dockerfile, new RegExp(`^FROM gcr.io/distroless/nodejs22-debian13:nonroot@sha256:${d}$`, 'm'));
   assert.match(r.dockerfile, /^FROM node:20@sha256:b{64} AS deps$/m);
   assert.equal(convertDockerfile(r.dockerfile, { pin: lock }).dockerfile, r.dockerfile);
   const miss = convertDockerfile(df, { pin: {} });
@@ -145,7 +145,7 @@ test('--cargo-chef adds planner and cook steps around the sources', () => {
   assert.match(r.dockerfile, /^FROM rust:1\.79 AS chef\nRUN cargo install cargo-chef --locked/m);
   assert.match(r.dockerfile, /^FROM chef AS build$/m);
   assert.match(r.dockerfile, /^RUN cargo chef cook --release --recipe-path recipe\.json\nCOPY \. \.$/m);
-  assert.equal(r.base, 'gcr.io/distroless/cc-debian12:nonroot');
+  assert.equal(r.base, 'gcr.io/distroless/cc-debian13:nonroot');
 });
 
 test('JVM options on -jar need an explicit java ENTRYPOINT; plain -jar fits the image\'s own', () => {
@@ -158,7 +158,7 @@ test('JVM options on -jar need an explicit java ENTRYPOINT; plain -jar fits the 
 
 test('Python builder newer than the base\'s interpreter is a warning', () => {
   const r = convertDockerfile('FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install flask\nCMD ["python","app.py"]\n');
-  assert.ok(r.warnings.some((w) => /3\.12.*3\.11/.test(w)));
+  assert.ok(r.warnings.some((w) => /3\.12.*3\.13/.test(w)));
 });
 
 test('an Alpine Node builder without apk is moved to the Debian variant', () => {

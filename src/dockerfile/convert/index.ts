@@ -180,7 +180,7 @@ export function convertDockerfile(text: string, opts: ConvertOptions = {}): Conv
           const r = a.runs.find((x) => x.instr === i)!;
           edits.push({ kind: 'delete', instr: i });
           changes.push({ line, kind: 'drop-run', reason: `RUN removed: ${r.reason}; a distroless image has no shell to run it` });
-          if (r.kind === 'runtime') warnings.push(`line ${line}: ${r.reason}; build a base with them (\`distill base --package …\`) or copy their files from a builder`);
+          if (r.kind === 'runtime') warnings.push(`line ${line}: ${r.reason}; build a base with them (\`distill base --add …\`) or copy their files from a builder`);
           continue;
         }
         case 'SHELL':
@@ -280,7 +280,7 @@ export function convertDockerfile(text: string, opts: ConvertOptions = {}): Conv
         moved.push(i.keyword);
       }
       const r = a.runs.find((x) => x.instr === i);
-      if (r?.kind === 'runtime') warnings.push(`line ${i.start + 1}: ${r.reason}; they stay in the builder and are missing at run time — build a base with them (\`distill base --package …\`) or copy their files`);
+      if (r?.kind === 'runtime') warnings.push(`line ${i.start + 1}: ${r.reason}; they stay in the builder and are missing at run time — build a base with them (\`distill base --add …\`) or copy their files`);
     }
     if (moved.length) changes.push({ kind: 'move', reason: `${[...new Set(moved)].join(', ')} moved from the builder to the runtime stage` });
     const lastInstr = final.instrs[final.instrs.length - 1] ?? final.from;

@@ -43,8 +43,12 @@ const CHAINGUARD = 'cgr.dev/chainguard';
 const UBI_MICRO = 'registry.access.redhat.com/ubi9/ubi-micro';
 const MS_DOTNET = 'mcr.microsoft.com/dotnet';
 
-const GOOGLE_NODE = ['18', '20', '22'];
-const GOOGLE_JAVA = ['17', '21'];
+// Google publishes its runtime images for Debian 13 only (the Debian 12 nodejs, python3 and
+// java images are no longer built, so no longer patched); static/base/cc exist for both.
+const GOOGLE_DEBIAN = 'debian13';
+const GOOGLE_PYTHON = '3.13';
+const GOOGLE_NODE = ['22', '24', '26'];
+const GOOGLE_JAVA = ['17', '21', '25'];
 
 /** Result of choosing a base: the image, or why this provider cannot host the flavour. */
 export type BaseChoice = { ok: true; base: BaseImage; versionNote?: string } | { ok: false; reason: string };
@@ -69,21 +73,23 @@ export function chooseBase(req: BaseRequest): BaseChoice {
         case 'static':
         case 'base':
         case 'cc':
-          return { ok: true, base: { flavour, ref: `${GOOGLE}/${flavour}-debian12:${tag}`, entrypoint: null, notes: flavour === 'static' ? ['no libc: the binary must be statically linked'] : [] } };
-        case 'python3':
-          return { ok: true, base: { flavour, ref: `${GOOGLE}/python3-debian12:${tag}`, interpreter: '/usr/bin/python3', entrypoint: ['/usr/bin/python3'], version: '3.11', notes: ['Debian 12 Python 3.11'] } };
+          return { ok: true, base: { flavour, ref: `${GOOGLE}/${flavour}-${GOOGLE_DEBIAN}:${tag}`, entrypoint: null, notes: flavour === 'static' ? ['no libc: the binary must be statically linked'] : [] } };
+        case 'python3': {
+          const py = `/usr/bin/python${GOOGLE_PYTHON}`;
+          return { ok: true, base: { flavour, ref: `${GOOGLE}/python3-${GOOGLE_DEBIAN}:${tag}`, interpreter: py, entrypoint: [py], version: GOOGLE_PYTHON, notes: [`Debian 13 Python ${GOOGLE_PYTHON}`] } };
+        }
         case 'nodejs': {
-          const { v, note } = nearest(req.version, GOOGLE_NODE, '22', 'Node.js');
-          return { ok: true, base: { flavour, ref: `${GOOGLE}/nodejs${v}-debian12:${tag}`, interpreter: '/nodejs/bin/node', entrypoint: ['/nodejs/bin/node'], version: v, notes: [] }, versionNote: note };
+          const { v, note } = nearest(req.version, GOOGLE_NODE, '24', 'Node.js');
+          return { ok: true, base: { flavour, ref: `${GOOGLE}/nodejs${v}-${GOOGLE_DEBIAN}:${tag}`, interpreter: '/nodejs/bin/node', entrypoint: ['/nodejs/bin/node'], version: v, notes: [] }, versionNote: note };
         }
         case 'java': {
           const { v, note } = nearest(req.version, GOOGLE_JAVA, '21', 'Java');
-          return { ok: true, base: { flavour, ref: `${GOOGLE}/java${v}-debian12:${tag}`, interpreter: '/usr/bin/java', entrypoint: ['/usr/bin/java', '-jar'], version: v, notes: [] }, versionNote: note };
+          return { ok: true, base: { flavour, ref: `${GOOGLE}/java${v}-${GOOGLE_DEBIAN}:${tag}`, interpreter: '/usr/bin/java', entrypoint: ['/usr/bin/java', '-jar'], version: v, notes: [] }, versionNote: note };
         }
         case 'dotnet':
         case 'aspnet':
           // Google has no .NET image: the app is published self-contained onto cc.
-          return { ok: true, base: { flavour: 'cc', ref: `${GOOGLE}/cc-debian12:${tag}`, entrypoint: null, notes: ['no ICU: globalization-invariant mode'] } };
+          return { ok: true, base: { flavour: 'cc', ref: `${GOOGLE}/cc-${GOOGLE_DEBIAN}:${tag}`, entrypoint: null, notes: ['no ICU: globalization-invariant mode'] } };
       }
       break;
     }
@@ -173,7 +179,13 @@ export function knownBaseOfRef(ref: string, basePrefix?: string): { entrypoint: 
   const chainguard = name.startsWith(CHAINGUARD + '/');
   const google = name.startsWith(GOOGLE + '/') || (!!basePrefix && ref.startsWith(basePrefix.replace(/\/+$/, '') + '/'));
   if (fl === 'nodejs') return chainguard ? { entrypoint: ['/usr/bin/node'], interpreter: '/usr/bin/node' } : google ? { entrypoint: ['/nodejs/bin/node'], interpreter: '/nodejs/bin/node' } : { entrypoint: null };
-  if (fl === 'python3') return chainguard ? { entrypoint: ['/usr/bin/python'], interpreter: '/usr/bin/python' } : google ? { entrypoint: ['/usr/bin/python3'], interpreter: '/usr/bin/python3' } : { entrypoint: null, interpreter: '/usr/bin/python3' };
+  if (fl === 'python3') {
+    if (chainguard) return { entrypoint: ['/usr/bin/python'], interpreter: '/usr/bin/python' };
+    // Google's python3 images start /usr/bin/python3.X of their Debian release; local bases /usr/bin/python3.
+    const deb = /python3-debian(\d+)$/.exec(name)?.[1];
+    const py = deb ? `/usr/bin/python${({ '11': '3.9', '12': '3.11', '13': '3.13' } as Record<string, string>)[deb] ?? '3'}` : '/usr/bin/python3';
+    return google ? { entrypoint: [py], interpreter: py } : { entrypoint: null, interpreter: '/usr/bin/python3' };
+  }
   if (fl === 'java') return chainguard ? { entrypoint: ['/usr/bin/java'], interpreter: '/usr/bin/java' } : google ? { entrypoint: ['/usr/bin/java', '-jar'], interpreter: '/usr/bin/java' } : { entrypoint: null, interpreter: '/usr/bin/java' };
   return { entrypoint: null };
 }
