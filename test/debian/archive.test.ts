@@ -215,3 +215,30 @@ test('a corrupted cached .deb is refetched, or refused when refetching is off or
   await assert.rejects(downloadDebs([entry], { progress: false, fetch: FAST }), /sha256 mismatch/);
   assert.ok(!existsSync(d.path), 'the corrupted entry was removed');
 });
+
+test('by-hash indexes are used when offered; binary-all is read when the Release lists it', async () => {
+  freshCache();
+  const r2 = await makeRepo(tmp(), SPECS, key.privateKey, { suite: 'split-distill', byHash: true, splitAll: true });
+  const s2 = await serve(r2.root);
+  try {
+    const a = await loadArchive({ repositories: [{ ...repository, uri: s2.url, suite: r2.suite }], keyring: key.keyring, fetch: FAST });
+    // base-demo is arch:all and listed only in binary-all.
+    assert.deepEqual(a.index.packageNames(), ['app', 'base-demo', 'libdemo1', 'tiny-mta']);
+    assert.equal(a.index.get('base-demo')!.architecture, 'all');
+    const indexRequests = s2.requests.filter((p) => p.includes('/binary-'));
+    assert.equal(indexRequests.length, 2);
+    for (const p of indexRequests) assert.match(p, /\/main\/binary-(amd64|all)\/by-hash\/SHA256\/[a-f0-9]{64}$/);
+  } finally {
+    await s2.close();
+  }
+  // A Release saying arch:all packages are in the per-architecture indexes: binary-all is skipped.
+  const r3 = await makeRepo(tmp(), SPECS, key.privateKey, { suite: 'noall-distill', splitAll: true, extraRelease: 'No-Support-for-Architecture-all: Packages' });
+  const s3 = await serve(r3.root);
+  try {
+    const a = await loadArchive({ repositories: [{ ...repository, uri: s3.url, suite: r3.suite }], keyring: key.keyring, fetch: FAST });
+    assert.deepEqual(a.index.packageNames(), ['app', 'libdemo1', 'tiny-mta']);
+    assert.ok(!s3.requests.some((p) => p.includes('binary-all')));
+  } finally {
+    await s3.close();
+  }
+});

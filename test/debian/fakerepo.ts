@@ -107,34 +107,46 @@ export async function makeRepo(
   root: string,
   specs: DebSpec[],
   key: openpgp.PrivateKey,
-  opts: { suite?: string; extraRelease?: string; formats?: ('xz' | 'gz' | 'plain')[] } = {},
+  opts: {
+    suite?: string;
+    extraRelease?: string;
+    formats?: ('xz' | 'gz' | 'plain')[];
+    /** Put arch:all packages in binary-all/Packages and list `all` in Architectures. */
+    splitAll?: boolean;
+    /** Also serve every index under by-hash/SHA256/<hex> and say Acquire-By-Hash: yes. */
+    byHash?: boolean;
+  } = {},
 ): Promise<FakeRepo> {
   const suite = opts.suite ?? 'testing-distill';
   const pool = join(root, 'pool/main');
   const debs: Record<string, string> = {};
   const paragraphs: string[] = [];
+  const allParagraphs: string[] = [];
   for (const s of specs) {
     const deb = buildDeb(s, pool);
     debs[s.name] = deb;
     const bytes = readFileSync(deb);
     const control = execFileSync('dpkg-deb', ['-f', deb], { encoding: 'utf8' }).trimEnd();
-    paragraphs.push(
-      `${control}\nFilename: pool/main/${deb.split('/').pop()}\nSize: ${bytes.length}\nSHA256: ${createHash('sha256').update(bytes).digest('hex')}\n`,
-    );
+    const stanza = `${control}\nFilename: pool/main/${deb.split('/').pop()}\nSize: ${bytes.length}\nSHA256: ${createHash('sha256').update(bytes).digest('hex')}\n`;
+    (opts.splitAll && (s.arch ?? 'amd64') === 'all' ? allParagraphs : paragraphs).push(stanza);
   }
   const packagesText = paragraphs.join('\n');
   const dist = join(root, 'dists', suite);
-  const bin = join(dist, 'main/binary-amd64');
-  mkdirSync(bin, { recursive: true });
   const formats = opts.formats ?? ['xz', 'gz', 'plain'];
   const files: Record<string, Buffer> = {};
-  const plain = Buffer.from(packagesText);
-  files['main/binary-amd64/Packages'] = plain;
-  if (formats.includes('gz')) files['main/binary-amd64/Packages.gz'] = gzipSync(plain);
-  if (formats.includes('xz')) files['main/binary-amd64/Packages.xz'] = execFileSync('xz', ['-c', '--check=crc64'], { input: plain });
+  const indexes: [string, string][] = [['binary-amd64', packagesText]];
+  if (opts.splitAll) indexes.push(['binary-all', allParagraphs.join('\n')]);
+  for (const [dir, text] of indexes) {
+    mkdirSync(join(dist, 'main', dir, 'by-hash/SHA256'), { recursive: true });
+    const plain = Buffer.from(text);
+    files[`main/${dir}/Packages`] = plain;
+    if (formats.includes('gz')) files[`main/${dir}/Packages.gz`] = gzipSync(plain);
+    if (formats.includes('xz')) files[`main/${dir}/Packages.xz`] = execFileSync('xz', ['-c', '--check=crc64'], { input: plain });
+  }
   for (const [p, b] of Object.entries(files)) {
     if (p.endsWith('/Packages') && !formats.includes('plain')) continue;
     writeFileSync(join(dist, p), b);
+    if (opts.byHash) writeFileSync(join(dist, dirname(p), 'by-hash/SHA256', createHash('sha256').update(b).digest('hex')), b);
   }
   const sha = Object.entries(files)
     .map(([p, b]) => ` ${createHash('sha256').update(b).digest('hex')} ${String(b.length).padStart(8)} ${p}`)
@@ -145,8 +157,9 @@ export async function makeRepo(
     `Suite: ${suite}`,
     `Codename: ${suite}`,
     `Date: ${new Date(Date.now() - 3600_000).toUTCString()}`,
-    'Architectures: amd64',
+    `Architectures: ${opts.splitAll ? 'all amd64' : 'amd64'}`,
     'Components: main',
+    ...(opts.byHash ? ['Acquire-By-Hash: yes'] : []),
     ...(opts.extraRelease ? [opts.extraRelease] : []),
     'SHA256:',
     sha,
