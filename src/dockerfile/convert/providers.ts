@@ -63,7 +63,7 @@ export function chooseBase(req: BaseRequest): BaseChoice {
     const interp: Record<string, string> = { nodejs: '/nodejs/bin/node', python3: '/usr/bin/python3', java: '/usr/bin/java' };
     return {
       ok: true,
-      base: { flavour: name as Flavour, ref: `${prefix}/${name}:${debug ? 'debug-nonroot' : 'nonroot'}`, interpreter: interp[name], entrypoint: entry[name] ?? null, version: flavour === 'python3' ? '3.11' : undefined, notes: [] },
+      base: { flavour: name as Flavour, ref: `${prefix}/${name}:${debug ? 'debug-nonroot' : 'nonroot'}`, interpreter: interp[name], entrypoint: entry[name] ?? null, notes: [] },
     };
   }
   switch (provider) {
