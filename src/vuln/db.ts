@@ -10,11 +10,12 @@
  * is replaced last (temp + rename), so a reader never sees an index paired with the wrong data.
  * Importing only some ecosystems replaces those and keeps the others.
  */
-import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, fstatSync, openSync, readSync, type WriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { crc32, inflateRawSync } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { cacheDir } from '../util/cache.ts';
@@ -108,35 +109,157 @@ function compact(r: OsvRecord, base: string): OsvRecord {
   return out;
 }
 
-/** Streams every JSON document in a zip, one entry at a time. */
+const BLOCK = 1 << 20;
+const BLOCKS_CACHED = 8;
+
+/**
+ * A yauzl reader over a small cache of 1 MiB blocks: yauzl asks for each header and entry with
+ * its own small read, and an OSV export is mostly a long run of tiny entries, so serving them from
+ * a few cached blocks turns hundreds of thousands of reads into one sequential pass. Memory stays
+ * bounded (8 MiB), whatever the zip size.
+ */
+class BlockReader extends yauzl.RandomAccessReader {
+  readonly size: number;
+  private fd: number;
+  private cache = new Map<number, Buffer>();
+
+  constructor(path: string) {
+    super();
+    try {
+      this.fd = openSync(path, 'r');
+    } catch (e) {
+      throw new DistillError(path, `cannot open: ${(e as Error).message}`);
+    }
+    this.size = fstatSync(this.fd).size;
+  }
+
+  private block(n: number): Buffer {
+    let b = this.cache.get(n);
+    if (b) {
+      this.cache.delete(n); // re-insert: Map order is the LRU order
+      this.cache.set(n, b);
+      return b;
+    }
+    const buf = Buffer.allocUnsafe(Math.min(BLOCK, this.size - n * BLOCK));
+    const got = readSync(this.fd, buf, 0, buf.length, n * BLOCK);
+    b = buf.subarray(0, got);
+    this.cache.set(n, b);
+    if (this.cache.size > BLOCKS_CACHED) this.cache.delete(this.cache.keys().next().value!);
+    return b;
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    const data = this.range(start, end);
+    return new Readable({
+      read() {
+        if (data.length) this.push(data);
+        this.push(null);
+      },
+    });
+  }
+
+  /** Bytes [start, end) of the file (shorter if the file ends first). */
+  range(start: number, end: number): Buffer {
+    const out = Buffer.allocUnsafe(Math.max(0, end - start));
+    let pos = start;
+    while (pos < end) {
+      const n = Math.floor(pos / BLOCK);
+      const b = this.block(n);
+      const from = pos - n * BLOCK;
+      const take = Math.min(end - pos, b.length - from);
+      if (take <= 0) break;
+      b.copy(out, pos - start, from, from + take);
+      pos += take;
+    }
+    return out.subarray(0, pos - start);
+  }
+
+  override close(callback: (err: Error | null) => void): void {
+    this.cache.clear();
+    try {
+      closeSync(this.fd);
+      callback(null);
+    } catch (e) {
+      callback(e as Error);
+    }
+  }
+}
+
+/** Largest record we accept from a zip entry; OSV records are kilobytes. */
+const MAX_ENTRY = 64 << 20;
+
+function readEntryData(reader: BlockReader, entry: yauzl.Entry, start: number): Buffer {
+  if (entry.generalPurposeBitFlag & 1) throw new Error(`${entry.fileName}: encrypted entries are not supported`);
+  if (entry.uncompressedSize > MAX_ENTRY) throw new Error(`${entry.fileName}: entry larger than ${MAX_ENTRY} bytes`);
+  const raw = reader.range(start, start + entry.compressedSize);
+  let data: Buffer;
+  if (entry.compressionMethod === 0) data = raw;
+  else if (entry.compressionMethod === 8) data = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+  else throw new Error(`${entry.fileName}: unsupported compression method ${entry.compressionMethod}`);
+  if (data.length !== entry.uncompressedSize) throw new Error(`${entry.fileName}: size mismatch`);
+  if (crc32(data) !== entry.crc32) throw new Error(`${entry.fileName}: CRC mismatch`);
+  return data;
+}
+
+// Entries read at once: yauzl costs a few hundred microseconds of I/O round trips per entry, and
+// OSV exports hold up to hundreds of thousands of small records, so reads overlap (bounded).
+const ZIP_PARALLEL = 16;
+
+/** Streams every JSON document in a zip; a bounded number are in memory at any time. */
 async function* zipEntries(path: string): AsyncGenerator<{ name: string; text: string }> {
+  const reader = new BlockReader(path);
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: true }, (err, z) =>
-      err ? reject(new DistillError(path, `not a readable zip: ${err.message}`)) : resolve(z!),
-    ),
+    yauzl.fromRandomAccessReader(reader, reader.size, { lazyEntries: true, autoClose: false }, (err, z) => {
+      if (!err) return resolve(z!);
+      reader.close(() => undefined);
+      reject(new DistillError(path, `not a readable zip: ${err.message}`));
+    }),
   );
   const queue: ({ name: string; text: string } | Error | null)[] = [];
   let wake: (() => void) | undefined;
+  let ended = false;
+  let asking = false;
+  let inflight = 0;
   const push = (x: { name: string; text: string } | Error | null): void => {
     queue.push(x);
     wake?.();
   };
+  const finishIfDone = (): void => {
+    if (ended && inflight === 0) push(null);
+  };
+  const pump = (): void => {
+    if (ended || asking || inflight >= ZIP_PARALLEL || queue.length >= ZIP_PARALLEL * 4) return;
+    asking = true;
+    zip.readEntry();
+  };
   zip.on('entry', (entry: yauzl.Entry) => {
+    asking = false;
     if (!entry.fileName.endsWith('.json') || entry.fileName.endsWith('/')) {
-      zip.readEntry();
+      pump();
       return;
     }
-    zip.openReadStream(entry, (err, stream) => {
+    inflight++;
+    // Records are small: inflate each in one call from the cached blocks (a zlib stream per
+    // entry costs more than the data), checking size and CRC as yauzl's streams would.
+    zip.readLocalFileHeader(entry, { minimal: true }, (err, header) => {
+      inflight--;
       if (err) return push(err);
-      const chunks: Buffer[] = [];
-      stream!.on('data', (c: Buffer) => chunks.push(c));
-      stream!.on('error', (e) => push(e));
-      stream!.on('end', () => push({ name: entry.fileName, text: Buffer.concat(chunks).toString('utf8') }));
+      try {
+        push({ name: entry.fileName, text: readEntryData(reader, entry, header.fileDataStart).toString('utf8') });
+      } catch (e) {
+        push(e as Error);
+      }
+      pump();
+      finishIfDone();
     });
+    pump();
   });
-  zip.on('end', () => push(null));
+  zip.on('end', () => {
+    ended = true;
+    finishIfDone();
+  });
   zip.on('error', (e) => push(e));
-  zip.readEntry();
+  pump();
   try {
     for (;;) {
       if (queue.length === 0) await new Promise<void>((r) => (wake = r));
@@ -145,11 +268,10 @@ async function* zipEntries(path: string): AsyncGenerator<{ name: string; text: s
       if (item === null) return;
       if (item instanceof Error) throw new DistillError(path, `not a readable zip: ${item.message}`);
       yield item;
-      // Ask for the next entry only once this one is consumed: one record in memory at a time.
-      zip.readEntry();
+      pump();
     }
   } finally {
-    if (zip.isOpen) zip.close();
+    zip.close();
   }
 }
 

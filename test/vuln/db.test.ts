@@ -129,6 +129,13 @@ test('bad input: missing path, non-OSV JSON, corrupt zip, nothing importable', a
     await assert.rejects(importOsv([join(src, 'nope.zip')], { dir }), (e: DistillError) => e instanceof DistillError && /no such file/.test(e.message));
     writeFileSync(join(src, 'broken.zip'), 'this is not a zip');
     await assert.rejects(importOsv([join(src, 'broken.zip')], { dir }), (e: DistillError) => e instanceof DistillError && /not a readable zip/.test(e.message));
+    // A zip whose record was altered after packing: the CRC check refuses it.
+    const good = join(src, 'good.zip');
+    writeZip(good, [['r.json', readFileSync(join(OSV_DB_FIXTURE, 'npm', 'GHSA-35jh-r3h4-6jhm.json'))]]);
+    const bytes = readFileSync(good);
+    bytes[30 + 'r.json'.length + 10]! ^= 0x55; // inside the deflated data of the first entry
+    writeFileSync(join(src, 'tampered.zip'), bytes);
+    await assert.rejects(importOsv([join(src, 'tampered.zip')], { dir }), (e: DistillError) => e instanceof DistillError && /not a readable zip/.test(e.message));
     mkdirSync(join(src, 'json'));
     writeFileSync(join(src, 'json', 'a.json'), JSON.stringify({ hello: 'world' }));
     await assert.rejects(importOsv([join(src, 'json')], { dir }), (e: DistillError) => e instanceof DistillError && /no valid OSV records/.test(e.message));
