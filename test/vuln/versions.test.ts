@@ -207,6 +207,15 @@ test('Maven: qualifier order, aliases, padding, nested lists', () => {
   assertAscending(mvn, ['2.9.10.7', '2.9.10.8', '2.10.0']);
   assertAscending(mvn, ['5.3.17', '5.3.18', '5.3.20']);
   assertAscending(mvn, ['1.0', '1.0.1', '1.0.10', '1.1']);
+  // The orderings Maven's own ComparableVersion documents for qualifiers and for numbers.
+  assertAscending(mvn, [
+    '1-alpha2snapshot', '1-alpha2', '1-alpha-123', '1-beta-2', '1-beta123', '1-m2', '1-m11', '1-rc', '1-cr2',
+    '1-rc123', '1-SNAPSHOT', '1', '1-sp', '1-sp2', '1-sp123', '1-abc', '1-def', '1-pom-1', '1-1-snapshot', '1-1', '1-2', '1-123',
+  ]);
+  assertAscending(mvn, [
+    '2.0', '2-1', '2.0.2', '2.0.123', '2.1.0', '2.1-a', '2.1b', '2.1-c', '2.1-1', '2.1.0.1', '2.2', '2.123',
+    '11.a2', '11.a11', '11.b2', '11.b11', '11.m2', '11.m11', '11', '11.a', '11b', '11c', '11m',
+  ]);
   assertEqualVersions(mvn, [
     ['1', '1.0'],
     ['1', '1.0.0'],
