@@ -233,3 +233,40 @@ test('RubyGems: letter segments are pre-releases', () => {
   assertAscending(gem, ['1.0.a', '1.0.b1', '1.0.rc1', '1.0', '1.0.1', '1.1']);
   assertEqualVersions(gem, [['1.0', '1']]);
 });
+
+test('differential: PEP 440 ordering agrees with Python packaging on thousands of pairs', () => {
+  const r = rng(44);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const gen = (): string => {
+    let v = '';
+    if (r() < 0.1) v += `${pick(['1', '2'])}!`;
+    v += Array.from({ length: 1 + Math.floor(r() * 3) }, () => pick(['0', '1', '2', '10', '01'])).join('.');
+    if (r() < 0.35) v += pick(['a', 'b', 'rc', 'alpha', 'beta', 'c', 'pre', 'preview', '.a', '-rc']) + pick(['', '0', '1', '2', '10']);
+    if (r() < 0.25) v += pick(['.post', 'post', '-', '.post', '-post']) + pick(['1', '2', '0']);
+    if (r() < 0.25) v += pick(['.dev', 'dev', '-dev']) + pick(['', '0', '1', '3']);
+    if (r() < 0.1) v += `+${pick(['ubuntu', 'local', 'abc'])}${pick(['', '.1', '.2', '-5'])}`;
+    return v;
+  };
+  const real = ['2.25.1', '2.31.0', '2.32.0', '1.26.18', '2.0.0a1', '2.0.0b2', '3.1.2', '3.0.3', '5.3.1', '5.4', '6.0.1', '1!1.0', '0.9.9.post1', '4.0.0rc1'];
+  const pairs: [string, string][] = [];
+  for (let n = 0; n < 3000; n++) pairs.push([r() < 0.15 ? pick(real) : gen(), r() < 0.15 ? pick(real) : gen()]);
+  const py = schemeFor('PyPI')!;
+  const valid = pairs.filter(([a, b]) => py.valid(a) && py.valid(b));
+  assert.ok(valid.length > 2500, `only ${valid.length} valid pairs`);
+  const script = [
+    'import sys, json',
+    'from packaging.version import Version',
+    'out = []',
+    'for a, b in json.load(sys.stdin):',
+    '    x, y = Version(a), Version(b)',
+    '    out.append(-1 if x < y else (1 if x > y else 0))',
+    'print(json.dumps(out))',
+  ].join('\n');
+  const got = JSON.parse(execFileSync('python3', ['-c', script], { input: JSON.stringify(valid), encoding: 'utf8', maxBuffer: 1 << 26 })) as number[];
+  const mismatches: string[] = [];
+  valid.forEach(([a, b], i) => {
+    const ours = sign(py.compare(a, b));
+    if (ours !== got[i]) mismatches.push(`${a} vs ${b}: packaging ${got[i]}, ours ${ours}`);
+  });
+  assert.deepEqual(mismatches.slice(0, 20), []);
+});
