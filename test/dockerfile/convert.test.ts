@@ -193,3 +193,32 @@ test('Next.js: the standalone output is copied and served by server.js', () => {
   assert.match(fin, /^CMD \["server\.js"\]$/m);
   assert.equal(r.buildTool, 'npm (Next.js)');
 });
+
+test('a final stage built FROM an earlier stage stays a builder and keeps the inherited WORKDIR and ENV', () => {
+  const df = 'FROM node:22-slim AS base\nWORKDIR /app\nENV PORT=3000\nFROM base AS deps\nRUN npm ci --omit=dev\nFROM base AS runner\nCOPY --from=deps /app/node_modules ./node_modules\nCOPY . .\nCMD ["node","server.js"]\n';
+  const r = convertDockerfile(df);
+  assert.match(r.dockerfile, /^FROM base AS build$/m);
+  const fin = lastStage(r.dockerfile);
+  assert.match(fin, /^ENV PORT=3000$/m);
+  assert.match(fin, /^WORKDIR \/app$/m);
+  assert.match(fin, /^COPY --from=build --chown=65532:65532 \/app \/app$/m);
+  assert.doesNotMatch(r.dockerfile, /npm prune/, 'no install in the final stage chain: nothing to prune');
+});
+
+test('CRLF files come back with CRLF line ends throughout', () => {
+  const r = convertDockerfile('FROM node:22\r\nWORKDIR /app\r\nCOPY . .\r\nRUN npm ci\r\nCMD ["node", "a.js"]\r\n');
+  assert.equal(r.dockerfile.split('\n').length, r.dockerfile.split('\r\n').length);
+  assert.match(r.dockerfile, /CMD \["a\.js"\]\r\n$/);
+});
+
+test('a shell-form CMD on a distroless base is read as the whole command, not appended to node', () => {
+  const r = convertDockerfile('FROM gcr.io/distroless/nodejs22-debian13:nonroot\nWORKDIR /app\nCOPY . /app\nCMD node server.js\n');
+  assert.match(r.dockerfile, /^CMD \["server\.js"\]$/m);
+  assert.equal(r.base, 'gcr.io/distroless/nodejs22-debian13:nonroot');
+});
+
+test('an ENTRYPOINT shell script is a warning; the CMD is still carried over', () => {
+  const r = convertDockerfile('FROM python:3.13\nWORKDIR /app\nCOPY . .\nRUN pip install flask\nENTRYPOINT ["./docker-entrypoint.sh"]\nCMD ["gunicorn","app:app"]\n');
+  assert.ok(r.warnings.some((w) => /shell script/.test(w)));
+  assert.match(lastStage(r.dockerfile), /^CMD \["-m", "gunicorn", "app:app"\]$/m);
+});

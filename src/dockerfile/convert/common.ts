@@ -30,7 +30,7 @@ export function isAlpine(ref: string): boolean {
  * otherwise warn.
  */
 export function debianBuilder(a: Analysis, stage: Stage, plan: Plan, debianTag: (tag: string) => string | null): void {
-  if (!isAlpine(stage.resolvedImage)) return;
+  if (!isAlpine(stage.resolvedImage) || stage.parent) return;
   const usesApk = stage.instrs.some((i) => i.keyword === 'RUN' && runCommands(i).some((c) => c.argv[0] === 'apk'));
   const { name, tag } = splitImage(stage.image);
   const nt = tag ? debianTag(tag) : null;

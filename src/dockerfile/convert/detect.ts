@@ -200,7 +200,8 @@ export function resolveCommand(stage: Stage, vars: Record<string, string>, baseE
     if (!baseEntrypoint) return null;
     e = baseEntrypoint;
   }
-  if (!entry && cmd && baseEntrypoint) e = baseEntrypoint;
+  // Only an exec-form CMD is appended to the base's ENTRYPOINT; a shell-form one meant the whole command.
+  if (!entry && cmd?.json && baseEntrypoint) e = baseEntrypoint;
   let argv = [...e, ...c];
   while (argv.length && (WRAPPERS.has(argv[0]) || argv[0] === '--')) {
     notes.push(`init wrapper \`${argv[0]}\` dropped: use the runtime's --init (podman/docker) or the orchestrator's`);

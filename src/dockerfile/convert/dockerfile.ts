@@ -34,6 +34,8 @@ export interface Stage {
   image: string;
   resolvedImage: string;
   name: string | null;
+  /** The earlier stage this one is built FROM (its files, ENV and WORKDIR carry over), if any. */
+  parent: Stage | null;
   instrs: Instr[];
   /** 0-based line of FROM and last line before the next FROM. */
   start: number;
@@ -76,11 +78,14 @@ export function parseDockerfile(text: string): ParsedDockerfile {
         cur.endVars = { ...vars };
         cur.endWorkdir = workdir;
       }
-      vars = { ...globalArgs };
-      workdir = '/';
+      const resolved = substitute(image, globalArgs);
+      const parent = stages.find((st) => st.name !== null && st.name.toLowerCase() === resolved.toLowerCase()) ?? null;
+      vars = parent ? { ...parent.endVars } : { ...globalArgs };
+      workdir = parent ? parent.endWorkdir : '/';
       instr.vars = { ...vars };
       instr.workdir = workdir;
-      cur = { index: stages.length, from: instr, image, resolvedImage: substitute(image, globalArgs), name, instrs: [], start: r.start.line, end: lines.length - 1, endVars: {}, endWorkdir: '/' };
+      // A stage built FROM another stage runs on that stage's external image.
+      cur = { index: stages.length, from: instr, image, resolvedImage: parent ? parent.resolvedImage : resolved, name, parent, instrs: [], start: r.start.line, end: lines.length - 1, endVars: {}, endWorkdir: '/' };
       stages.push(cur);
       continue;
     }

@@ -40,6 +40,13 @@ function toContext(c: ConvertOptions['context']): BuildContext {
 
 /** Converts Dockerfile text; throws Error when the text is not a Dockerfile (no FROM). */
 export function convertDockerfile(text: string, opts: ConvertOptions = {}): ConvertResult {
+  // CRLF files are converted as LF and given back with CRLF, so new lines match old ones.
+  if (!text.includes('\r\n')) return convertLf(text, opts);
+  const r = convertLf(text.replace(/\r\n/g, '\n'), opts);
+  return { ...r, dockerfile: r.converted ? r.dockerfile.replace(/\n/g, '\r\n') : text };
+}
+
+function convertLf(text: string, opts: ConvertOptions): ConvertResult {
   const provider = opts.provider ?? 'google';
   if (!PROVIDERS.includes(provider)) throw new Error(`unknown provider "${provider}" (one of ${PROVIDERS.join(', ')})`);
   const file = parseDockerfile(text);
@@ -69,7 +76,8 @@ export function convertDockerfile(text: string, opts: ConvertOptions = {}): Conv
   }
 
   const toolchainCmd = command && ((command.argv[0] === 'go' && command.argv[1] === 'run') || command.argv[0] === 'cargo' || command.argv[0] === 'mvn' || (command.argv[0] === 'dotnet' && command.argv[1] === 'run'));
-  const mode: 'build' | 'rebase' = finalIsDistroless || (!a.runs.some((r) => r.kind === 'build') && !toolchainCmd) ? 'rebase' : 'build';
+  // A final stage built FROM an earlier stage inherits its files: it must stay a builder.
+  const mode: 'build' | 'rebase' = !final.parent && (finalIsDistroless || (!a.runs.some((r) => r.kind === 'build') && !toolchainCmd)) ? 'rebase' : 'build';
   if (finalIsDistroless && a.runs.length) warnings.push('the final stage is on a distroless base but has RUN instructions, which cannot run there');
 
   const plan = STRATEGIES[lang].plan(a, mode);
@@ -294,7 +302,10 @@ export function convertDockerfile(text: string, opts: ConvertOptions = {}): Conv
 
     const rt: string[] = ['', `FROM ${baseRef}`];
     changes.push({ kind: 'runtime-stage', reason: `runtime stage on ${baseRef}: ${describe(base, lang)}` });
-    const lastInRt = (kw: string) => final.instrs.filter((i) => i.keyword === kw);
+    // ENV, LABEL and EXPOSE also come from the stages the final one is built FROM.
+    const chain: Stage[] = [];
+    for (let st: Stage | null = final; st; st = st.parent) chain.unshift(st);
+    const lastInRt = (kw: string) => (['ENV', 'LABEL', 'EXPOSE'].includes(kw) ? chain.flatMap((st) => st.instrs) : final.instrs).filter((i) => i.keyword === kw);
     const labels = lastInRt('LABEL').map((i) => i.raw);
     const env = runtimeEnv(lastInRt('ENV'));
     const refVars = new Set<string>();

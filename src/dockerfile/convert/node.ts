@@ -4,7 +4,7 @@
  * only the script and its arguments; `npm start` is resolved to the script package.json names.
  */
 import { readJson } from './context.ts';
-import { runCommands } from './dockerfile.ts';
+import { runCommands, type Stage } from './dockerfile.ts';
 import { needsShell, splitCommands } from './shell.ts';
 import { addStep, debianBuilder, findCommands, versionFromImages } from './common.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
@@ -17,22 +17,28 @@ function packageManager(a: Analysis): PM {
   return 'npm';
 }
 
-/** True when the install in the final stage already leaves only production dependencies. */
-function prodOnly(a: Analysis): boolean {
+/**
+ * True when the final stage (with the stages it is built FROM) installs dependencies and the
+ * last install keeps dev dependencies or a build follows it: they must be pruned.
+ */
+function needsPrune(a: Analysis): boolean {
+  let installed = false;
   let prod = false;
   let builtAfter = false;
-  for (const r of a.runs) {
-    for (const c of r.cmds) {
-      const v = c.argv;
-      const s = v.join(' ');
-      const isInstall = (v[0] === 'npm' && (v[1] === 'ci' || v[1] === 'install' || v[1] === 'i' || v[1] === 'prune')) || (v[0] === 'yarn' && (v[1] === 'install' || v.length === 1)) || (v[0] === 'pnpm' && (v[1] === 'install' || v[1] === 'i' || v[1] === 'prune'));
-      if (isInstall) {
-        prod = /--omit=dev|--only=prod|--production|--prod\b|\s-P\b/.test(s) || r.instr.vars.NODE_ENV === 'production' || c.env.NODE_ENV === 'production';
-        builtAfter = false;
-      } else if ((v[0] === 'npm' || v[0] === 'pnpm' || v[0] === 'yarn') && v.includes('build')) builtAfter = true;
-    }
+  const chain = new Set<Stage>();
+  for (let st: Stage | null = a.final; st; st = st.parent) chain.add(st);
+  for (const { stage, instr, cmd: c } of a.commands) {
+    if (!chain.has(stage)) continue;
+    const v = c.argv;
+    const s = v.join(' ');
+    const isInstall = (v[0] === 'npm' && (v[1] === 'ci' || v[1] === 'install' || v[1] === 'i' || v[1] === 'prune')) || (v[0] === 'yarn' && (v[1] === 'install' || v.length === 1)) || (v[0] === 'pnpm' && (v[1] === 'install' || v[1] === 'i' || v[1] === 'prune'));
+    if (isInstall) {
+      installed = true;
+      prod = /--omit=dev|--only=prod|--production|--prod\b|\s-P\b/.test(s) || instr.vars.NODE_ENV === 'production' || c.env.NODE_ENV === 'production';
+      builtAfter = false;
+    } else if ((v[0] === 'npm' || v[0] === 'pnpm' || v[0] === 'yarn') && v.includes('build')) builtAfter = true;
   }
-  return prod && !builtAfter;
+  return installed && (!prod || builtAfter);
 }
 
 function isNext(a: Analysis, pkg: any): boolean {
@@ -112,7 +118,7 @@ export const nodeStrategy: Strategy = {
       if (plan.run && plan.run.kind === 'interp' && plan.run.args[0] !== 'server.js') plan.run = { kind: 'interp', args: ['server.js'] };
       if (a.vars.HOSTNAME === undefined) plan.env.push({ key: 'HOSTNAME', value: '0.0.0.0', reason: 'the standalone server binds to $HOSTNAME, which container runtimes set to the container id' });
     } else {
-      if (!prodOnly(a)) addStep(plan, a, `RUN ${PRUNE[pm]}`, `dev dependencies pruned so only production node_modules reach the runtime (${pm})`);
+      if (needsPrune(a)) addStep(plan, a, `RUN ${PRUNE[pm]}`, `dev dependencies pruned so only production node_modules reach the runtime (${pm})`);
       plan.copies.push({ src: w, dst: w, reason: 'the app directory with its production node_modules' });
     }
     if (a.vars.NODE_ENV === undefined) plan.env.push({ key: 'NODE_ENV', value: 'production', reason: 'libraries such as express skip dev-only work in production' });
