@@ -96,7 +96,7 @@ function systemVersions(): string[] {
 function trickyVersions(r: () => number): string[] {
   const parts = ['0', '1', '01', '2', '10', '9', 'a', 'b', 'z', 'A', '~', '~~', '+', '.', '~rc1', '+dfsg', 'deb12u1', '+b1', '.0'];
   const out: string[] = [];
-  for (let n = 0; n < 1500; n++) {
+  for (let n = 0; n < 3000; n++) {
     const pick = (): string => parts[Math.floor(r() * parts.length)]!;
     let up = String(Math.floor(r() * 3));
     for (let k = Math.floor(r() * 4); k > 0; k--) up += pick();
