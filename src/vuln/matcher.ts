@@ -10,7 +10,7 @@
  * (Debian and Alpine advisories name source packages).
  */
 import type { OsvAffected, OsvEvent, OsvRange, OsvRecord } from './osv.ts';
-import { severityOf, type Severity } from './severity.ts';
+import { severityOf, severityRank, type Severity } from './severity.ts';
 import { baseEcosystem, schemeFor, semverScheme, type VersionScheme } from './versions/index.ts';
 import { packageKey } from './db.ts';
 
@@ -249,22 +249,23 @@ export async function matchPackages(pkgs: PackageInput[], db: VulnSource): Promi
 
 // Rank of an id prefix when two records describe the same vulnerability: the most specific wins.
 function idRank(id: string): number {
-  if (/^(DSA|DLA|DTSA)-/.test(id)) return 0;
+  if (/^(DSA|DLA|DTSA|GO)-/.test(id)) return 0;
   if (id.startsWith('GHSA-')) return 1;
-  if (id.startsWith('GO-')) return 1;
-  if (id.startsWith('CVE-')) return 3;
+  if (/^[A-Z]+-CVE-/.test(id) || id.startsWith('CVE-')) return 3;
   return 2;
 }
 
 /**
- * Merges findings for one package that alias each other (GHSA-x and PYSEC-y both naming each
- * other or the same CVE as an alias), keeping the most specific id and the union of aliases.
+ * Merges findings for one package that are the same vulnerability: records naming each other as
+ * aliases (GHSA-x and PYSEC-y) or about the same CVE (a DSA and the DEBIAN-CVE records of the
+ * CVEs it fixes). Keeps the most specific id, the union of aliases, CVEs and fixes, and the
+ * highest known severity.
  */
 export function dedupeAliases(found: Vuln[]): Vuln[] {
   const out: Vuln[] = [];
   for (const v of [...found].sort((a, b) => idRank(a.id) - idRank(b.id) || a.id.localeCompare(b.id))) {
-    const keys = new Set([v.id, ...v.aliases]);
-    const same = out.find((o) => o.id === v.id || [o.id, ...o.aliases].some((k) => keys.has(k)));
+    const keys = new Set([v.id, ...v.aliases, ...v.cves]);
+    const same = out.find((o) => [o.id, ...o.aliases, ...o.cves].some((k) => keys.has(k)));
     if (!same) {
       out.push(v);
       continue;
@@ -272,6 +273,7 @@ export function dedupeAliases(found: Vuln[]): Vuln[] {
     same.aliases = [...new Set([...same.aliases, v.id, ...v.aliases].filter((a) => a !== same.id))].sort();
     same.cves = [...new Set([...same.cves, ...v.cves])].sort();
     same.fixedVersions = [...new Set([...same.fixedVersions, ...v.fixedVersions])].sort(schemeFor(same.package.ecosystem)?.compare);
+    if (severityRank(v.severity.level) > severityRank(same.severity.level)) same.severity = v.severity;
   }
   return out;
 }

@@ -202,7 +202,7 @@ test('distro ecosystems from os-release; unknown releases are reported, not gues
   );
 });
 
-test('records naming each other as aliases are reported once, keeping the most specific id', () => {
+test('records that are the same vulnerability (aliases, shared CVE) are reported once, keeping the most specific id', () => {
   const base = {
     package: { name: 'p', version: '1', ecosystem: 'PyPI' },
     installedVersion: '1',
@@ -220,6 +220,21 @@ test('records naming each other as aliases are reported once, keeping the most s
     [
       ['GHSA-aaaa-bbbb-cccc', ['CVE-2023-1', 'PYSEC-2023-1']],
       ['GHSA-zzzz-zzzz-zzzz', ['CVE-2023-2']],
+    ],
+  );
+  // A DSA and the per-CVE record of one of its CVEs: one finding under the DSA, the CVE record's
+  // urgency kept because the DSA has no rating of its own.
+  const deb = { ...base, package: { name: 'libc6', version: '2.36-9', ecosystem: 'Debian:12' }, installedVersion: '2.36-9' };
+  const merged = dedupeAliases([
+    { ...deb, id: 'DEBIAN-CVE-2023-11', aliases: [], cves: ['CVE-2023-11'], fixedVersions: ['2.36-9+deb12u3'], severity: { level: 'high', source: 'debian-urgency' } },
+    { ...deb, id: 'DSA-9999-1', aliases: [], cves: ['CVE-2023-11', 'CVE-2023-12'], fixedVersions: ['2.36-9+deb12u3'] },
+    { ...deb, id: 'DEBIAN-CVE-2023-13', aliases: [], cves: ['CVE-2023-13'], fixedVersions: [] },
+  ]);
+  assert.deepEqual(
+    merged.map((v) => [v.id, v.aliases, v.cves, v.severity.level]),
+    [
+      ['DSA-9999-1', ['DEBIAN-CVE-2023-11'], ['CVE-2023-11', 'CVE-2023-12'], 'high'],
+      ['DEBIAN-CVE-2023-13', [], ['CVE-2023-13'], 'unknown'],
     ],
   );
 });
