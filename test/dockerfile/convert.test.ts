@@ -222,3 +222,18 @@ test('an ENTRYPOINT shell script is a warning; the CMD is still carried over', (
   assert.ok(r.warnings.some((w) => /shell script/.test(w)));
   assert.match(lastStage(r.dockerfile), /^CMD \["-m", "gunicorn", "app:app"\]$/m);
 });
+
+test('C/C++: -static goes on static, dynamic linking on cc; a newer build glibc than the base\'s is a warning', () => {
+  const stat = convertDockerfile('FROM gcc:13\nCOPY . /src\nRUN gcc -static -o /bin/t /src/t.c\nCMD ["/bin/t"]\n');
+  assert.equal(stat.base, 'gcr.io/distroless/static-debian13:nonroot');
+  const dyn = 'FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y g++\nCOPY . /src\nRUN g++ -O2 -o /app /src/main.cpp\nCMD ["/app"]\n';
+  assert.equal(convertDockerfile(dyn).base, 'gcr.io/distroless/cc-debian13:nonroot');
+  assert.deepEqual(convertDockerfile(dyn).warnings, []);
+  const ubi = convertDockerfile(dyn, { provider: 'ubi-micro' });
+  assert.ok(ubi.warnings.some((w) => /glibc 2\.39 .* glibc 2\.34/.test(w)));
+});
+
+test('apt-installed python3 on Ubuntu 22.04 is 3.10: a mismatch with the runtime is reported', () => {
+  const r = convertDockerfile('FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y python3-pip\nWORKDIR /app\nCOPY . .\nRUN pip3 install flask\nCMD ["python3","app.py"]\n');
+  assert.ok(r.warnings.some((w) => /Python 3\.10 .* 3\.13/.test(w)), r.warnings.join('\n'));
+});

@@ -18,8 +18,9 @@ export const cppStrategy: Strategy = {
     const all = [...compiles, ...makes];
     const ldflags = all.map((c) => `${c.cmd.env.LDFLAGS ?? ''} ${c.instr.vars.LDFLAGS ?? ''} ${c.cmd.argv.join(' ')}`).join(' ');
     const isStatic = /(^|\s|=)-static(\s|$)/.test(ldflags) || /-static\b/.test(a.ctx.read('Makefile') ?? '');
-    const plan = emptyPlan(makes.length ? (makes.some((m) => m.cmd.argv[0] === 'cmake') ? 'cmake' : 'make') : cxx ? 'g++' : 'gcc', isStatic ? 'static' : cxx ? 'cc' : 'base');
-    plan.changes.push({ kind: 'base', reason: isStatic ? 'linked with -static: no libc needed' : cxx ? 'dynamically linked C++: needs glibc, libstdc++ and libgcc_s (cc base)' : 'dynamically linked C: needs glibc (base)' });
+    const plan = emptyPlan(makes.length ? (makes.some((m) => m.cmd.argv[0] === 'cmake') ? 'cmake' : 'make') : cxx ? 'g++' : 'gcc', isStatic ? 'static' : 'cc');
+    // Dynamic C goes on cc too: libgcc_s is what glibc loads for unwinding (pthread_cancel, C++ libraries a C program links).
+    plan.changes.push({ kind: 'base', reason: isStatic ? 'linked with -static: no libc needed' : cxx ? 'dynamically linked C++: needs glibc, libstdc++ and libgcc_s (cc base)' : 'dynamically linked: needs glibc and possibly libgcc_s (cc base)' });
     if (!isStatic) for (const c of all) {
       const st = a.file.stages.find((s) => s.instrs.includes(c.instr));
       if (st && isAlpine(st.resolvedImage)) {

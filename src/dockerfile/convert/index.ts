@@ -105,6 +105,13 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
       warnings.push(`the builder uses Python ${plan.version} but ${base.ref} runs Python ${base.version}: compiled wheels and the standard library may differ — build with python:${base.version}`);
     }
   }
+  if (base.flavour === 'base' || base.flavour === 'cc') {
+    // A binary linked against a newer glibc than the base's fails to start (symbol versions).
+    const builders = mode === 'build' ? file.stages : file.stages.filter((st) => st !== final);
+    const newest = builders.map((st) => glibcOf(st.resolvedImage)).filter((v): v is number => v !== undefined).sort((x, y) => y - x)[0];
+    const have = glibcOf(base.ref);
+    if (newest !== undefined && have !== undefined && newest > have) warnings.push(`the build runs on glibc 2.${newest} but ${base.ref} has glibc 2.${have}: dynamically linked binaries may not start — build on an older release or link statically`);
+  }
   const pin = pinned(base.ref, opts.pin);
   if (opts.pin && !pin.hit && base.ref !== 'scratch') warnings.push(`--pin: ${base.ref} is not in the lock; left unpinned`);
   const baseRef = pin.ref;
@@ -362,6 +369,18 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
   if (runtimeText) out = out.replace(/\n*$/, '\n') + runtimeText;
   changes.sort((x, y) => (x.line ?? 1e9) - (y.line ?? 1e9));
   return { dockerfile: out, converted: true, changes, warnings: [...new Set(warnings)], language: lang, buildTool: plan.buildTool, base: baseRef };
+}
+
+/** glibc minor version of an image by its distribution release, when the name or tag says it. */
+function glibcOf(ref: string): number | undefined {
+  const { name, tag } = splitImage(ref);
+  const t = `${name.split('/').pop()}:${tag ?? ''}`;
+  const table: [RegExp, number][] = [
+    [/bullseye|debian11|^debian:11/, 31], [/bookworm|debian12|^debian:12/, 36], [/trixie|debian13|^debian:13/, 41],
+    [/focal|^ubuntu:20\.04/, 31], [/jammy|^ubuntu:22\.04/, 35], [/noble|^ubuntu:24\.04/, 39], [/ubi9|ubi-micro:9/, 34], [/ubi8|ubi-micro:8/, 28],
+  ];
+  for (const [re, v] of table) if (re.test(t) || re.test(ref)) return v;
+  return undefined;
 }
 
 function defaultInterpreter(lang: Language): string {

@@ -61,12 +61,28 @@ function pipInstallArgs(argv: string[]): string[] | null {
   return out.length ? out : null;
 }
 
+/** The python3 of a Debian/Ubuntu release a stage installs it on with apt (their default python3). */
+const DISTRO_PYTHON: Record<string, string> = {
+  'debian:11': '3.9', 'debian:bullseye': '3.9', 'debian:12': '3.11', 'debian:bookworm': '3.11', 'debian:13': '3.13', 'debian:trixie': '3.13',
+  'ubuntu:20.04': '3.8', 'ubuntu:focal': '3.8', 'ubuntu:22.04': '3.10', 'ubuntu:jammy': '3.10', 'ubuntu:24.04': '3.12', 'ubuntu:noble': '3.12',
+};
+
+function distroPython(a: Analysis): string | undefined {
+  for (const st of [...a.file.stages].reverse()) {
+    const { name, tag } = splitImage(st.resolvedImage);
+    const key = `${name.split('/').pop()}:${(tag ?? '').replace(/-slim$/, '').replace(/^(\d+)\..*$/, (m, major) => (name.endsWith('debian') ? major : m))}`;
+    const aptPython = st.instrs.some((i) => i.keyword === 'RUN' && /\bpython3(-pip|-venv|-dev)?\b/.test(i.rest));
+    if (aptPython && DISTRO_PYTHON[key]) return DISTRO_PYTHON[key];
+  }
+  return undefined;
+}
+
 export const pythonStrategy: Strategy = {
   language: 'python',
   plan(a: Analysis, mode): Plan {
     const t = tool(a);
     const plan = emptyPlan(t, 'python3');
-    plan.version = versionFromImages(a, /(^|\/)python$/, /^(\d+\.\d+)/) ?? a.vars.PYTHON_VERSION?.match(/^(\d+\.\d+)/)?.[1];
+    plan.version = versionFromImages(a, /(^|\/)python$/, /^(\d+\.\d+)/) ?? a.vars.PYTHON_VERSION?.match(/^(\d+\.\d+)/)?.[1] ?? distroPython(a);
     if (a.command) {
       const r = pythonArgs(a.command.argv);
       if (r.problem) plan.warnings.push(r.problem);
