@@ -439,6 +439,7 @@ export async function importOsv(inputs: string[], opts: { dir?: string; source?:
       await rm(join(dir, prev.index), { force: true });
     }
   }
+  await removeOrphans(dir, meta);
   return {
     dir,
     dbDate: meta.dbDate,
@@ -446,6 +447,21 @@ export async function importOsv(inputs: string[], opts: { dir?: string; source?:
     rejected,
     rejectedCount,
   };
+}
+
+// Files no meta.json names, left by an interrupted or racing import; only old ones, since a
+// concurrent import's files are unreferenced until it writes its meta.
+async function removeOrphans(dir: string, meta: DbMeta): Promise<void> {
+  const live = new Set(['meta.json', ...Object.values(meta.ecosystems).flatMap((e) => [e.data, e.index])]);
+  const cutoff = Date.now() - 3_600_000;
+  for (const name of await readdir(dir)) {
+    if (live.has(name) || !/(\.ndjson|\.index\.json|\.tmp)$/.test(name)) continue;
+    try {
+      if ((await stat(join(dir, name))).mtimeMs < cutoff) await rm(join(dir, name), { force: true });
+    } catch {
+      // already gone
+    }
+  }
 }
 
 /** The base URL `db update` downloads from: the flag, else `$DISTILL_OSV_URL`; no default host. */

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,6 +96,14 @@ test('importing one ecosystem replaces it and keeps the others; old files are re
     assert.equal(s.ecosystems.npm!.records, 1);
     assert.equal(s.ecosystems.Debian!.records, fixtureCount('Debian'));
     assert.equal(readdirSync(dir).length, before, 'the replaced npm files are gone');
+    // Leftovers of an interrupted import: removed once old, kept while they may be in use.
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    writeFileSync(join(dir, 'npm-stale.ndjson'), '');
+    utimesSync(join(dir, 'npm-stale.ndjson'), old, old);
+    writeFileSync(join(dir, 'npm-recent.ndjson'), '');
+    await importOsv([one], { dir });
+    assert.equal(existsSync(join(dir, 'npm-stale.ndjson')), false);
+    assert.equal(existsSync(join(dir, 'npm-recent.ndjson')), true);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(one, { recursive: true, force: true });
