@@ -155,7 +155,9 @@ export async function buildBase(opts: BaseOptions): Promise<BaseResult> {
     refs = debRefsFromLock(lockfile, archive.repositories);
     if (opts.lock) writeLockfile(opts.lock, lockfile);
   }
-  const debs = await downloadDebs(refs, { progress: opts.progress, onWarning: warn, refetch: false });
+  // refetch: false — a cached .deb that no longer matches its lock is refused, never silently replaced.
+  // Its warning would only repeat the error that follows, so it is not printed.
+  const debs = await downloadDebs(refs, { progress: opts.progress, refetch: false });
   const when = reproducibleTime();
   const work = mkdtempSync(join(tmpdir(), 'distill-base-'));
   process.once('exit', () => rmSync(work, { recursive: true, force: true }));

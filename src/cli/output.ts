@@ -1,5 +1,6 @@
 /** Output helpers shared by commands: JSON, quiet mode, TTY detection. */
 import pc from 'picocolors';
+import Table from 'cli-table3';
 
 export interface CommonOptions {
   json?: boolean;
@@ -27,4 +28,9 @@ export function humanBytes(n: number): string {
     i++;
   }
   return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** A cli-table3 table with colours only on a terminal (its default paints headers red). */
+export function table(head: string[]): InstanceType<typeof Table> {
+  return new Table({ head, style: isTTY() ? { head: ['cyan'] } : { head: [], border: [] } });
 }
