@@ -113,7 +113,7 @@ test('ubi-micro and scratch refuse interpreted apps and say why', () => {
 test('scratch takes a static Go binary and gets CA certificates from the builder', () => {
   const r = convertDockerfile('FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /bin/app .\nCMD ["/bin/app"]\n', { provider: 'scratch' });
   assert.equal(r.base, 'scratch');
-  assert.match(r.dockerfile, /^COPY --from=build \/etc\/ssl\/certs\/ca-certificates\.crt /m);
+  assert.match(r.dockerfile, /^COPY --from=build --chown=65532:65532 \/etc\/ssl\/certs\/ca-certificates\.crt /m);
 });
 
 test('--debug picks the debug-nonroot variant', () => {
@@ -236,4 +236,9 @@ test('C/C++: -static goes on static, dynamic linking on cc; a newer build glibc 
 test('apt-installed python3 on Ubuntu 22.04 is 3.10: a mismatch with the runtime is reported', () => {
   const r = convertDockerfile('FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y python3-pip\nWORKDIR /app\nCOPY . .\nRUN pip3 install flask\nCMD ["python3","app.py"]\n');
   assert.ok(r.warnings.some((w) => /Python 3\.10 .* 3\.13/.test(w)), r.warnings.join('\n'));
+});
+
+test('COPY --chown to a named user is rewritten to the numeric runtime user when rebasing', () => {
+  const r = convertDockerfile('FROM node:22-slim\nWORKDIR /app\nCOPY --chown=node:node . .\nUSER node\nCMD ["node","a.js"]\n');
+  assert.match(r.dockerfile, /^COPY --chown=65532:65532 \. \.$/m);
 });

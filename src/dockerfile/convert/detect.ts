@@ -6,7 +6,7 @@
 import type { BuildContext } from './context.ts';
 import { runCommands, splitImage, type Instr, type ParsedDockerfile, type Stage } from './dockerfile.ts';
 import { needsShell, splitCommands, substitute, type SimpleCommand } from './shell.ts';
-import { flavourOfRef } from './providers.ts';
+import { flavourOfRef, isDistrolessRef } from './providers.ts';
 import type { Command, Language, RunInfo } from './types.ts';
 
 const IMAGE_SIGNALS: [RegExp, Language][] = [
@@ -42,6 +42,8 @@ const FILE_SIGNALS: [RegExp, Language][] = [
 /** The language of one image reference, or null. */
 export function imageLanguage(ref: string): Language | null {
   const { name } = splitImage(ref);
+  // Distroless bases say only what runtime they carry (runtime-deps is .NET's name for plain glibc).
+  if (isDistrolessRef(ref) && !['nodejs', 'python3', 'java', 'dotnet', 'aspnet'].includes(flavourOfRef(ref) ?? '')) return null;
   for (const [re, lang] of IMAGE_SIGNALS) if (re.test(name)) return lang;
   const fl = flavourOfRef(ref);
   if (fl === 'nodejs') return 'node';

@@ -207,6 +207,10 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
           if (!i.flags.chown) {
             edits.push({ kind: 'replace', instr: i, text: i.raw.replace(/^(\s*\S+)/, `$1 ${CHOWN}`) });
             changes.push({ line, kind: 'chown', reason: `files owned by ${UID}:${UID}, the nonroot user the image runs as` });
+          } else if (i.flags.chown !== `${UID}:${UID}`) {
+            // A user name needs /etc/passwd in the image; the distroless user is known by number.
+            edits.push({ kind: 'replace', instr: i, text: i.raw.replace(/--chown=\S+/, CHOWN) });
+            changes.push({ line, kind: 'chown', reason: `--chown=${i.flags.chown} -> ${CHOWN}: the runtime user, by number` });
           }
           break;
         case 'USER':
@@ -331,7 +335,7 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
       changes.push({ kind: 'copy', reason: `${c.src} -> ${c.dst}: ${c.reason}; owned by the runtime user` });
     }
     if (base.ref === 'scratch' && plan.copies.length && !/alpine|scratch/.test(final.resolvedImage)) {
-      rt.push(`COPY --from=${buildName} /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt`);
+      rt.push(`COPY --from=${buildName} ${CHOWN} /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt`);
       changes.push({ kind: 'copy', reason: 'CA certificates copied from the builder: scratch has none, and TLS clients need them' });
     }
     rt.push(...lastInRt('EXPOSE').map((i) => i.raw));
@@ -367,6 +371,9 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
 
   let out = applyEdits(file.lines, edits);
   if (runtimeText) out = out.replace(/\n*$/, '\n') + runtimeText;
+  // Command notes belong to the line that held the command.
+  const cmdInstr = [...final.instrs].reverse().find((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT');
+  for (const c of changes) if (c.line === undefined && c.kind === 'cmd' && cmdInstr) c.line = cmdInstr.start + 1;
   changes.sort((x, y) => (x.line ?? 1e9) - (y.line ?? 1e9));
   return { dockerfile: out, converted: true, changes, warnings: [...new Set(warnings)], language: lang, buildTool: plan.buildTool, base: baseRef };
 }
