@@ -69,10 +69,10 @@ async function serve(cmd: string, args: string[], cwd: string): Promise<void> {
     }
     assert.ok(root, 'server answered');
     assert.equal(root.status, 200);
-    assert.match((await root.json()).message, /distroless/);
+    assert.match(((await root.json()) as { message: string }).message, /distroless/);
     const health = await fetch(`http://127.0.0.1:${port}/health`);
     assert.equal(health.status, 200);
-    assert.equal((await health.json()).status, 'ok');
+    assert.equal(((await health.json()) as { status: string }).status, 'ok');
     assert.equal((await fetch(`http://127.0.0.1:${port}/nope`)).status, 404);
   } finally {
     child.kill('SIGTERM');
