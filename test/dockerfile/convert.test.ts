@@ -242,3 +242,8 @@ test('COPY --chown to a named user is rewritten to the numeric runtime user when
   const r = convertDockerfile('FROM node:22-slim\nWORKDIR /app\nCOPY --chown=node:node . .\nUSER node\nCMD ["node","a.js"]\n');
   assert.match(r.dockerfile, /^COPY --chown=65532:65532 \. \.$/m);
 });
+
+test('the repeated pip install keeps requirement paths right when WORKDIR changed after the install', () => {
+  const r = convertDockerfile('FROM python:3.13\nWORKDIR /tmp/req\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nWORKDIR /app\nCOPY . .\nCMD ["python","app.py"]\n');
+  assert.match(r.dockerfile, /^RUN pip install --no-cache-dir --target \/opt\/pydeps -r \/tmp\/req\/requirements\.txt$/m);
+});

@@ -126,7 +126,9 @@ export const pythonStrategy: Strategy = {
     else {
       const installs: string[] = [];
       for (const r of a.runs) for (const c of r.cmds) {
-        const args = pipInstallArgs(c.argv);
+        let args = pipInstallArgs(c.argv);
+        // The repeated install runs at the end of the stage: paths relative to another WORKDIR are made absolute.
+        if (args && r.instr.workdir !== a.workdir) args = args.map((x, i) => (/^(-r|--requirement|-c|--constraint)$/.test(args![i - 1] ?? '') || x === '.' || x.startsWith('./') ? joinPath(r.instr.workdir, x) : x));
         if (args) installs.push(`pip install --no-cache-dir --target ${DEPS_DIR} ${args.join(' ')}`);
       }
       if (!installs.length && a.ctx.has('requirements.txt')) installs.push(`pip install --no-cache-dir --target ${DEPS_DIR} -r requirements.txt`);
