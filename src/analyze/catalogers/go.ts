@@ -1,0 +1,202 @@
+/**
+ * Go binaries: the build information the Go linker embeds in every binary (`go version -m`).
+ * It starts with the 14-byte magic `\xff Go buildinf:` (16-byte aligned), then pointer size and
+ * flags. Go 1.18+ writes the Go version and module info inline as varint-prefixed strings
+ * (flag bit 2); older binaries store two pointers to Go string headers, resolved here through the
+ * ELF program headers. Hand-written because the only reader is Go's own debug/buildinfo and the
+ * layout is ~40 bytes of header. Binaries are read whole (up to 256 MiB, the cataloger's limit).
+ */
+import { purl, type CatalogContext, type Cataloger, type Package } from '../package.ts';
+
+const MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
+const ELF = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+
+/** A module line of the build info (`mod`, `dep`, or the `=>` replacement after one). */
+export interface GoModule {
+  path: string;
+  version: string;
+  sum?: string;
+  replace?: GoModule;
+}
+
+export interface GoBuildInfo {
+  goVersion: string;
+  /** The `path` line: the main package's import path. */
+  path?: string;
+  main?: GoModule;
+  deps: GoModule[];
+  settings: Record<string, string>;
+}
+
+function readUvarint(b: Buffer, off: number): [number, number] {
+  let x = 0;
+  let s = 0;
+  for (let i = 0; i < 10; i++) {
+    if (off + i >= b.length) throw new Error('truncated varint');
+    const c = b[off + i]!;
+    if (c < 0x80) return [x + c * 2 ** s, off + i + 1];
+    x += (c & 0x7f) * 2 ** s;
+    s += 7;
+  }
+  throw new Error('varint overflow');
+}
+
+interface Segment {
+  vaddr: bigint;
+  offset: bigint;
+  filesz: bigint;
+}
+
+/** PT_LOAD segments of an ELF file, to map virtual addresses to file offsets. */
+function elfSegments(b: Buffer): Segment[] {
+  const is64 = b[4] === 2;
+  const le = b[5] === 1;
+  const u16 = (o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
+  const u32 = (o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+  const u64 = (o: number) => (le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o));
+  const phoff = is64 ? Number(u64(0x20)) : u32(0x1c);
+  const phentsize = u16(is64 ? 0x36 : 0x2a);
+  const phnum = u16(is64 ? 0x38 : 0x2c);
+  const segs: Segment[] = [];
+  for (let i = 0; i < phnum; i++) {
+    const p = phoff + i * phentsize;
+    if (p + phentsize > b.length) break;
+    if (u32(p) !== 1) continue;
+    segs.push(
+      is64
+        ? { offset: u64(p + 8), vaddr: u64(p + 16), filesz: u64(p + 32) }
+        : { offset: BigInt(u32(p + 4)), vaddr: BigInt(u32(p + 8)), filesz: BigInt(u32(p + 16)) },
+    );
+  }
+  return segs;
+}
+
+/** Reads the Go string (data pointer, length) whose header is at virtual address `addr`. */
+function readGoString(b: Buffer, segs: Segment[], addr: bigint, ptrSize: number, le: boolean): string {
+  const off = (a: bigint): number => {
+    const s = segs.find((s) => a >= s.vaddr && a < s.vaddr + s.filesz);
+    if (!s) throw new Error(`address 0x${a.toString(16)} not in a loaded segment`);
+    return Number(a - s.vaddr + s.offset);
+  };
+  const ptr = (o: number): bigint =>
+    ptrSize === 8 ? (le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : BigInt(le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+  const h = off(addr);
+  const data = ptr(h);
+  const len = Number(ptr(h + ptrSize));
+  if (len === 0) return '';
+  const d = off(data);
+  if (len > 1 << 24 || d + len > b.length) throw new Error('Go string out of range');
+  return b.toString('utf8', d, d + len);
+}
+
+/** Strips the 16-byte sentinels the linker puts around the module info. */
+function stripSentinels(mod: string): string {
+  if (mod.length >= 33 && mod[mod.length - 17] === '\n') return mod.slice(16, -16);
+  return mod;
+}
+
+/** Parses the text of the module info (`path`, `mod`, `dep`, `=>`, `build` lines). */
+export function parseModInfo(goVersion: string, text: string): GoBuildInfo {
+  const info: GoBuildInfo = { goVersion, deps: [], settings: {} };
+  let last: GoModule | undefined;
+  for (const line of text.split('\n')) {
+    const f = line.split('\t');
+    const mod = (): GoModule => ({ path: f[1] ?? '', version: f[2] ?? '', ...(f[3] ? { sum: f[3] } : {}) });
+    switch (f[0]) {
+      case 'path':
+        info.path = f[1];
+        break;
+      case 'mod':
+        info.main = last = mod();
+        break;
+      case 'dep':
+        last = mod();
+        info.deps.push(last);
+        break;
+      case '=>':
+        if (last) last.replace = mod();
+        break;
+      case 'build': {
+        const kv = f.slice(1).join('\t');
+        const eq = kv.indexOf('=');
+        if (eq > 0) info.settings[kv.slice(0, eq)] = kv.slice(eq + 1);
+        break;
+      }
+    }
+  }
+  return info;
+}
+
+/** Build info of a Go binary, or undefined when the bytes hold none. Throws on a corrupt blob. */
+export function readGoBuildInfo(b: Buffer): GoBuildInfo | undefined {
+  let at = -1;
+  for (let i = b.indexOf(MAGIC); i >= 0; i = b.indexOf(MAGIC, i + 1)) {
+    if (i % 16 === 0 || at < 0) at = i;
+    if (i % 16 === 0) break;
+  }
+  if (at < 0 || at + 32 > b.length) return undefined;
+  const ptrSize = b[at + 14]!;
+  const flags = b[at + 15]!;
+  let version: string;
+  let mod: string;
+  if (flags & 2) {
+    let [n, o] = readUvarint(b, at + 32);
+    version = b.toString('utf8', o, o + n);
+    o += n;
+    [n, o] = readUvarint(b, o);
+    mod = b.toString('utf8', o, o + n);
+  } else {
+    if (ptrSize !== 4 && ptrSize !== 8) throw new Error(`bad pointer size ${ptrSize}`);
+    if (!b.subarray(0, 4).equals(ELF)) throw new Error('pre-1.18 Go build info is only read from ELF binaries');
+    const le = !(flags & 1);
+    const segs = elfSegments(b);
+    const ptr = (o: number): bigint =>
+      ptrSize === 8 ? (le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : BigInt(le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+    version = readGoString(b, segs, ptr(at + 16), ptrSize, le);
+    mod = readGoString(b, segs, ptr(at + 16 + ptrSize), ptrSize, le);
+  }
+  if (!version.startsWith('go') && !version.startsWith('devel')) throw new Error(`unexpected Go version string ${JSON.stringify(version.slice(0, 40))}`);
+  return parseModInfo(version, stripSentinels(mod));
+}
+
+/** Packages for a Go binary: the stdlib (Go version), the main module and every dependency. */
+export function goPackages(info: GoBuildInfo, path: string): Package[] {
+  const out: Package[] = [];
+  const add = (name: string, version: string, metadata: Record<string, unknown>): void => {
+    const slash = name.lastIndexOf('/');
+    out.push({
+      name,
+      version,
+      type: 'golang',
+      purl: purl('golang', slash > 0 ? name.slice(0, slash) : undefined, slash > 0 ? name.slice(slash + 1) : name, version === '(devel)' ? undefined : version),
+      locations: [path],
+      cataloger: 'go',
+      metadata,
+    });
+  };
+  const goVersion = info.goVersion.replace(/^go/, '').split(' ')[0]!;
+  add('stdlib', goVersion, { goVersion: info.goVersion, role: 'stdlib' });
+  if (info.main?.path) add(info.main.path, info.main.version || '(devel)', { goVersion: info.goVersion, role: 'main', ...(info.path ? { mainPackage: info.path } : {}) });
+  for (const d of info.deps) {
+    const r = d.replace;
+    if (r && r.version && r.version !== '(devel)') add(r.path, r.version, { goVersion: info.goVersion, role: 'dep', replaces: `${d.path}@${d.version}` });
+    else add(d.path, d.version, { goVersion: info.goVersion, role: 'dep', ...(r ? { replacedBy: r.path } : {}), ...(d.sum ? { h1: d.sum } : {}) });
+  }
+  return out;
+}
+
+export const goCataloger: Cataloger = {
+  name: 'go',
+  maxSize: 256 * 1024 * 1024,
+  magic: ELF,
+  wants: (_path, info) => (info.mode & 0o111) !== 0 && info.size > 1024,
+  parse(path, content, ctx: CatalogContext) {
+    try {
+      const info = readGoBuildInfo(content);
+      return info ? goPackages(info, path) : [];
+    } catch (e) {
+      ctx.warn(`${path}: unreadable Go build info (${(e as Error).message})`);
+      return [];
+    }
+  },
+};

@@ -1,0 +1,278 @@
+/** Catalogers over files written here (and real tools' outputs: rpm, go, jar, node). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseDpkgStatus } from '../../src/analyze/catalogers/dpkg.ts';
+import { parseApkInstalled } from '../../src/analyze/catalogers/apk.ts';
+import { parsePackageJson } from '../../src/analyze/catalogers/npm.ts';
+import { parsePythonMetadata } from '../../src/analyze/catalogers/python.ts';
+import { parseModInfo, readGoBuildInfo, goPackages } from '../../src/analyze/catalogers/go.ts';
+import { nodeVersionFromBinary } from '../../src/analyze/catalogers/nodebin.ts';
+import { parseRpmHeader } from '../../src/analyze/catalogers/rpm.ts';
+import { detectDistro, parseOsRelease } from '../../src/analyze/osrelease.ts';
+import { sbomFromDirectory } from '../../src/analyze/sbom.ts';
+import type { CatalogContext, Package } from '../../src/analyze/package.ts';
+import { tempDir } from '../helpers/images.ts';
+
+function ctx(distro?: CatalogContext['distro']): CatalogContext & { warnings: string[] } {
+  const warnings: string[] = [];
+  return { distro, warnings, warn: (m) => warnings.push(m) };
+}
+
+function put(root: string, path: string, content: string | Buffer, mode = 0o644): void {
+  const f = join(root, path);
+  mkdirSync(dirname(f), { recursive: true });
+  writeFileSync(f, content);
+  chmodSync(f, mode);
+}
+
+const ids = (ps: Package[]) => ps.map((p) => `${p.type}:${p.name}@${p.version}`).sort();
+
+const bookworm = { id: 'debian', versionId: '12', codename: 'bookworm' };
+
+test('os-release: quoted values, fallbacks to /usr/lib/os-release, debian_version, alpine-release', () => {
+  const d = parseOsRelease('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nID=debian\n');
+  assert.deepEqual(d, { id: 'debian', versionId: '12', codename: 'bookworm', prettyName: 'Debian GNU/Linux 12 (bookworm)' });
+  assert.deepEqual(detectDistro(new Map([['/usr/lib/os-release', "ID='alpine'\nVERSION_ID=3.19.1\n"]])), { id: 'alpine', versionId: '3.19.1' });
+  assert.deepEqual(detectDistro(new Map([['/etc/debian_version', '12.5\n']])), { id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12.5' });
+  assert.equal(detectDistro(new Map([['/etc/debian_version', 'trixie/sid\n']]))?.versionId, undefined);
+  assert.deepEqual(detectDistro(new Map([['/etc/alpine-release', '3.20.0\n']])), { id: 'alpine', versionId: '3.20.0', prettyName: 'Alpine Linux v3.20.0' });
+  assert.equal(detectDistro(new Map([['/etc/os-release', 'NAME=nothing\n']])), undefined);
+});
+
+test('dpkg status: only installed stanzas; Source with and without version; purl with arch and distro', () => {
+  const text = [
+    'Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nSource: glibc\nVersion: 2.36-9+deb12u4\nDescription: GNU C Library\n multi-line\n .\n more',
+    'Package: removed-pkg\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 1.0-1',
+    'Package: libpcre2-8-0\nStatus: install ok installed\nArchitecture: amd64\nSource: pcre2 (10.42-1+b1)\nVersion: 10.42-1+b1',
+    'Package: half\nStatus: install ok half-configured\nVersion: 1',
+    'Package: e2fsprogs\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1:1.47.0-2',
+  ].join('\n\n');
+  const c = ctx(bookworm);
+  const ps = parseDpkgStatus(text, '/var/lib/dpkg/status', c);
+  assert.deepEqual(ids(ps), ['deb:e2fsprogs@1:1.47.0-2', 'deb:libc6@2.36-9+deb12u4', 'deb:libpcre2-8-0@10.42-1+b1']);
+  const libc = ps.find((p) => p.name === 'libc6')!;
+  assert.equal(libc.purl, 'pkg:deb/debian/libc6@2.36-9+deb12u4?arch=amd64&distro=debian-12');
+  assert.equal(libc.sourceName, 'glibc');
+  assert.equal(libc.sourceVersion, '2.36-9+deb12u4');
+  const pcre = ps.find((p) => p.name === 'libpcre2-8-0')!;
+  assert.deepEqual([pcre.sourceName, pcre.sourceVersion], ['pcre2', '10.42-1+b1']);
+  assert.match(ps.find((p) => p.name === 'e2fsprogs')!.purl, /^pkg:deb\/debian\/e2fsprogs@1:1\.47\.0-2\?/);
+  assert.deepEqual(c.warnings, []);
+});
+
+test('dpkg: a broken status file is a warning, not a crash', () => {
+  const c = ctx();
+  assert.deepEqual(parseDpkgStatus('garbage line without colon\n', '/var/lib/dpkg/status', c), []);
+  assert.equal(c.warnings.length, 1);
+});
+
+test('apk installed db: name, version, arch, license, origin; purl with alpine distro', () => {
+  const text = 'C:Q1abc=\nP:musl\nV:1.2.4_git20230717-r4\nA:x86_64\nS:383152\nL:MIT\no:musl\nF:lib\nR:ld-musl-x86_64.so.1\n\nP:libcrypto3\nV:3.1.4-r5\nA:x86_64\nL:Apache-2.0\no:openssl\nF:usr/lib\n';
+  const ps = parseApkInstalled(text, '/lib/apk/db/installed', ctx({ id: 'alpine', versionId: '3.19.1' }));
+  assert.deepEqual(ids(ps), ['apk:libcrypto3@3.1.4-r5', 'apk:musl@1.2.4_git20230717-r4']);
+  const c = ps.find((p) => p.name === 'libcrypto3')!;
+  assert.equal(c.purl, 'pkg:apk/alpine/libcrypto3@3.1.4-r5?arch=x86_64&distro=alpine-3.19.1');
+  assert.deepEqual(c.licenses, ['Apache-2.0']);
+  assert.deepEqual([c.sourceName, c.sourceVersion], ['openssl', '3.1.4-r5']);
+});
+
+test('npm package.json: scoped purl, license forms, non-roots skipped, bad JSON warned', () => {
+  const c = ctx();
+  const [a] = parsePackageJson(JSON.stringify({ name: '@babel/core', version: '7.24.0', license: 'MIT' }), '/app/node_modules/@babel/core/package.json', c);
+  assert.equal(a!.purl, 'pkg:npm/%40babel/core@7.24.0');
+  assert.deepEqual(a!.licenses, ['MIT']);
+  const [b] = parsePackageJson(JSON.stringify({ name: 'old', version: '0.1.0', licenses: [{ type: 'BSD' }, { type: 'GPL-2.0' }] }), '/x/node_modules/old/package.json', c);
+  assert.deepEqual(b!.licenses, ['BSD', 'GPL-2.0']);
+  assert.deepEqual(parsePackageJson('{"type":"module"}', '/x/node_modules/old/esm/package.json', c), []);
+  assert.deepEqual(parsePackageJson('{"name":"x"}', '/x/node_modules/x/package.json', c), []);
+  assert.deepEqual(c.warnings, []);
+  assert.deepEqual(parsePackageJson('{nope', '/x/node_modules/y/package.json', c), []);
+  assert.equal(c.warnings.length, 1);
+});
+
+test('python METADATA / PKG-INFO: name kept, purl normalized, license sources', () => {
+  const c = ctx();
+  const [p] = parsePythonMetadata('Metadata-Version: 2.1\nName: Foo_Bar.baz\nVersion: 1.0.0\nLicense: BSD-3-Clause\n\nLicense: not this\n', '/s/Foo_Bar.baz-1.0.0.dist-info/METADATA', c);
+  assert.equal(p!.name, 'Foo_Bar.baz');
+  assert.equal(p!.purl, 'pkg:pypi/foo-bar-baz@1.0.0');
+  assert.deepEqual(p!.licenses, ['BSD-3-Clause']);
+  const [q] = parsePythonMetadata('Metadata-Version: 2.4\nName: q\nVersion: 2\nLicense-Expression: MIT OR Apache-2.0\n', '/m', c);
+  assert.deepEqual(q!.licenses, ['MIT OR Apache-2.0']);
+  const [r] = parsePythonMetadata('Name: r\nVersion: 3\nLicense: UNKNOWN\nClassifier: License :: OSI Approved :: MIT License\n', '/m', c);
+  assert.deepEqual(r!.licenses, ['MIT License']);
+  assert.deepEqual(parsePythonMetadata('Name: r\n', '/m', c), []);
+  assert.equal(c.warnings.length, 1);
+});
+
+test('Go module info: main, deps, replacements with and without version', () => {
+  const info = parseModInfo(
+    'go1.21.5',
+    'path\texample.com/app/cmd/app\nmod\texample.com/app\t(devel)\t\ndep\tgolang.org/x/text\tv0.3.0\th1:abc=\n=>\tgolang.org/x/text\tv0.14.0\th1:def=\ndep\texample.com/local\tv1.0.0\n=>\t../local\t(devel)\t\nbuild\t-compiler=gc\nbuild\tGOOS=linux\n',
+  );
+  assert.equal(info.path, 'example.com/app/cmd/app');
+  assert.equal(info.settings.GOOS, 'linux');
+  const ps = goPackages(info, '/app');
+  assert.deepEqual(ids(ps), ['golang:example.com/app@(devel)', 'golang:example.com/local@v1.0.0', 'golang:golang.org/x/text@v0.14.0', 'golang:stdlib@1.21.5']);
+  assert.equal(ps.find((p) => p.name === 'stdlib')!.purl, 'pkg:golang/stdlib@1.21.5');
+  assert.equal(ps.find((p) => p.name === 'example.com/app')!.purl, 'pkg:golang/example.com/app');
+  assert.equal(ps.find((p) => p.name === 'golang.org/x/text')!.metadata!.replaces, 'golang.org/x/text@v0.3.0');
+});
+
+test('Go build info, pre-1.18 pointer format, from a synthetic ELF', () => {
+  const b = Buffer.alloc(0x400);
+  b.write('\x7fELF', 0, 'latin1');
+  b[4] = 2; // 64-bit
+  b[5] = 1; // little-endian
+  b.writeBigUInt64LE(64n, 0x20); // e_phoff
+  b.writeUInt16LE(56, 0x36);
+  b.writeUInt16LE(1, 0x38);
+  const base = 0x400000n;
+  b.writeUInt32LE(1, 64); // PT_LOAD
+  b.writeBigUInt64LE(0n, 64 + 8);
+  b.writeBigUInt64LE(base, 64 + 16);
+  b.writeBigUInt64LE(0x400n, 64 + 32);
+  b.write('\xff Go buildinf:', 0x100, 'latin1');
+  b[0x10e] = 8;
+  b[0x10f] = 0; // little-endian, pointer format
+  b.writeBigUInt64LE(base + 0x140n, 0x110);
+  b.writeBigUInt64LE(base + 0x150n, 0x118);
+  const version = 'go1.16.15';
+  const mod = '0123456789abcdef' + 'path\texample.com/old\nmod\texample.com/old\tv1.2.3\th1:x=\ndep\tgithub.com/pkg/errors\tv0.9.1\th1:y=\n' + '\n123456789abcdef';
+  b.writeBigUInt64LE(base + 0x200n, 0x140);
+  b.writeBigUInt64LE(BigInt(version.length), 0x148);
+  b.writeBigUInt64LE(base + 0x220n, 0x150);
+  b.writeBigUInt64LE(BigInt(mod.length), 0x158);
+  b.write(version, 0x200, 'latin1');
+  b.write(mod, 0x220, 'latin1');
+  const info = readGoBuildInfo(b)!;
+  assert.equal(info.goVersion, 'go1.16.15');
+  assert.deepEqual(info.main, { path: 'example.com/old', version: 'v1.2.3', sum: 'h1:x=' });
+  assert.deepEqual(info.deps.map((d) => `${d.path}@${d.version}`), ['github.com/pkg/errors@v0.9.1']);
+  assert.equal(readGoBuildInfo(Buffer.from('\x7fELF no build info here', 'latin1')), undefined);
+});
+
+test('Go binary built here (go1.18+ inline format): Go version, main module, local replacement', () => {
+  const dir = tempDir('distill-gobin-');
+  put(dir, 'src/go.mod', 'module example.com/hello\n\ngo 1.19\n\nrequire example.com/greet v1.4.0\n\nreplace example.com/greet => ./greet\n');
+  put(dir, 'src/main.go', 'package main\n\nimport "example.com/greet"\n\nfunc main() { println(greet.Hello()) }\n');
+  put(dir, 'src/greet/go.mod', 'module example.com/greet\n\ngo 1.19\n');
+  put(dir, 'src/greet/greet.go', 'package greet\n\nfunc Hello() string { return "hi" }\n');
+  const out = join(dir, 'root/usr/local/bin/hello');
+  execFileSync('go', ['build', '-o', out, '.'], {
+    cwd: join(dir, 'src'),
+    env: { ...process.env, GOFLAGS: '-mod=mod', GOPROXY: 'off', GOCACHE: join(dir, 'cache'), GOPATH: join(dir, 'gopath'), CGO_ENABLED: '0' },
+  });
+  const goVersion = execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).trim();
+  const info = readGoBuildInfo(readFileSync(out))!;
+  assert.equal(info.goVersion, goVersion);
+  assert.deepEqual(info.main, { path: 'example.com/hello', version: '(devel)' });
+  assert.deepEqual(info.deps, [{ path: 'example.com/greet', version: 'v1.4.0', replace: { path: './greet', version: '(devel)' } }]);
+  return sbomFromDirectory(join(dir, 'root')).then((s) => {
+    assert.deepEqual(ids(s.packages), ['golang:example.com/greet@v1.4.0', 'golang:example.com/hello@(devel)', `golang:stdlib@${goVersion.replace(/^go/, '')}`]);
+    assert.deepEqual(s.packages[0]!.locations, ['/usr/local/bin/hello']);
+  });
+});
+
+test('node binary: the version of the real node running this test', () => {
+  const v = nodeVersionFromBinary(readFileSync(process.execPath));
+  assert.equal(`v${v}`, process.version);
+  assert.equal(nodeVersionFromBinary(Buffer.from('node.js/v1.2 nothing /release/v9.9.9/node-v9.9.8')), undefined);
+});
+
+test('rpm header parser: index entries and data store', () => {
+  // Four entries: NAME, VERSION, RELEASE (strings), EPOCH (int32).
+  const strs = Buffer.from('bash\x005.2.26\x003.fc40\x00\x00\x00\x00');
+  const data = Buffer.concat([strs, Buffer.from([0, 0, 0, 1])]);
+  const entries: [number, number, number][] = [[1000, 6, 0], [1001, 6, 5], [1002, 6, 12], [1003, 4, strs.length]];
+  const idx = Buffer.alloc(16 * entries.length);
+  entries.forEach(([tag, type, off], i) => {
+    idx.writeUInt32BE(tag, i * 16);
+    idx.writeUInt32BE(type, i * 16 + 4);
+    idx.writeUInt32BE(off, i * 16 + 8);
+    idx.writeUInt32BE(1, i * 16 + 12);
+  });
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(entries.length, 0);
+  head.writeUInt32BE(data.length, 4);
+  assert.deepEqual(parseRpmHeader(Buffer.concat([head, idx, data])), { name: 'bash', version: '5.2.26', release: '3.fc40', epoch: 1 });
+  assert.throws(() => parseRpmHeader(Buffer.concat([head, idx])), /out of range/);
+});
+
+test('rpm: rpmdb.sqlite written by Debian\'s rpm with a package built by rpmbuild; BerkeleyDB warned', async () => {
+  const dir = tempDir('distill-rpm-');
+  put(dir, 'top/SPECS/hello.spec', 'Name: distill-hello\nVersion: 1.2.3\nRelease: 4.fc40\nEpoch: 2\nSummary: t\nLicense: MIT AND Apache-2.0\nBuildArch: noarch\n%description\nt\n%files\n');
+  execFileSync('rpmbuild', ['--define', `_topdir ${join(dir, 'top')}`, '-bb', join(dir, 'top/SPECS/hello.spec')], { stdio: 'ignore' });
+  const db = join(dir, 'root/var/lib/rpm');
+  mkdirSync(db, { recursive: true });
+  execFileSync('rpm', ['--initdb', '--dbpath', db, '--define', '_db_backend sqlite']);
+  execFileSync('rpm', ['-i', '--dbpath', db, '--define', '_db_backend sqlite', '--nodeps', '--justdb', '--ignoreos', '--ignorearch', join(dir, 'top/RPMS/noarch/distill-hello-1.2.3-4.fc40.noarch.rpm')], { stdio: 'ignore' });
+  put(dir, 'root/etc/os-release', 'ID=fedora\nVERSION_ID=40\n');
+  const s = await sbomFromDirectory(join(dir, 'root'));
+  assert.deepEqual(ids(s.packages), ['rpm:distill-hello@2:1.2.3-4.fc40']);
+  const p = s.packages[0]!;
+  assert.equal(p.purl, 'pkg:rpm/fedora/distill-hello@1.2.3-4.fc40?arch=noarch&distro=fedora-40&epoch=2');
+  assert.deepEqual(p.licenses, ['MIT AND Apache-2.0']);
+  assert.deepEqual([p.sourceName, p.sourceVersion], ['distill-hello', '1.2.3-4.fc40']);
+  assert.deepEqual(s.warnings, []);
+
+  const old = tempDir('distill-rpmbdb-');
+  put(old, 'var/lib/rpm/Packages', Buffer.alloc(4096));
+  const s2 = await sbomFromDirectory(old);
+  assert.deepEqual(s2.packages, []);
+  assert.deepEqual(s2.warnings, ['/var/lib/rpm/Packages: rpm database in BerkeleyDB/ndb format is not read; its packages are not listed']);
+});
+
+test('java: pom.properties, MANIFEST-only and nested jars built with the jar tool', async () => {
+  const dir = tempDir('distill-jar-');
+  const jar = (name: string, files: Record<string, string>, manifest?: string): string => {
+    const src = join(dir, `${name}.d`);
+    for (const [p, c] of Object.entries(files)) put(src, p, c);
+    const out = join(dir, name);
+    const args = ['--create', '--file', out];
+    if (manifest) {
+      put(dir, `${name}.mf`, manifest);
+      args.push('--manifest', join(dir, `${name}.mf`));
+    }
+    execFileSync('jar', [...args, '-C', src, '.']);
+    return out;
+  };
+  const inner = jar('commons-lang3-3.14.0.jar', { 'META-INF/maven/org.apache.commons/commons-lang3/pom.properties': '#x\ngroupId=org.apache.commons\nartifactId=commons-lang3\nversion=3.14.0\n', 'a.txt': 'a' });
+  const bundle = jar('whatever.jar', { 'b.txt': 'b' }, 'Bundle-SymbolicName: org.example.thing;singleton:=true\nImplementation-Title: thing\nImplementation-Version: 0.9.1\nBundle-License: EPL-2.0\n');
+  const app = join(dir, 'app.d');
+  put(app, 'META-INF/maven/com.example/app/pom.properties', 'groupId=com.example\nartifactId=app\nversion=1.0.0\n');
+  copyFileSync(inner, join(dir, 'inner.jar'));
+  put(app, 'BOOT-INF/lib/commons-lang3-3.14.0.jar', readFileSync(inner));
+  put(app, 'BOOT-INF/lib/whatever.jar', readFileSync(bundle));
+  const root = join(dir, 'root');
+  mkdirSync(join(root, 'app'), { recursive: true });
+  execFileSync('jar', ['--create', '--file', join(root, 'app/app.jar'), '-C', app, '.']);
+  const s = await sbomFromDirectory(root);
+  assert.deepEqual(ids(s.packages), ['maven:com.example:app@1.0.0', 'maven:org.apache.commons:commons-lang3@3.14.0', 'maven:org.example:thing@0.9.1']);
+  const lang = s.packages.find((p) => p.name.endsWith('commons-lang3'))!;
+  assert.equal(lang.purl, 'pkg:maven/org.apache.commons/commons-lang3@3.14.0');
+  assert.deepEqual(lang.locations, ['/app/app.jar!/BOOT-INF/lib/commons-lang3-3.14.0.jar']);
+  assert.deepEqual(s.packages.find((p) => p.name.endsWith('thing'))!.licenses, ['EPL-2.0']);
+});
+
+test('directory walk: dpkg status + status.d (md5sums ignored), apk, npm, python, distro qualifiers', async () => {
+  const root = tempDir('distill-rootfs-');
+  put(root, 'etc/os-release', 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n');
+  put(root, 'var/lib/dpkg/status', 'Package: bash\nStatus: install ok installed\nArchitecture: amd64\nVersion: 5.2.15-2+b7\n');
+  put(root, 'var/lib/dpkg/status.d/base-files', 'Package: base-files\nArchitecture: amd64\nVersion: 12.4+deb12u5\n');
+  put(root, 'var/lib/dpkg/status.d/base-files.md5sums', 'd41d8cd98f00b204e9800998ecf8427e  etc/issue\n');
+  put(root, 'usr/local/lib/node_modules/npm/package.json', '{"name":"npm","version":"10.2.4"}');
+  put(root, 'app/node_modules/@scope/pkg/package.json', '{"name":"@scope/pkg","version":"1.0.0","license":"ISC"}');
+  put(root, 'app/node_modules/@scope/pkg/lib/package.json', '{"type":"commonjs"}');
+  put(root, 'app/package.json', '{"name":"app","version":"0.0.1"}');
+  put(root, 'usr/lib/python3/dist-packages/requests-2.31.0.dist-info/METADATA', 'Name: requests\nVersion: 2.31.0\nLicense: Apache 2.0\n');
+  put(root, 'usr/lib/python3/dist-packages/six-1.16.0.egg-info/PKG-INFO', 'Name: six\nVersion: 1.16.0\n');
+  const s = await sbomFromDirectory(root);
+  assert.deepEqual(s.distro, bookworm);
+  assert.deepEqual(ids(s.packages), ['deb:base-files@12.4+deb12u5', 'deb:bash@5.2.15-2+b7', 'npm:@scope/pkg@1.0.0', 'npm:npm@10.2.4', 'pypi:requests@2.31.0', 'pypi:six@1.16.0']);
+  assert.equal(s.packages.find((p) => p.name === 'base-files')!.purl, 'pkg:deb/debian/base-files@12.4+deb12u5?arch=amd64&distro=debian-12');
+  assert.deepEqual(s.packages.find((p) => p.name === 'base-files')!.locations, ['/var/lib/dpkg/status.d/base-files']);
+  assert.deepEqual(s.warnings, []);
+});
