@@ -278,3 +278,37 @@ export async function sbomFromImage(image: Image, name: string, catalogers: read
   }
   return col.finish({ type: 'image', name, digest: await image.digest() }, (p, l) => view.entries.get(p) === l);
 }
+
+/**
+ * SBOM of what a reference names: `dir:PATH` (a root filesystem on this host) or any image
+ * reference `openImage` understands (oci:, oci-archive:, docker-archive:, podman:, docker:).
+ */
+export async function sbomFor(ref: string, opts: { platform?: string } = {}): Promise<Sbom> {
+  if (ref.startsWith('dir:')) return sbomFromDirectory(ref.slice(4));
+  const { openImage } = await import('../oci/reference.ts');
+  const image = await openImage(ref, opts);
+  return sbomFromImage(image, ref);
+}
+
+/** The stable `--json` form of an SBOM (schemaVersion 1). */
+export function sbomJson(sbom: Sbom): Record<string, unknown> {
+  return {
+    schemaVersion: 1,
+    source: sbom.source,
+    distro: sbom.distro ?? null,
+    packages: sbom.packages.map((p) => ({
+      name: p.name,
+      version: p.version,
+      type: p.type,
+      purl: p.purl,
+      licenses: p.licenses ?? [],
+      arch: p.arch ?? null,
+      sourceName: p.sourceName ?? null,
+      sourceVersion: p.sourceVersion ?? null,
+      locations: p.locations,
+      cataloger: p.cataloger,
+      ...(p.metadata ? { metadata: p.metadata } : {}),
+    })),
+    warnings: sbom.warnings,
+  };
+}

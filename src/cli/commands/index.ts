@@ -2,11 +2,13 @@
 import type { Command } from 'commander';
 import { register as registerDb } from './db.ts';
 import { register as registerConvert } from './convert.ts';
+import { register as registerSbom } from './sbom.ts';
 import { register as registerBase } from './base.ts';
 
 export function registerCommands(program: Command): void {
   void program;
   registerDb(program);
   registerConvert(program);
+  registerSbom(program);
   registerBase(program);
 }

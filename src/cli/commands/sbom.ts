@@ -1,0 +1,93 @@
+/** `distill sbom IMAGE`: list the packages in an image (or a directory) as a table, JSON, CycloneDX or SPDX. */
+import { randomBytes } from 'node:crypto';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import type { Command } from 'commander';
+import Table from 'cli-table3';
+import { sbomFor, sbomJson, type Sbom } from '../../analyze/sbom.ts';
+import { toCycloneDxJson } from '../../report/cyclonedx.ts';
+import { toSpdxJson } from '../../report/spdx.ts';
+import { DistillError } from '../../util/errors.ts';
+import { colors, type CommonOptions } from '../output.ts';
+
+const FORMATS = ['table', 'json', 'cyclonedx', 'spdx'] as const;
+type Format = (typeof FORMATS)[number];
+
+interface SbomOptions extends CommonOptions {
+  format?: string;
+  output?: string;
+  platform?: string;
+}
+
+/** The table form: one row per package, then a count per type. */
+export function sbomTable(s: Sbom): string {
+  const t = new Table({ head: ['NAME', 'VERSION', 'TYPE', 'LOCATION'], style: { head: [], border: [] } });
+  for (const p of s.packages) t.push([p.name, p.version, p.type, p.locations[0] ?? '']);
+  const counts = new Map<string, number>();
+  for (const p of s.packages) counts.set(p.type, (counts.get(p.type) ?? 0) + 1);
+  const per = [...counts].map(([k, v]) => `${k} ${v}`).join(', ');
+  const os = s.distro ? (s.distro.prettyName ?? `${s.distro.id} ${s.distro.versionId ?? ''}`.trim()) : 'unknown';
+  return `${s.packages.length ? t.toString() + '\n' : ''}${colors.bold(`${s.packages.length} packages`)}${per ? ` (${per})` : ''}; OS: ${os}\n`;
+}
+
+/** Renders an SBOM in one of the formats. */
+export function renderSbom(s: Sbom, format: Format): string {
+  switch (format) {
+    case 'table':
+      return sbomTable(s);
+    case 'json':
+      return JSON.stringify(sbomJson(s), null, 2) + '\n';
+    case 'cyclonedx':
+      return toCycloneDxJson(s);
+    case 'spdx':
+      return toSpdxJson(s);
+  }
+}
+
+/** Writes to a temp file beside the target, then renames, so readers never see half a file. */
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, text);
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw new DistillError(file, `cannot write: ${(e as Error).message}`);
+  }
+}
+
+/** Registers `distill sbom`. */
+export function register(program: Command): void {
+  program
+    .command('sbom')
+    .description('list the packages in an image: dpkg, apk, rpm, npm, Python, Go, Java, Node.js binary')
+    .argument('<image>', 'oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE, podman:NAME, docker:NAME, or dir:PATH (a root filesystem)')
+    .option('-f, --format <format>', `output format: ${FORMATS.join(', ')}`, 'table')
+    .option('--json', 'same as --format json (distill\'s own stable schema)')
+    .option('-o, --output <file>', 'write the output to FILE instead of stdout')
+    .option('--platform <os/arch>', 'platform to pick from a multi-platform image')
+    .option('-q, --quiet', 'print no warnings or summary (the output itself is still written)')
+    .addHelpText(
+      'after',
+      `
+Formats: table (default), json (schemaVersion 1: source, distro, packages[], warnings[]),
+cyclonedx (CycloneDX 1.6 JSON), spdx (SPDX 2.3 JSON). Packages come from the image's final
+filesystem: files deleted or replaced by later layers do not count. Warnings (to stderr) say what
+was not read, e.g. rpm BerkeleyDB databases.
+
+Examples:
+  distill sbom oci-archive:app.tar
+  distill sbom podman:localhost/app:1 --format cyclonedx -o app.cdx.json
+  distill sbom dir:./rootfs --json`,
+    )
+    .action(async (ref: string, opts: SbomOptions) => {
+      const format = (opts.json ? 'json' : (opts.format ?? 'table')) as Format;
+      if (!FORMATS.includes(format)) throw new DistillError(`--format ${opts.format}`, `unknown format; use one of ${FORMATS.join(', ')}`);
+      const s = await sbomFor(ref, { platform: opts.platform });
+      const text = renderSbom(s, format);
+      if (opts.output) await writeAtomic(opts.output, text);
+      else process.stdout.write(text);
+      if (!opts.quiet && format !== 'json') for (const w of s.warnings) process.stderr.write(`distill: warning: ${w}\n`);
+      if (opts.output && !opts.quiet && format !== 'table') process.stderr.write(`wrote ${s.packages.length} packages to ${opts.output}\n`);
+    });
+}
