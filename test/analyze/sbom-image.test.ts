@@ -37,7 +37,7 @@ test('image: later layers delete (whiteout, opaque dir) and replace package file
   const s = await sbomFromImage(await layeredImage(), 'test-image');
   assert.deepEqual(
     s.packages.map((p) => `${p.type}:${p.name}@${p.version}`),
-    ['deb:bash@5.2.15-2+b7', 'npm:kept@1.0.0', 'npm:replaced@1.1.0', 'pypi:new@2.0'],
+    ['deb:bash@5.2.15-2+b7', 'npm:kept@1.0.0', 'npm:not-in-node-modules@1.0.0', 'npm:replaced@1.1.0', 'pypi:new@2.0'],
   );
   assert.deepEqual(s.distro, { id: 'debian', versionId: '12' });
   assert.equal(s.source.type, 'image');
@@ -70,14 +70,14 @@ test('cli: distill sbom on an oci-archive: table, --json, cyclonedx and spdx to 
   const table = await runDistill(['sbom', ref]);
   assert.equal(table.code, 0, table.stderr);
   assert.match(table.stdout, /bash\s.*5\.2\.15-2\+b7\s.*deb/);
-  assert.match(table.stdout, /4 packages \(deb 1, npm 2, pypi 1\); OS: debian 12/);
+  assert.match(table.stdout, /5 packages \(deb 1, npm 3, pypi 1\); OS: debian 12/);
 
   const json = await runDistill(['sbom', ref, '--json']);
   assert.equal(json.code, 0, json.stderr);
   const j = JSON.parse(json.stdout) as { schemaVersion: number; packages: { name: string; locations: string[] }[]; distro: { id: string } };
   assert.equal(j.schemaVersion, 1);
   assert.equal(j.distro.id, 'debian');
-  assert.deepEqual(j.packages.map((p) => p.name), ['bash', 'kept', 'replaced', 'new']);
+  assert.deepEqual(j.packages.map((p) => p.name), ['bash', 'kept', 'not-in-node-modules', 'replaced', 'new']);
   assert.deepEqual(j.packages[1]!.locations, ['/app/node_modules/kept/package.json']);
 
   const cdx = await runDistill(['sbom', ref, '--format', 'cyclonedx', '-o', join(dir, 'bom.json')]);

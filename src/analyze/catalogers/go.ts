@@ -180,7 +180,9 @@ export function goPackages(info: GoBuildInfo, path: string): Package[] {
   for (const d of info.deps) {
     const r = d.replace;
     if (r && r.version && r.version !== '(devel)') add(r.path, r.version, { goVersion: info.goVersion, role: 'dep', replaces: `${d.path}@${d.version}` });
-    else add(d.path, d.version, { goVersion: info.goVersion, role: 'dep', ...(r ? { replacedBy: r.path } : {}), ...(d.sum ? { h1: d.sum } : {}) });
+    // A local directory replacement (`=> ./dir`) has no version: the code built is not d.version.
+    else if (r) add(d.path, '(devel)', { goVersion: info.goVersion, role: 'dep', replacedBy: r.path, requiredVersion: d.version });
+    else add(d.path, d.version, { goVersion: info.goVersion, role: 'dep', ...(d.sum ? { h1: d.sum } : {}) });
   }
   return out;
 }

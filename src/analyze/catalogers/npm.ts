@@ -1,7 +1,8 @@
 /**
- * npm packages: every `package.json` below a `node_modules` directory (the project's own and
- * Node images' global `/usr/local/lib/node_modules`) that names a package and a version; files
- * without both (test fixtures, `"type": "module"` markers in sub-folders) are not package roots.
+ * npm packages: every `package.json` that names a package and a version: those below
+ * `node_modules` directories (an app's dependencies, Node images' global
+ * `/usr/local/lib/node_modules`) and the applications' own (as Trivy and Syft list them too).
+ * Files without both (`"type": "module"` markers in sub-folders) are not package roots.
  */
 import { purl, type CatalogContext, type Cataloger, type Package } from '../package.ts';
 
@@ -50,6 +51,6 @@ export function parsePackageJson(text: string, path: string, ctx: CatalogContext
 export const npmCataloger: Cataloger = {
   name: 'npm',
   maxSize: 4 * 1024 * 1024,
-  wants: (path) => path.endsWith('/package.json') && path.includes('/node_modules/'),
+  wants: (path) => path.endsWith('/package.json'),
   parse: (path, content, ctx) => parsePackageJson(content.toString('utf8'), path, ctx),
 };

@@ -21,7 +21,7 @@ interface SbomOptions extends CommonOptions {
 
 /** The table form: one row per package, then a count per type. */
 export function sbomTable(s: Sbom): string {
-  const t = new Table({ head: ['NAME', 'VERSION', 'TYPE', 'LOCATION'], style: { head: [], border: [] } });
+  const t = new Table({ head: ['NAME', 'VERSION', 'TYPE', 'LOCATION'], style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
   for (const p of s.packages) t.push([p.name, p.version, p.type, p.locations[0] ?? '']);
   const counts = new Map<string, number>();
   for (const p of s.packages) counts.set(p.type, (counts.get(p.type) ?? 0) + 1);
