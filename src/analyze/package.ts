@@ -63,6 +63,17 @@ export interface Cataloger {
   /** Parse only after the whole walk, when the distro is known (OS package databases). */
   readonly needsDistro?: boolean;
   parse(path: string, content: Buffer, ctx: CatalogContext): Package[] | Promise<Package[]>;
+  /**
+   * Streaming alternative to `parse` for large files (binaries): when present, the walk feeds the
+   * file's chunks to a scanner instead of buffering the file.
+   */
+  scan?(path: string, info: FileInfo, ctx: CatalogContext): StreamScanner;
+}
+
+/** Consumes a file chunk by chunk; `write` returns false once it needs no more bytes. */
+export interface StreamScanner {
+  write(chunk: Buffer): boolean;
+  end(): Package[] | Promise<Package[]>;
 }
 
 /** Builds a purl string; empty qualifiers are dropped. */

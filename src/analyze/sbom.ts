@@ -36,38 +36,6 @@ export interface Sbom {
 const DEFAULT_MAX = 64 * 1024 * 1024;
 const OS_FILES = new Set<string>(OS_RELEASE_PATHS);
 
-/**
- * Reads a stream into one buffer of the announced size (no second copy), up to `limit` bytes;
- * always drains it so the enclosing tar stream moves on.
- */
-async function readBody(body: Readable, size: number, limit: number, magics: Buffer[]): Promise<Buffer | 'too-large' | 'no-magic'> {
-  let verdict: 'too-large' | 'no-magic' | undefined = size > limit ? 'too-large' : undefined;
-  let buf = verdict ? Buffer.alloc(0) : Buffer.allocUnsafe(size);
-  let at = 0;
-  for await (const c of body as AsyncIterable<Buffer>) {
-    if (verdict) continue;
-    if (at === 0 && magics.length && c.length >= 4 && !magics.some((m) => c.subarray(0, m.length).equals(m))) {
-      verdict = 'no-magic';
-      buf = Buffer.alloc(0);
-      continue;
-    }
-    if (at + c.length > buf.length) {
-      // More bytes than announced (a growing host file): fall back to growing the buffer.
-      if (at + c.length > limit) {
-        verdict = 'too-large';
-        buf = Buffer.alloc(0);
-        continue;
-      }
-      buf = Buffer.concat([buf.subarray(0, at), c]);
-      at = buf.length;
-      continue;
-    }
-    c.copy(buf, at);
-    at += c.length;
-  }
-  return verdict ?? buf.subarray(0, at);
-}
-
 interface Found {
   path: string;
   layer: number;
@@ -106,33 +74,64 @@ export class SbomCollector {
     return OS_FILES.has(path) || this.wanting(path, info).length > 0;
   }
 
-  /** Feeds a wanted file's content; `layer` orders results (a directory is one layer, 0). */
+  /**
+   * Feeds a wanted file's content; `layer` orders results (a directory is one layer, 0). Content
+   * goes to streaming scanners chunk by chunk and is buffered (up to the largest `maxSize`) only
+   * for catalogers that parse whole files; the stream is always drained.
+   */
   async add(path: string, layer: number, info: FileInfo, body: Readable): Promise<void> {
     const ws = this.wanting(path, info);
     const isOs = OS_FILES.has(path);
-    const needBytes = ws.filter((w) => w.how === true);
-    if (!isOs && needBytes.length === 0) {
-      body.resume();
-      for (const w of ws) await this.run(w.c, path, layer, Buffer.alloc(0));
-      return;
+    const warnings: string[] = [];
+    const fileCtx = { warn: (m: string) => warnings.push(m) };
+    let scanners = ws.filter((w) => w.how === true && w.c.scan).map((w) => ({ c: w.c, s: w.c.scan!(path, info, fileCtx) }));
+    let buffered = ws.filter((w) => w.how === true && !w.c.scan).map((w) => w.c);
+    const tooLarge = buffered.filter((c) => info.size > (c.maxSize ?? DEFAULT_MAX));
+    if (tooLarge.length) {
+      warnings.push(`${path}: ${info.size} bytes, larger than the limit of the ${tooLarge.map((c) => c.name).join(', ')} cataloger(s); not read`);
+      buffered = buffered.filter((c) => !tooLarge.includes(c));
     }
-    const limit = isOs ? 1024 * 1024 : Math.max(...needBytes.map((w) => w.c.maxSize ?? DEFAULT_MAX));
-    const magics = isOs || needBytes.some((w) => !w.c.magic) ? [] : needBytes.map((w) => w.c.magic!);
-    const content = await readBody(body, info.size, limit, magics);
-    if (content === 'too-large') {
-      this.found.push({ path, layer, packages: [], warnings: [`${path}: larger than ${limit} bytes, not read (${needBytes.map((w) => w.c.name).join(', ')})`] });
-      return;
-    }
-    if (content === 'no-magic') return;
-    if (isOs) this.osFiles.set(path, { layer, content });
-    for (const w of ws) {
-      if (w.how === true && w.c.magic && !content.subarray(0, w.c.magic.length).equals(w.c.magic)) continue;
-      if (w.how === true && content.length > (w.c.maxSize ?? DEFAULT_MAX)) {
-        this.found.push({ path, layer, packages: [], warnings: [`${path}: larger than the ${w.c.name} cataloger's limit, not read`] });
-        continue;
+    const limit = isOs ? 1024 * 1024 : Math.max(0, ...buffered.map((c) => c.maxSize ?? DEFAULT_MAX));
+    let buf: Buffer | undefined = (isOs || buffered.length) && info.size <= limit ? Buffer.allocUnsafe(info.size) : undefined;
+    const done: typeof scanners = [];
+    let at = 0;
+    let first = true;
+    for await (const c of body as AsyncIterable<Buffer>) {
+      if (first) {
+        first = false;
+        const ok = (x: Cataloger) => !x.magic || c.subarray(0, x.magic.length).equals(x.magic);
+        scanners = scanners.filter((x) => ok(x.c));
+        buffered = buffered.filter(ok);
+        if (!isOs && !buffered.length) buf = undefined;
       }
-      await this.run(w.c, path, layer, w.how === true ? content : Buffer.alloc(0));
+      if (scanners.length) {
+        const still: typeof scanners = [];
+        for (const x of scanners) (x.s.write(c) ? still : done).push(x);
+        scanners = still;
+      }
+      if (buf) {
+        if (at + c.length > buf.length) {
+          // The file grew while we read it (a live host directory): keep what was announced.
+          c.copy(buf, at, 0, buf.length - at);
+          at = buf.length;
+        } else {
+          c.copy(buf, at);
+          at += c.length;
+        }
+      }
     }
+    for (const x of [...done, ...scanners]) {
+      try {
+        this.found.push({ path, layer, packages: await x.s.end(), warnings: [] });
+      } catch (e) {
+        warnings.push(`${path}: ${x.c.name} cataloger failed: ${(e as Error).message}`);
+      }
+    }
+    if (warnings.length) this.found.push({ path, layer, packages: [], warnings: [...warnings] });
+    const content = buf ? buf.subarray(0, at) : Buffer.alloc(0);
+    if (isOs && buf) this.osFiles.set(path, { layer, content });
+    for (const c of buffered) if (buf) await this.run(c, path, layer, content);
+    for (const w of ws) if (w.how === 'path') await this.run(w.c, path, layer, Buffer.alloc(0));
   }
 
   private async run(c: Cataloger, path: string, layer: number, content: Buffer): Promise<void> {

@@ -8,8 +8,9 @@ import { parseDpkgStatus } from '../../src/analyze/catalogers/dpkg.ts';
 import { parseApkInstalled } from '../../src/analyze/catalogers/apk.ts';
 import { parsePackageJson } from '../../src/analyze/catalogers/npm.ts';
 import { parsePythonMetadata } from '../../src/analyze/catalogers/python.ts';
-import { parseModInfo, readGoBuildInfo, goPackages } from '../../src/analyze/catalogers/go.ts';
-import { nodeVersionFromBinary } from '../../src/analyze/catalogers/nodebin.ts';
+import { GoScanner, parseModInfo, readGoBuildInfo, goPackages } from '../../src/analyze/catalogers/go.ts';
+import { NodeScanner, nodeVersionFromBinary } from '../../src/analyze/catalogers/nodebin.ts';
+import type { StreamScanner } from '../../src/analyze/package.ts';
 import { parseRpmHeader } from '../../src/analyze/catalogers/rpm.ts';
 import { detectDistro, parseOsRelease } from '../../src/analyze/osrelease.ts';
 import { sbomFromDirectory } from '../../src/analyze/sbom.ts';
@@ -26,6 +27,12 @@ function put(root: string, path: string, content: string | Buffer, mode = 0o644)
   mkdirSync(dirname(f), { recursive: true });
   writeFileSync(f, content);
   chmodSync(f, mode);
+}
+
+/** Feeds a buffer to a scanner in chunks of `size` bytes, as a tar stream would. */
+async function scanInChunks(s: StreamScanner, b: Buffer, size: number): Promise<Package[]> {
+  for (let o = 0; o < b.length; o += size) if (!s.write(b.subarray(o, o + size))) break;
+  return s.end();
 }
 
 const ids = (ps: Package[]) => ps.map((p) => `${p.type}:${p.name}@${p.version}`).sort();
@@ -121,7 +128,7 @@ test('Go module info: main, deps, replacements with and without version', () => 
   assert.equal(ps.find((p) => p.name === 'golang.org/x/text')!.metadata!.replaces, 'golang.org/x/text@v0.3.0');
 });
 
-test('Go build info, pre-1.18 pointer format, from a synthetic ELF', () => {
+test('Go build info, pre-1.18 pointer format, from a synthetic ELF', async () => {
   const b = Buffer.alloc(0x400);
   b.write('\x7fELF', 0, 'latin1');
   b[4] = 2; // 64-bit
@@ -149,12 +156,13 @@ test('Go build info, pre-1.18 pointer format, from a synthetic ELF', () => {
   b.write(mod, 0x220, 'latin1');
   const info = readGoBuildInfo(b)!;
   assert.equal(info.goVersion, 'go1.16.15');
+  assert.deepEqual(await scanInChunks(new GoScanner('/old', ctx()), b, 100), goPackages(info, '/old'));
   assert.deepEqual(info.main, { path: 'example.com/old', version: 'v1.2.3', sum: 'h1:x=' });
   assert.deepEqual(info.deps.map((d) => `${d.path}@${d.version}`), ['github.com/pkg/errors@v0.9.1']);
   assert.equal(readGoBuildInfo(Buffer.from('\x7fELF no build info here', 'latin1')), undefined);
 });
 
-test('Go binary built here (go1.18+ inline format): Go version, main module, local replacement', () => {
+test('Go binary built here (go1.18+ inline format): Go version, main module, local replacement', async () => {
   const dir = tempDir('distill-gobin-');
   put(dir, 'src/go.mod', 'module example.com/hello\n\ngo 1.19\n\nrequire example.com/greet v1.4.0\n\nreplace example.com/greet => ./greet\n');
   put(dir, 'src/main.go', 'package main\n\nimport "example.com/greet"\n\nfunc main() { println(greet.Hello()) }\n');
@@ -166,19 +174,35 @@ test('Go binary built here (go1.18+ inline format): Go version, main module, loc
     env: { ...process.env, GOFLAGS: '-mod=mod', GOPROXY: 'off', GOCACHE: join(dir, 'cache'), GOPATH: join(dir, 'gopath'), CGO_ENABLED: '0' },
   });
   const goVersion = execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).trim();
-  const info = readGoBuildInfo(readFileSync(out))!;
+  const bin = readFileSync(out);
+  const info = readGoBuildInfo(bin)!;
+  // Streamed in odd-sized chunks (the magic and strings straddle chunk borders) gives the same.
+  for (const size of [7, 4093, 65536]) {
+    const c = ctx();
+    assert.deepEqual(await scanInChunks(new GoScanner('/x', c), bin, size), goPackages(info, '/x'), `chunks of ${size}`);
+    assert.deepEqual(c.warnings, []);
+  }
   assert.equal(info.goVersion, goVersion);
   assert.deepEqual(info.main, { path: 'example.com/hello', version: '(devel)' });
   assert.deepEqual(info.deps, [{ path: 'example.com/greet', version: 'v1.4.0', replace: { path: './greet', version: '(devel)' } }]);
-  return sbomFromDirectory(join(dir, 'root')).then((s) => {
-    assert.deepEqual(ids(s.packages), ['golang:example.com/greet@(devel)', 'golang:example.com/hello@(devel)', `golang:stdlib@${goVersion.replace(/^go/, '')}`]);
-    assert.deepEqual(s.packages[0]!.locations, ['/usr/local/bin/hello']);
-  });
+  const s = await sbomFromDirectory(join(dir, 'root'));
+  assert.deepEqual(ids(s.packages), ['golang:example.com/greet@(devel)', 'golang:example.com/hello@(devel)', `golang:stdlib@${goVersion.replace(/^go/, '')}`]);
+  assert.deepEqual(s.packages[0]!.locations, ['/usr/local/bin/hello']);
 });
 
-test('node binary: the version of the real node running this test', () => {
-  const v = nodeVersionFromBinary(readFileSync(process.execPath));
+test('node binary: the version of the real node running this test, whole and streamed', async () => {
+  const bin = readFileSync(process.execPath);
+  const v = nodeVersionFromBinary(bin);
   assert.equal(`v${v}`, process.version);
+  for (const size of [13, 65536]) {
+    const [p] = await scanInChunks(new NodeScanner('/usr/local/bin/node'), bin, size);
+    assert.equal(p?.purl, `pkg:generic/node@${process.version.slice(1)}`);
+  }
+  // A marker cut by the end of a chunk is completed by the next one, not read short.
+  const s = new NodeScanner('/n');
+  s.write(Buffer.from('xxxx node.js/v20.1'));
+  s.write(Buffer.from('1.25 yyyy'));
+  assert.equal(s.end()[0]?.version, '20.11.25');
   assert.equal(nodeVersionFromBinary(Buffer.from('node.js/v1.2 nothing /release/v9.9.9/node-v9.9.8')), undefined);
 });
 

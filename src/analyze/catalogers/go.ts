@@ -4,9 +4,14 @@
  * flags. Go 1.18+ writes the Go version and module info inline as varint-prefixed strings
  * (flag bit 2); older binaries store two pointers to Go string headers, resolved here through the
  * ELF program headers. Hand-written because the only reader is Go's own debug/buildinfo and the
- * layout is ~40 bytes of header. Binaries are read whole (up to 256 MiB, the cataloger's limit).
+ * layout is ~40 bytes of header.
+ *
+ * In a walk, binaries are streamed, not buffered: the scanner looks for the magic chunk by chunk
+ * and keeps only the bytes after it (inline format). Only the pointer format needs random access,
+ * so a file is retained in memory (up to 256 MiB) only while it may be an old Go binary: an ELF
+ * file whose notes (in its first 64 KiB) include Go's build-id note.
  */
-import { purl, type CatalogContext, type Cataloger, type Package } from '../package.ts';
+import { purl, type CatalogContext, type Cataloger, type Package, type StreamScanner } from '../package.ts';
 
 const MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
 const ELF = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
@@ -127,6 +132,148 @@ export function parseModInfo(goVersion: string, text: string): GoBuildInfo {
   return info;
 }
 
+/**
+ * Inline (Go 1.18+) build info from bytes starting at the magic: undefined when more bytes are
+ * needed, null when the blob is the pointer format.
+ */
+function readInline(b: Buffer): GoBuildInfo | undefined | null {
+  if (b.length < 32) return undefined;
+  if (!(b[15]! & 2)) return null;
+  const str = (off: number): [string, number] | undefined => {
+    let n: number;
+    let o: number;
+    try {
+      [n, o] = readUvarint(b, off);
+    } catch {
+      return undefined;
+    }
+    if (n > 1 << 24) throw new Error('Go build info string too long');
+    return o + n <= b.length ? [b.toString('utf8', o, o + n), o + n] : undefined;
+  };
+  const v = str(32);
+  if (!v) return undefined;
+  const m = str(v[1]);
+  if (!m) return undefined;
+  if (!v[0].startsWith('go') && !v[0].startsWith('devel')) throw new Error(`unexpected Go version string ${JSON.stringify(v[0].slice(0, 40))}`);
+  return parseModInfo(v[0], stripSentinels(m[0]));
+}
+
+/** Whether an ELF file's PT_NOTE segments (those inside `head`) include Go's build-id note. */
+function hasGoNote(head: Buffer): boolean {
+  if (head.length < 64 || !head.subarray(0, 4).equals(ELF)) return false;
+  const is64 = head[4] === 2;
+  const le = head[5] === 1;
+  const u16 = (o: number) => (le ? head.readUInt16LE(o) : head.readUInt16BE(o));
+  const u32 = (o: number) => (le ? head.readUInt32LE(o) : head.readUInt32BE(o));
+  const phoff = is64 ? Number(le ? head.readBigUInt64LE(0x20) : head.readBigUInt64BE(0x20)) : u32(0x1c);
+  const phentsize = u16(is64 ? 0x36 : 0x2a);
+  const phnum = u16(is64 ? 0x38 : 0x2c);
+  for (let i = 0; i < phnum; i++) {
+    const p = phoff + i * phentsize;
+    if (p + phentsize > head.length) break;
+    if (u32(p) !== 4) continue;
+    const off = is64 ? Number(le ? head.readBigUInt64LE(p + 8) : head.readBigUInt64BE(p + 8)) : u32(p + 4);
+    const size = is64 ? Number(le ? head.readBigUInt64LE(p + 32) : head.readBigUInt64BE(p + 32)) : u32(p + 16);
+    if (head.subarray(off, Math.min(head.length, off + size)).includes('Go\0\0', 0, 'latin1')) return true;
+  }
+  return false;
+}
+
+const HEAD = 64 * 1024;
+const RETAIN_MAX = 256 * 1024 * 1024;
+const CAPTURE_MAX = 16 * 1024 * 1024;
+
+/** Streams a file looking for Go build info; see the module comment for what is kept. */
+export class GoScanner implements StreamScanner {
+  private offset = 0;
+  private head: Buffer[] = [];
+  private headLen = 0;
+  private retained: Buffer[] | undefined = [];
+  private retainedLen = 0;
+  private tail = Buffer.alloc(0);
+  private capture: Buffer | undefined;
+  private info: GoBuildInfo | undefined;
+  private pointerFormat = false;
+
+  constructor(
+    private readonly path: string,
+    private readonly ctx: Pick<CatalogContext, 'warn'>,
+  ) {}
+
+  write(c: Buffer): boolean {
+    if (this.retained) {
+      this.retained.push(c);
+      this.retainedLen += c.length;
+      if (this.retainedLen > RETAIN_MAX) this.retained = undefined;
+    }
+    if (this.headLen < HEAD) {
+      this.head.push(c);
+      this.headLen += c.length;
+      if (this.headLen >= HEAD && !this.checkHead()) return false;
+    }
+    const r = this.capture ? this.extend(c) : this.search(c);
+    this.offset += c.length;
+    return r;
+  }
+
+  /** False when the file is not ELF; drops retention when it has no Go note. */
+  private checkHead(): boolean {
+    const head = Buffer.concat(this.head);
+    this.head = [head];
+    if (!head.subarray(0, 4).equals(ELF)) return false;
+    if (!this.pointerFormat && !hasGoNote(head)) this.retained = undefined;
+    return true;
+  }
+
+  private search(c: Buffer): boolean {
+    const win = this.tail.length ? Buffer.concat([this.tail, c]) : c;
+    const winStart = this.offset - this.tail.length;
+    for (let i = win.indexOf(MAGIC); i >= 0; i = win.indexOf(MAGIC, i + 1)) {
+      if ((winStart + i) % 16 !== 0) continue;
+      this.capture = Buffer.from(win.subarray(i));
+      return this.tryParse();
+    }
+    this.tail = Buffer.from(win.subarray(Math.max(0, win.length - (MAGIC.length - 1))));
+    return true;
+  }
+
+  private extend(c: Buffer): boolean {
+    if (this.pointerFormat) return this.retained !== undefined;
+    this.capture = Buffer.concat([this.capture!, c]);
+    if (this.capture.length > CAPTURE_MAX) throw new Error('Go build info larger than 16 MiB');
+    return this.tryParse();
+  }
+
+  private tryParse(): boolean {
+    const r = readInline(this.capture!);
+    if (r === undefined) return true;
+    if (r === null) {
+      this.pointerFormat = true;
+      this.capture = undefined;
+      return this.retained !== undefined;
+    }
+    this.info = r;
+    this.retained = undefined;
+    this.capture = undefined;
+    return false;
+  }
+
+  end(): Package[] {
+    if (this.info) return goPackages(this.info, this.path);
+    if (this.pointerFormat) {
+      if (!this.retained) {
+        this.ctx.warn(`${this.path}: Go build info in the pre-1.18 format, in a binary too large (or without Go's build-id note) to hold in memory; not read`);
+        return [];
+      }
+      const info = readGoBuildInfo(Buffer.concat(this.retained));
+      this.retained = undefined;
+      return info ? goPackages(info, this.path) : [];
+    }
+    if (this.capture) this.ctx.warn(`${this.path}: truncated Go build info`);
+    return [];
+  }
+}
+
 /** Build info of a Go binary, or undefined when the bytes hold none. Throws on a corrupt blob. */
 export function readGoBuildInfo(b: Buffer): GoBuildInfo | undefined {
   let at = -1;
@@ -189,9 +336,10 @@ export function goPackages(info: GoBuildInfo, path: string): Package[] {
 
 export const goCataloger: Cataloger = {
   name: 'go',
-  maxSize: 256 * 1024 * 1024,
+  maxSize: RETAIN_MAX,
   magic: ELF,
   wants: (_path, info) => (info.mode & 0o111) !== 0 && info.size > 1024,
+  scan: (path, _info, ctx) => new GoScanner(path, ctx),
   parse(path, content, ctx: CatalogContext) {
     try {
       const info = readGoBuildInfo(content);
