@@ -247,3 +247,19 @@ test('the repeated pip install keeps requirement paths right when WORKDIR change
   const r = convertDockerfile('FROM python:3.13\nWORKDIR /tmp/req\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nWORKDIR /app\nCOPY . .\nCMD ["python","app.py"]\n');
   assert.match(r.dockerfile, /^RUN pip install --no-cache-dir --target \/opt\/pydeps -r \/tmp\/req\/requirements\.txt$/m);
 });
+
+test('a wildcard jar is resolved from pom.xml or the Gradle settings', () => {
+  const maven = convertDockerfile('FROM maven:3.9-eclipse-temurin-21\nWORKDIR /b\nCOPY . .\nRUN mvn -B package\nCMD java -jar target/*.jar\n', {
+    context: { 'pom.xml': '<project><parent><artifactId>p</artifactId><version>9</version></parent><artifactId>svc</artifactId><version>1.2.0</version></project>' },
+  });
+  assert.match(maven.dockerfile, /^COPY --from=build --chown=65532:65532 \/b\/target\/svc-1\.2\.0\.jar \/b\/app\.jar$/m);
+  const gradle = convertDockerfile('FROM gradle:8-jdk21\nWORKDIR /g\nCOPY . .\nRUN gradle build\nCMD java -jar build/libs/*.jar\n', {
+    context: { 'settings.gradle': "rootProject.name = 'api'", 'build.gradle': "version = '0.3.1'\n" },
+  });
+  assert.match(gradle.dockerfile, /^COPY --from=build --chown=65532:65532 \/g\/build\/libs\/api-0\.3\.1\.jar \/g\/app\.jar$/m);
+});
+
+test('yarn berry prunes with workspaces focus', () => {
+  const r = convertDockerfile('FROM node:22\nWORKDIR /app\nCOPY . .\nRUN yarn install --immutable\nCMD ["node","a.js"]\n', { context: { 'package.json': '{"packageManager":"yarn@4.1.0"}', 'yarn.lock': '', '.yarnrc.yml': '' } });
+  assert.match(r.dockerfile, /^RUN yarn workspaces focus --all --production$/m);
+});

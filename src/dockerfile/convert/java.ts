@@ -23,6 +23,16 @@ function mavenJar(pom: string | undefined): string | undefined {
   return id && ver ? `target/${id}-${ver}.jar` : undefined;
 }
 
+/** build/libs/<rootProject.name>-<version>.jar from settings.gradle(.kts) and build.gradle(.kts). */
+function gradleJar(a: Analysis): string | undefined {
+  const settings = a.ctx.read('settings.gradle') ?? a.ctx.read('settings.gradle.kts') ?? '';
+  const build = a.ctx.read('build.gradle') ?? a.ctx.read('build.gradle.kts') ?? '';
+  const name = /rootProject\.name\s*=\s*['"]([^'"]+)['"]/.exec(settings)?.[1];
+  const version = /^\s*version\s*=\s*['"]([^'"]+)['"]/m.exec(build)?.[1];
+  if (!name) return undefined;
+  return `build/libs/${name}${version ? `-${version}` : ''}.jar`;
+}
+
 export const javaStrategy: Strategy = {
   language: 'java',
   plan(a: Analysis, mode): Plan {
@@ -45,7 +55,7 @@ export const javaStrategy: Strategy = {
       const jar = args[jarIdx + 1];
       let src = joinPath(a.workdir, jar);
       if (/[*?]/.test(jar)) {
-        const known = t === 'maven' ? mavenJar(a.ctx.read('pom.xml')) : undefined;
+        const known = t === 'maven' ? mavenJar(a.ctx.read('pom.xml')) : t === 'gradle' ? gradleJar(a) : undefined;
         if (known) src = joinPath(a.workdir, known);
       }
       const dst = joinPath(a.workdir, 'app.jar');

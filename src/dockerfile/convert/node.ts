@@ -118,7 +118,10 @@ export const nodeStrategy: Strategy = {
       if (plan.run && plan.run.kind === 'interp' && plan.run.args[0] !== 'server.js') plan.run = { kind: 'interp', args: ['server.js'] };
       if (a.vars.HOSTNAME === undefined) plan.env.push({ key: 'HOSTNAME', value: '0.0.0.0', reason: 'the standalone server binds to $HOSTNAME, which container runtimes set to the container id' });
     } else {
-      if (needsPrune(a)) addStep(plan, a, `RUN ${PRUNE[pm]}`, `dev dependencies pruned so only production node_modules reach the runtime (${pm})`);
+      // Yarn 2+ (a .yarnrc.yml, or packageManager yarn@2+) has no `install --production`.
+      const berry = pm === 'yarn' && (a.ctx.has('.yarnrc.yml') || /^yarn@[2-9]/.test(String(pkg?.packageManager ?? '')));
+      const prune = berry ? 'yarn workspaces focus --all --production' : PRUNE[pm];
+      if (needsPrune(a)) addStep(plan, a, `RUN ${prune}`, `dev dependencies pruned so only production node_modules reach the runtime (${berry ? 'yarn berry' : pm})`);
       plan.copies.push({ src: w, dst: w, reason: 'the app directory with its production node_modules' });
     }
     if (a.vars.NODE_ENV === undefined) plan.env.push({ key: 'NODE_ENV', value: 'production', reason: 'libraries such as express skip dev-only work in production' });
