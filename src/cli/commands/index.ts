@@ -4,6 +4,7 @@ import { register as registerDb } from './db.ts';
 import { register as registerConvert } from './convert.ts';
 import { register as registerSbom } from './sbom.ts';
 import { register as registerBase } from './base.ts';
+import { register as registerAudit } from './audit.ts';
 
 export function registerCommands(program: Command): void {
   void program;
@@ -11,4 +12,5 @@ export function registerCommands(program: Command): void {
   registerConvert(program);
   registerSbom(program);
   registerBase(program);
+  registerAudit(program);
 }
