@@ -5,6 +5,7 @@ import { register as registerConvert } from './convert.ts';
 import { register as registerSbom } from './sbom.ts';
 import { register as registerBase } from './base.ts';
 import { register as registerAudit } from './audit.ts';
+import { register as registerScan } from './scan.ts';
 
 export function registerCommands(program: Command): void {
   void program;
@@ -13,4 +14,5 @@ export function registerCommands(program: Command): void {
   registerSbom(program);
   registerBase(program);
   registerAudit(program);
+  registerScan(program);
 }

@@ -1,0 +1,94 @@
+/** `distill scan IMAGE`: the image's packages matched against the OSV database. */
+import { Option, type Command } from 'commander';
+import { openImage } from '../../oci/reference.ts';
+import { scanImage } from '../../vuln/image.ts';
+import { exceedsThreshold } from '../../vuln/scan.ts';
+import { scanToSarif } from '../../vuln/sarif.ts';
+import { parseSeverityLevel, SEVERITY_LEVELS, type SeverityLevel } from '../../vuln/severity.ts';
+import { DistillError } from '../../util/errors.ts';
+import { colors, printJson, table, type CommonOptions } from '../output.ts';
+
+interface ScanCliOptions extends CommonOptions {
+  format: 'table' | 'json' | 'sarif';
+  severity?: string;
+  ignoreUnfixed?: boolean;
+  failOn?: string;
+  ignoreFile?: string;
+  db?: string;
+  platform?: string;
+}
+
+const paint: Partial<Record<SeverityLevel, (s: string) => string>> = {
+  critical: (s) => colors.bold(colors.red(s)),
+  high: colors.red,
+  medium: colors.yellow,
+  low: colors.cyan,
+  unknown: colors.dim,
+};
+
+function levels(list: string | undefined, flag: string): SeverityLevel[] | undefined {
+  if (!list) return undefined;
+  return list.split(',').map((s) => {
+    const l = parseSeverityLevel(s.trim());
+    if (!l) throw new DistillError(`${flag} ${s}`, `unknown severity; use ${SEVERITY_LEVELS.join(', ')}`);
+    return l;
+  });
+}
+
+/** Registers `distill scan`. */
+export function register(program: Command): void {
+  program
+    .command('scan')
+    .description('match the packages of an image against the OSV vulnerability database')
+    .argument('<image>', 'image reference (oci:DIR[:TAG], oci-archive:FILE, docker-archive:FILE, podman:NAME, …)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'sarif']).default('table'))
+    .option('--json', 'same as --format json')
+    .option('--severity <levels>', 'only these severities, comma-separated (e.g. high,critical)')
+    .option('--ignore-unfixed', 'hide vulnerabilities that have no fixed version yet')
+    .option('--fail-on <severity>', 'exit 1 when a vulnerability at or above this severity remains')
+    .option('--ignore-file <file>', 'ignore/VEX file: [{id, package?, reason, expires?}]')
+    .option('--db <dir>', 'OSV database directory (default: the one `distill db import` wrote in the cache)')
+    .option('--platform <os/arch>', 'platform to pick from a multi-platform image', 'linux/amd64')
+    .option('-q, --quiet', 'print only the summary line')
+    .addHelpText(
+      'after',
+      `
+Load a database first: distill db import DIR|ZIP (OSV export layout) or distill db update --from URL.
+Severity is the advisory's own rating when it has one, else the CVSS v3/v4 base score band; the
+source is always shown. Packages that cannot be matched (no ecosystem, unknown distro) are listed
+as not covered rather than reported clean.
+
+Exit status: 0 nothing at or above --fail-on (or no --fail-on); 1 something is; 2 bad input or no DB.`,
+    )
+    .action(async (ref: string, opts: ScanCliOptions) => {
+      const format = opts.json ? 'json' : opts.format;
+      const failOn = opts.failOn ? levels(opts.failOn, '--fail-on')![0] : undefined;
+      const image = await openImage(ref, { platform: opts.platform });
+      const r = await scanImage(image, ref, {
+        ...(opts.db ? { dbDir: opts.db } : {}),
+        ...(opts.severity ? { severity: levels(opts.severity, '--severity') } : {}),
+        ...(opts.ignoreUnfixed ? { ignoreUnfixed: true } : {}),
+        ...(opts.ignoreFile ? { ignoreFile: opts.ignoreFile } : {}),
+      });
+      if (format === 'json') printJson(r);
+      else if (format === 'sarif') printJson(scanToSarif(r));
+      else {
+        const c = r.counts;
+        const summary = `${ref}: ${r.packages} packages, ${r.vulnerabilities.length} vulnerabilities (critical ${c.critical}, high ${c.high}, medium ${c.medium}, low ${c.low}, unknown ${c.unknown})${r.db ? `; OSV DB of ${r.db.dbDate?.slice(0, 10) ?? 'unknown date'}` : ''}`;
+        if (!opts.quiet && r.vulnerabilities.length) {
+          const t = table(['severity', 'id', 'package', 'installed', 'fixed in', 'summary']);
+          for (const v of r.vulnerabilities) {
+            const sev = `${v.severity.level}${v.severity.score !== undefined ? ` ${v.severity.score.toFixed(1)}` : ''}`;
+            t.push([(paint[v.severity.level] ?? ((s: string) => s))(sev), v.id, v.package.name, v.installedVersion, v.fixedVersions[0] ?? colors.dim('no fix'), (v.summary || '').slice(0, 60)]);
+          }
+          process.stdout.write(t.toString() + '\n');
+        }
+        process.stdout.write(summary + '\n');
+        if (!opts.quiet) {
+          for (const w of [...r.warnings, ...r.sbomWarnings]) process.stderr.write(`distill: warning: ${w}\n`);
+          if (r.unmatched.length) process.stderr.write(`distill: note: ${r.unmatched.length} package(s) not covered by OSV (e.g. ${r.unmatched.slice(0, 3).map((u) => `${u.name} ${u.version}: ${u.reason}`).join('; ')})\n`);
+        }
+      }
+      if (failOn && exceedsThreshold(r, failOn)) process.exitCode = 1;
+    });
+}

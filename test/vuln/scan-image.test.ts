@@ -1,0 +1,72 @@
+/** distill scan end to end on an image built here: SBOM -> OSV ecosystems -> matches -> exit code. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { makeImage, tempDir } from '../helpers/images.ts';
+import { writeImage } from '../../src/oci/reference.ts';
+import { runDistill, ROOT } from '../helpers/cli.ts';
+
+const status = (name: string, version: string, source?: string) =>
+  `Package: ${name}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${version}\n${source ? `Source: ${source}\n` : ''}Description: test\n`;
+
+async function fixture(dir: string) {
+  const img = await makeImage(
+    [
+      [
+        { name: 'etc/', type: 'directory' },
+        { name: 'etc/os-release', content: 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n' },
+        { name: 'var/', type: 'directory' },
+        { name: 'var/lib/', type: 'directory' },
+        { name: 'var/lib/dpkg/', type: 'directory' },
+        { name: 'var/lib/dpkg/status.d/', type: 'directory' },
+        // advisories name the source package (openssl), the image has the binary (libssl3)
+        { name: 'var/lib/dpkg/status.d/libssl3', content: status('libssl3', '3.0.11-1~deb12u1', 'openssl') },
+        // exactly the fixed version: not vulnerable
+        { name: 'var/lib/dpkg/status.d/curl', content: status('curl', '7.88.1-10+deb12u5') },
+        { name: 'app/', type: 'directory' },
+        { name: 'app/node_modules/', type: 'directory' },
+        { name: 'app/node_modules/lodash/', type: 'directory' },
+        { name: 'app/node_modules/lodash/package.json', content: JSON.stringify({ name: 'lodash', version: '4.17.20', license: 'MIT' }) },
+        { name: 'app/node_modules/semver/', type: 'directory' },
+        { name: 'app/node_modules/semver/package.json', content: JSON.stringify({ name: 'semver', version: '7.5.2' }) },
+      ],
+    ],
+    { user: '65532' },
+  );
+  await writeImage(img, `oci:${join(dir, 'img')}:v1`);
+  return `oci:${join(dir, 'img')}:v1`;
+}
+
+test('scan matches distro packages by source name and npm packages, honours fixed boundaries and --fail-on', async () => {
+  const dir = tempDir();
+  const cache = tempDir('distill-scan-cache-');
+  const env = { DISTILL_CACHE_DIR: cache };
+  const imp = await runDistill(['db', 'import', join(ROOT, 'test/fixtures/osv/db')], { env });
+  assert.equal(imp.code, 0, imp.stderr);
+  const ref = await fixture(dir);
+  const r = await runDistill(['scan', ref, '--json', '--fail-on', 'high'], { env });
+  assert.equal(r.code, 1, r.stderr);
+  const j = JSON.parse(r.stdout);
+  const found = j.vulnerabilities.map((v: { id: string; package: { name: string } }) => `${v.id} ${v.package.name}`).sort();
+  assert.deepEqual(found, ['DSA-5532-1 libssl3', 'GHSA-35jh-r3h4-6jhm lodash']);
+  const lodash = j.vulnerabilities.find((v: { id: string }) => v.id === 'GHSA-35jh-r3h4-6jhm');
+  assert.deepEqual(lodash.fixedVersions, ['4.17.21']);
+  assert.equal(lodash.severity.level, 'high');
+
+  const sarif = await runDistill(['scan', ref, '--format', 'sarif'], { env });
+  assert.equal(sarif.code, 0);
+  const log = JSON.parse(sarif.stdout);
+  assert.equal(log.version, '2.1.0');
+  assert.equal(log.runs[0].results.length, 2);
+
+  const only = await runDistill(['scan', ref, '--json', '--severity', 'critical'], { env });
+  assert.equal(JSON.parse(only.stdout).vulnerabilities.length, 0);
+});
+
+test('scan without a database says how to get one (exit 2)', async () => {
+  const dir = tempDir();
+  const ref = await fixture(dir);
+  const r = await runDistill(['scan', ref], { env: { DISTILL_CACHE_DIR: tempDir('distill-empty-cache-') } });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^distill: .*no OSV database here; run `distill db import/);
+});
