@@ -55,11 +55,15 @@ test('dpkg status: only installed stanzas; Source with and without version; purl
     'Package: removed-pkg\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 1.0-1',
     'Package: libpcre2-8-0\nStatus: install ok installed\nArchitecture: amd64\nSource: pcre2 (10.42-1+b1)\nVersion: 10.42-1+b1',
     'Package: half\nStatus: install ok half-configured\nVersion: 1',
+    'Package: halfinst\nStatus: install reinstreq half-installed\nVersion: 1',
+    'Package: cfg\nStatus: install ok config-files\nVersion: 1',
+    'Package: held\nStatus: hold ok installed\nArchitecture: all\nVersion: 3-1',
+    'Package: leaving\nStatus: deinstall ok installed\nArchitecture: all\nVersion: 4-1',
     'Package: e2fsprogs\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1:1.47.0-2',
   ].join('\n\n');
   const c = ctx(bookworm);
   const ps = parseDpkgStatus(text, '/var/lib/dpkg/status', c);
-  assert.deepEqual(ids(ps), ['deb:e2fsprogs@1:1.47.0-2', 'deb:libc6@2.36-9+deb12u4', 'deb:libpcre2-8-0@10.42-1+b1']);
+  assert.deepEqual(ids(ps), ['deb:e2fsprogs@1:1.47.0-2', 'deb:half@1', 'deb:held@3-1', 'deb:libc6@2.36-9+deb12u4', 'deb:libpcre2-8-0@10.42-1+b1']);
   const libc = ps.find((p) => p.name === 'libc6')!;
   assert.equal(libc.purl, 'pkg:deb/debian/libc6@2.36-9+deb12u4?arch=amd64&distro=debian-12');
   assert.equal(libc.sourceName, 'glibc');

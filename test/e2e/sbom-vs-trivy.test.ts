@@ -123,10 +123,17 @@ function hostStanzas(n: number): string[] {
 const knownUsed: string[] = [];
 
 test('Debian rootfs (dpkg status with a removed package): same packages as Trivy', async () => {
-  const status = [...hostStanzas(30), 'Package: oldpkg\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 1.0-1\n'].join('\n');
+  const status = [
+    ...hostStanzas(30),
+    'Package: oldpkg\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 1.0-1\n',
+    'Package: leaving\nStatus: deinstall ok installed\nArchitecture: amd64\nVersion: 2.0-1\n',
+    'Package: held\nStatus: hold ok installed\nArchitecture: amd64\nVersion: 3.0-1\n',
+    'Package: configuring\nStatus: install ok half-configured\nArchitecture: amd64\nVersion: 4.0-1\n',
+    'Package: unpacked\nStatus: install ok unpacked\nArchitecture: amd64\nVersion: 5.0-1\n',
+  ].join('\n');
   const { sbom, explained } = await check('debian', [[...DEBIAN_RELEASE, { name: 'var/lib/dpkg/status', content: status }]]);
   knownUsed.push(...explained);
-  assert.equal(sbom.packages.filter((p) => p.type === 'deb').length, 30);
+  assert.equal(sbom.packages.filter((p) => p.type === 'deb').length, 33);
 });
 
 test('distroless (status.d files with md5sums): same packages as Trivy', async () => {

@@ -1,5 +1,6 @@
 /**
- * Debian packages: `/var/lib/dpkg/status` (every stanza whose Status is `install ok installed`)
+ * Debian packages: `/var/lib/dpkg/status` (stanzas of packages whose files are installed; see
+ * `present`)
  * and distroless `/var/lib/dpkg/status.d/<name>` files (one stanza each, all installed; the
  * `*.md5sums` files beside them are not stanzas). Uses the project's deb822 parser.
  */
@@ -15,6 +16,17 @@ function source(value: string | undefined, version: string): { sourceName?: stri
   const m = /^(\S+)(?:\s*\(([^)]+)\))?/.exec(value.trim());
   if (!m) return {};
   return { sourceName: m[1]!, sourceVersion: m[2]?.trim() ?? version };
+}
+
+/**
+ * Whether a Status field (`want flag state`) describes a package whose files are on disk and that
+ * is meant to stay: installed, or unpacked/half-configured/awaiting triggers (the files are there,
+ * so are their vulnerabilities), wanted as `install` or `hold`. Packages selected for removal
+ * (`deinstall`, `purge`) and those reduced to config files are not listed, as Trivy does.
+ */
+function present(status: string): boolean {
+  const [want, , state] = status.trim().split(/\s+/);
+  return (want === 'install' || want === 'hold') && ['installed', 'half-configured', 'unpacked', 'triggers-awaited', 'triggers-pending'].includes(state ?? '');
 }
 
 /** Packages from the text of a dpkg status file; `distroless` files hold installed stanzas only. */
@@ -34,7 +46,7 @@ export function parseDpkgStatus(text: string, path: string, ctx: CatalogContext,
     const version = field(s, 'Version');
     if (!name || !version) continue;
     const status = field(s, 'Status');
-    if (status !== undefined ? !/^install ok installed$/.test(status.trim()) : !distroless) continue;
+    if (status !== undefined ? !present(status) : !distroless) continue;
     const arch = field(s, 'Architecture');
     const src = source(field(s, 'Source'), version);
     out.push({
