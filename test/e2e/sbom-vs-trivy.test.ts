@@ -237,6 +237,7 @@ test('application image (node_modules, Python site-packages, a Go binary built h
       { name: 'app/node_modules/express/lib/package.json', content: pj({ type: 'commonjs' }) },
       { name: 'usr/local/lib/python3.11/site-packages/requests-2.31.0.dist-info/METADATA', content: 'Metadata-Version: 2.1\nName: requests\nVersion: 2.31.0\nLicense: Apache 2.0\n\nbody\n' },
       { name: 'usr/local/lib/python3.11/site-packages/charset_normalizer-3.3.2.dist-info/METADATA', content: 'Metadata-Version: 2.1\nName: charset-normalizer\nVersion: 3.3.2\nLicense: MIT\n' },
+      { name: 'usr/lib/python3/dist-packages/distro_info-1.5.egg-info', content: 'Metadata-Version: 1.1\nName: distro-info\nVersion: 1.5\nLicense: ISC\n' },
       { name: 'usr/lib/python3/dist-packages/six-1.16.0.egg-info/PKG-INFO', content: 'Metadata-Version: 1.2\nName: six\nVersion: 1.16.0\nLicense: MIT\n' },
       { name: 'usr/local/bin/hello', content: goBinary(), mode: 0o755 },
       { name: 'app/server', content: goVendoredBinary(), mode: 0o755 },
