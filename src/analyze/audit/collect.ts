@@ -29,6 +29,8 @@ export interface AuditInput {
   /** Contents of the files `wantContent` selected, keyed by path and layer (final ones kept). */
   contents: Map<string, Buffer>;
   layerCount: number;
+  /** Bytes of each layer's uncompressed tar, in layer order. */
+  layerTarBytes: number[];
   reference?: string;
 }
 
@@ -81,6 +83,7 @@ export async function collectAuditInput(image: Image, reference?: string): Promi
   const config = await image.config();
   const layers = await image.layers();
   const files = new Map<string, FsEntry>();
+  const layerTarBytes: number[] = [];
   const contents = new Map<string, { layer: number; data: Buffer }>();
   const removePrefix = (dir: string, before: number) => {
     const pre = dir === '/' ? '/' : dir + '/';
@@ -139,6 +142,8 @@ export async function collectAuditInput(image: Image, reference?: string): Promi
       ex.on('error', reject);
     });
     const src: Readable = await layer.uncompressed();
+    let bytes = 0;
+    src.on('data', (c: Buffer) => (bytes += c.length));
     src.on('error', (e) => ex.destroy(e));
     src.pipe(ex);
     try {
@@ -147,8 +152,9 @@ export async function collectAuditInput(image: Image, reference?: string): Promi
       if (e instanceof DistillError) throw e;
       throw new DistillError(`layer ${layer.digest}`, `unreadable tar: ${e instanceof Error ? e.message : String(e)}`);
     }
+    layerTarBytes.push(bytes);
   }
   const final = new Map<string, Buffer>();
   for (const [p, c] of contents) if (files.get(p)?.layer === c.layer) final.set(p, c.data);
-  return { config, files, contents: final, layerCount: layers.length, reference };
+  return { config, files, contents: final, layerCount: layers.length, layerTarBytes, reference };
 }

@@ -18,6 +18,8 @@ export interface AuditResult extends AuditReport {
   reference?: string;
   digest: string;
   ignored: (AuditFinding & { reason?: string })[];
+  /** Uncompressed tar bytes per layer (counted during the same pass). */
+  layerTarBytes: number[];
 }
 
 /** Reads an ignore file: YAML or JSON, a list of rule ids or {rule, path?, reason?}. */
@@ -47,7 +49,7 @@ export async function auditImage(image: Image, opts: { reference?: string; ignor
     if (rule) ignored.push({ ...f, ...(rule.reason ? { reason: rule.reason } : {}) });
     return !rule;
   });
-  return { ...report, findings: kept, ignored, reference: opts.reference, digest: await image.digest() };
+  return { ...report, findings: kept, ignored, reference: opts.reference, digest: await image.digest(), layerTarBytes: input.layerTarBytes };
 }
 
 /** Whether any finding is at or above `level`. */

@@ -6,6 +6,7 @@ import { register as registerSbom } from './sbom.ts';
 import { register as registerBase } from './base.ts';
 import { register as registerAudit } from './audit.ts';
 import { register as registerScan } from './scan.ts';
+import { register as registerCompare } from './compare.ts';
 
 export function registerCommands(program: Command): void {
   void program;
@@ -15,4 +16,5 @@ export function registerCommands(program: Command): void {
   registerBase(program);
   registerAudit(program);
   registerScan(program);
+  registerCompare(program);
 }

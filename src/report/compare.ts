@@ -1,0 +1,168 @@
+/**
+ * The side-by-side comparison users otherwise fill in by hand: size, layers, packages, CVEs by
+ * severity, shell?, package manager?, root?, setuid files, audit grade — with reductions against
+ * the first image. Each image is read by the audit (which also counts uncompressed bytes), the
+ * SBOM, and, when a vulnerability database exists, the scan.
+ */
+import { auditImage, type AuditResult } from '../analyze/audit/index.ts';
+import { sbomFromImage, type Sbom } from '../analyze/sbom.ts';
+import { openImage } from '../oci/reference.ts';
+import { packageInputs } from '../vuln/image.ts';
+import { scanPackages, type ScanResult } from '../vuln/scan.ts';
+import { DistillError } from '../util/errors.ts';
+import type { HistoryEntry } from '../oci/types.ts';
+
+export interface LayerSummary {
+  digest: string;
+  compressed: number;
+  uncompressed: number;
+  createdBy?: string;
+}
+
+export interface ImageSummary {
+  ref: string;
+  /** A short label for tables (the tag or file name). */
+  label: string;
+  digest: string;
+  compressed: number;
+  uncompressed: number;
+  layers: LayerSummary[];
+  packages: number;
+  /** CVEs by severity, or null when no vulnerability database is available. */
+  vulnerabilities: (ScanResult['counts'] & { total: number }) | null;
+  shell: boolean;
+  shells: string[];
+  packageManager: boolean;
+  packageManagers: string[];
+  runsAsRoot: boolean | 'unknown';
+  user: string;
+  setuidFiles: number;
+  grade: string;
+  score: number;
+  distroless: boolean;
+  verdict: string;
+  audit: AuditResult;
+  sbom: Sbom;
+  scan: ScanResult | null;
+}
+
+export interface Comparison {
+  images: ImageSummary[];
+  /** Per image after the first: percentage reduction against the first (positive = smaller). */
+  reductions: { ref: string; compressed: number; uncompressed: number; packages: number; vulnerabilities: number | null }[];
+  /** Why CVEs are missing, when they are. */
+  vulnerabilityNote?: string;
+}
+
+export interface CompareOptions {
+  platform?: string;
+  /** OSV database directory (default: the cache's); a missing DB gives "no vulnerability DB". */
+  dbDir?: string;
+  /** Labels to show instead of the references. */
+  labels?: string[];
+}
+
+function labelOf(ref: string): string {
+  const m = /([^/:]+)(?::([^/:]+))?$/.exec(ref.replace(/^[a-z-]+:/, ''));
+  return m ? (m[2] ? `${m[1]}:${m[2]}` : m[1]!) : ref;
+}
+
+/** Layer history entries that produced a layer (empty_layer ones are skipped). */
+function layerHistory(history: HistoryEntry[] | undefined, n: number): (string | undefined)[] {
+  const h = (history ?? []).filter((e) => !e.empty_layer);
+  return Array.from({ length: n }, (_, i) => h[i]?.created_by);
+}
+
+const pct = (a: number, b: number) => (a === 0 ? 0 : Math.round(((a - b) / a) * 1000) / 10);
+
+/** Summarises one image (opened from `ref`). */
+export async function summarise(ref: string, opts: CompareOptions & { label?: string } = {}): Promise<ImageSummary> {
+  const image = await openImage(ref, { platform: opts.platform });
+  const manifest = await image.manifest();
+  const config = await image.config();
+  const audit = await auditImage(image, { reference: ref });
+  const sbom = await sbomFromImage(image, ref);
+  let scan: ScanResult | null = null;
+  try {
+    scan = await scanPackages(packageInputs(sbom).inputs, opts.dbDir ? { dbDir: opts.dbDir } : {});
+  } catch (e) {
+    if (!(e instanceof DistillError && /no OSV database/.test(e.message))) throw e;
+  }
+  const created = layerHistory(config.history, manifest.layers.length);
+  const layers = manifest.layers.map((l, i) => ({ digest: l.digest, compressed: l.size, uncompressed: audit.layerTarBytes[i] ?? 0, ...(created[i] ? { createdBy: created[i] } : {}) }));
+  return {
+    ref,
+    label: opts.label ?? labelOf(ref),
+    digest: audit.digest,
+    compressed: layers.reduce((n, l) => n + l.compressed, 0),
+    uncompressed: layers.reduce((n, l) => n + l.uncompressed, 0),
+    layers,
+    packages: sbom.packages.length,
+    vulnerabilities: scan ? { ...scan.counts, total: scan.vulnerabilities.length } : null,
+    shell: audit.facts.shells.length > 0,
+    shells: audit.facts.shells,
+    packageManager: audit.facts.packageManagers.length > 0,
+    packageManagers: audit.facts.packageManagers,
+    runsAsRoot: audit.facts.runsAsRoot,
+    user: audit.facts.user,
+    setuidFiles: audit.facts.setuidFiles,
+    grade: audit.grade,
+    score: audit.score,
+    distroless: audit.distroless,
+    verdict: audit.verdict,
+    audit,
+    sbom,
+    scan,
+  };
+}
+
+/** Compares images; the first is the baseline for reductions. */
+export async function compareImages(refs: string[], opts: CompareOptions = {}): Promise<Comparison> {
+  if (refs.length < 1) throw new DistillError('distill compare', 'name at least one image');
+  const images: ImageSummary[] = [];
+  for (const [i, ref] of refs.entries()) images.push(await summarise(ref, { ...opts, label: opts.labels?.[i] }));
+  const [first] = images;
+  const reductions = images.slice(1).map((im) => ({
+    ref: im.ref,
+    compressed: pct(first!.compressed, im.compressed),
+    uncompressed: pct(first!.uncompressed, im.uncompressed),
+    packages: pct(first!.packages, im.packages),
+    vulnerabilities: first!.vulnerabilities && im.vulnerabilities ? pct(first!.vulnerabilities.total, im.vulnerabilities.total) : null,
+  }));
+  const noDb = images.some((im) => im.vulnerabilities === null);
+  return { images, reductions, ...(noDb ? { vulnerabilityNote: 'no vulnerability DB: run `distill db import` or `distill db update --from URL` to count CVEs' } : {}) };
+}
+
+/** The rows of the comparison table: metric name, then one cell per image. */
+export function comparisonRows(c: Comparison, fmt: { bytes: (n: number) => string }): string[][] {
+  const yes = (b: boolean | 'unknown', what?: string[]) => (b === 'unknown' ? 'unknown' : b ? `yes${what?.length ? ` (${what.slice(0, 2).map((p) => p.slice(p.lastIndexOf('/') + 1)).join(', ')}${what.length > 2 ? ', …' : ''})` : ''}` : 'no');
+  const red = (i: number, key: 'compressed' | 'uncompressed' | 'packages' | 'vulnerabilities') => {
+    if (i === 0) return '';
+    const v = c.reductions[i - 1]![key];
+    return v === null ? '' : ` (${v >= 0 ? '-' : '+'}${Math.abs(v)}%)`;
+  };
+  const vulns = (im: ImageSummary) =>
+    im.vulnerabilities ? `${im.vulnerabilities.total} (C${im.vulnerabilities.critical} H${im.vulnerabilities.high} M${im.vulnerabilities.medium} L${im.vulnerabilities.low})` : 'no vulnerability DB';
+  const rows: [string, (im: ImageSummary, i: number) => string][] = [
+    ['size (compressed)', (im, i) => fmt.bytes(im.compressed) + red(i, 'compressed')],
+    ['size (uncompressed)', (im, i) => fmt.bytes(im.uncompressed) + red(i, 'uncompressed')],
+    ['layers', (im) => String(im.layers.length)],
+    ['packages', (im, i) => String(im.packages) + red(i, 'packages')],
+    ['CVEs', (im, i) => vulns(im) + red(i, 'vulnerabilities')],
+    ['shell?', (im) => yes(im.shell, im.shells)],
+    ['package manager?', (im) => yes(im.packageManager, im.packageManagers)],
+    ['runs as root?', (im) => (im.runsAsRoot === true ? 'yes' : im.runsAsRoot === 'unknown' ? `unknown (user ${im.user})` : `no (user ${im.user})`)],
+    ['setuid files', (im) => String(im.setuidFiles)],
+    ['audit grade', (im) => `${im.grade} (${im.score})`],
+  ];
+  return rows.map(([name, f]) => [name, ...c.images.map((im, i) => f(im, i))]);
+}
+
+/** The comparison as a Markdown table. */
+export function comparisonMarkdown(c: Comparison, bytes: (n: number) => string): string {
+  const head = ['', ...c.images.map((im) => `\`${im.label}\``)];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const r of comparisonRows(c, { bytes })) lines.push(`| ${r.join(' | ')} |`);
+  if (c.vulnerabilityNote) lines.push('', `_${c.vulnerabilityNote}_`);
+  return lines.join('\n') + '\n';
+}
