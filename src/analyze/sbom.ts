@@ -220,10 +220,16 @@ function absPath(name: string): string {
  */
 class MergedView {
   readonly entries = new Map<string, number>();
+  private readonly dirs = new Set<string>();
 
   private removeBelow(prefix: string, before: number): void {
     const pre = prefix === '/' ? '/' : prefix + '/';
-    for (const [p, l] of this.entries) if (l < before && p.startsWith(pre)) this.entries.delete(p);
+    for (const [p, l] of this.entries) {
+      if (l < before && p.startsWith(pre)) {
+        this.entries.delete(p);
+        this.dirs.delete(p);
+      }
+    }
   }
 
   /** Records a tar member of layer `layer`; returns its absolute path, or undefined for whiteouts. */
@@ -240,10 +246,22 @@ class MergedView {
       const target = (dir === '/' ? '' : dir) + '/' + base.slice(4);
       const l = this.entries.get(target);
       if (l !== undefined && l < layer) this.entries.delete(target);
+      // Tars may omit directory entries, so the target may be a directory we only know by its
+      // children: always clear below it.
+      this.dirs.delete(target);
       this.removeBelow(target, layer);
       return undefined;
     }
-    if (type !== 'directory') this.removeBelow(path, layer);
+    // A non-directory replacing a lower layer's directory hides everything below it.
+    if (type !== 'directory' && this.dirs.has(path)) this.removeBelow(path, layer);
+    if (type === 'directory') this.dirs.add(path);
+    else this.dirs.delete(path);
+    // Parents are directories even when the tar has no entry for them.
+    for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
+      const parent = path.slice(0, i);
+      if (this.dirs.has(parent)) break;
+      this.dirs.add(parent);
+    }
     this.entries.set(path, layer);
     return path;
   }

@@ -1,7 +1,8 @@
 /** SBOM of images: packages come from the final filesystem after whiteouts and overwrites. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sbomFromImage } from '../../src/analyze/sbom.ts';
 import { writeImage } from '../../src/oci/reference.ts';
@@ -95,4 +96,24 @@ test('cli: distill sbom on an oci-archive: table, --json, cyclonedx and spdx to 
   const bad = await runDistill(['sbom', `oci-archive:${join(dir, 'missing.tar')}`]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^distill: .*missing\.tar/m);
+});
+
+test('cli: the JSON of a large dpkg database arrives whole through a pipe and matches dpkg-query', async () => {
+  const root = tempDir('distill-sbom-dpkg-');
+  mkdirSync(join(root, 'var/lib/dpkg'), { recursive: true });
+  copyFileSync('/var/lib/dpkg/status', join(root, 'var/lib/dpkg/status'));
+  const r = await runDistill(['sbom', `dir:${root}`, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stdout.length > 150_000, `only ${r.stdout.length} bytes`);
+  const ours = (JSON.parse(r.stdout) as { packages: { name: string; version: string }[] }).packages.map((p) => `${p.name}@${p.version}`).sort();
+  // dpkg itself, reading the same database, is the oracle for which packages are present.
+  const theirs = execFileSync('dpkg-query', [`--admindir=${join(root, 'var/lib/dpkg')}`, '-W', '-f', '${Package}@${Version} ${db:Status-Want} ${db:Status-Status}\\n'], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter(([, want, state]) => (want === 'install' || want === 'hold') && ['installed', 'half-configured', 'unpacked', 'triggers-awaited', 'triggers-pending'].includes(state!))
+    .map(([id]) => id!)
+    .sort();
+  assert.ok(theirs.length > 100);
+  assert.deepEqual(ours, theirs);
 });

@@ -86,7 +86,9 @@ Examples:
       const s = await sbomFor(ref, { platform: opts.platform });
       const text = renderSbom(s, format);
       if (opts.output) await writeAtomic(opts.output, text);
-      else process.stdout.write(text);
+      // Wait for the pipe to take it all: the CLI exits right after the action returns, and
+      // process.exit drops what is still queued on a piped stdout.
+      else await new Promise<void>((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
       if (!opts.quiet && format !== 'json') for (const w of s.warnings) process.stderr.write(`distill: warning: ${w}\n`);
       if (opts.output && !opts.quiet && format !== 'table') process.stderr.write(`wrote ${s.packages.length} packages to ${opts.output}\n`);
     });
