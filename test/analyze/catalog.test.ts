@@ -229,21 +229,37 @@ test('rpm header parser: index entries and data store', () => {
   assert.throws(() => parseRpmHeader(Buffer.concat([head, idx])), /out of range/);
 });
 
-test('rpm: rpmdb.sqlite written by Debian\'s rpm with a package built by rpmbuild; BerkeleyDB warned', async () => {
+test('rpm: rpmdb.sqlite written by Debian\'s rpm with packages built by rpmbuild, checked against rpm -qa; BerkeleyDB warned', async () => {
   const dir = tempDir('distill-rpm-');
-  put(dir, 'top/SPECS/hello.spec', 'Name: distill-hello\nVersion: 1.2.3\nRelease: 4.fc40\nEpoch: 2\nSummary: t\nLicense: MIT AND Apache-2.0\nBuildArch: noarch\n%description\nt\n%files\n');
-  execFileSync('rpmbuild', ['--define', `_topdir ${join(dir, 'top')}`, '-bb', join(dir, 'top/SPECS/hello.spec')], { stdio: 'ignore' });
+  const specs: [string, string, string, string | undefined, string][] = [
+    ['distill-hello', '1.2.3', '4.fc40', '2', 'MIT AND Apache-2.0'],
+    ['distill-tools', '0.9', '1.el9', undefined, 'GPL-2.0-or-later'],
+    ['distill-data', '2024a', '3', '0', 'Public Domain'],
+  ];
   const db = join(dir, 'root/var/lib/rpm');
   mkdirSync(db, { recursive: true });
   execFileSync('rpm', ['--initdb', '--dbpath', db, '--define', '_db_backend sqlite']);
-  execFileSync('rpm', ['-i', '--dbpath', db, '--define', '_db_backend sqlite', '--nodeps', '--justdb', '--ignoreos', '--ignorearch', join(dir, 'top/RPMS/noarch/distill-hello-1.2.3-4.fc40.noarch.rpm')], { stdio: 'ignore' });
+  for (const [name, version, release, epoch, license] of specs) {
+    put(dir, `top/SPECS/${name}.spec`, `Name: ${name}\nVersion: ${version}\nRelease: ${release}\n${epoch !== undefined ? `Epoch: ${epoch}\n` : ''}Summary: t\nLicense: ${license}\nBuildArch: noarch\n%description\nt\n%files\n`);
+    execFileSync('rpmbuild', ['--define', `_topdir ${join(dir, 'top')}`, '-bb', join(dir, `top/SPECS/${name}.spec`)], { stdio: 'ignore' });
+    execFileSync('rpm', ['-i', '--dbpath', db, '--define', '_db_backend sqlite', '--nodeps', '--justdb', '--ignoreos', '--ignorearch', join(dir, `top/RPMS/noarch/${name}-${version}-${release}.noarch.rpm`)], { stdio: 'ignore' });
+  }
   put(dir, 'root/etc/os-release', 'ID=fedora\nVERSION_ID=40\n');
   const s = await sbomFromDirectory(join(dir, 'root'));
-  assert.deepEqual(ids(s.packages), ['rpm:distill-hello@2:1.2.3-4.fc40']);
-  const p = s.packages[0]!;
+  // rpm itself is the oracle: name, EPOCH:VERSION-RELEASE (no epoch prefix when unset), license.
+  const oracle = execFileSync('rpm', ['-qa', '--dbpath', db, '--qf', '%{NAME}|%|EPOCH?{%{EPOCH}:}:{}||%{VERSION}-%{RELEASE}|%{LICENSE}|%{ARCH}\\n'], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((l) => l.split('|'))
+    .map(([n, e, vr, l, a]) => `${n}@${e}${vr} ${l} ${a}`)
+    .sort();
+  assert.deepEqual(s.packages.map((p) => `${p.name}@${p.version} ${p.licenses?.join()} ${p.arch}`).sort(), oracle);
+  assert.equal(oracle.length, 3);
+  const p = s.packages.find((x) => x.name === 'distill-hello')!;
+  assert.equal(p.version, '2:1.2.3-4.fc40');
   assert.equal(p.purl, 'pkg:rpm/fedora/distill-hello@1.2.3-4.fc40?arch=noarch&distro=fedora-40&epoch=2');
-  assert.deepEqual(p.licenses, ['MIT AND Apache-2.0']);
   assert.deepEqual([p.sourceName, p.sourceVersion], ['distill-hello', '1.2.3-4.fc40']);
+  assert.equal(s.packages.find((x) => x.name === 'distill-tools')!.purl, 'pkg:rpm/fedora/distill-tools@0.9-1.el9?arch=noarch&distro=fedora-40');
   assert.deepEqual(s.warnings, []);
 
   const old = tempDir('distill-rpmbdb-');
