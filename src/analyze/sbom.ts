@@ -106,7 +106,13 @@ export class SbomCollector {
       }
       if (scanners.length) {
         const still: typeof scanners = [];
-        for (const x of scanners) (x.s.write(c) ? still : done).push(x);
+        for (const x of scanners) {
+          try {
+            (x.s.write(c) ? still : done).push(x);
+          } catch (e) {
+            warnings.push(`${path}: ${x.c.name} cataloger failed: ${(e as Error).message}`);
+          }
+        }
         scanners = still;
       }
       if (buf) {
@@ -119,6 +125,11 @@ export class SbomCollector {
           at += c.length;
         }
       }
+    }
+    if (first) {
+      // An empty file carries no magic: catalogers that require one do not apply.
+      scanners = scanners.filter((x) => !x.c.magic);
+      buffered = buffered.filter((x) => !x.magic);
     }
     for (const x of [...done, ...scanners]) {
       try {

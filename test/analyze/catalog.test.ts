@@ -320,3 +320,15 @@ test('directory walk: dpkg status + status.d (md5sums ignored), apk, npm, python
   assert.deepEqual(s.packages.find((p) => p.name === 'base-files')!.locations, ['/var/lib/dpkg/status.d/base-files']);
   assert.deepEqual(s.warnings, []);
 });
+
+test('empty and non-matching files: an empty .jar or executable is not a warning, a broken jar is', async () => {
+  const root = tempDir('distill-empty-');
+  put(root, 'app/empty.jar', '');
+  put(root, 'usr/bin/empty', '', 0o755);
+  put(root, 'usr/bin/script', '#!/bin/sh\necho hi\n'.repeat(100), 0o755);
+  put(root, 'app/broken.jar', 'PK\x03\x04 but not really a zip');
+  const s = await sbomFromDirectory(root);
+  assert.deepEqual(s.packages, []);
+  assert.equal(s.warnings.length, 1);
+  assert.match(s.warnings[0]!, /^\/app\/broken\.jar: not a readable Java archive/);
+});
