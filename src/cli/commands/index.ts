@@ -7,6 +7,7 @@ import { register as registerBase } from './base.ts';
 import { register as registerAudit } from './audit.ts';
 import { register as registerScan } from './scan.ts';
 import { register as registerCompare } from './compare.ts';
+import { register as registerReport } from './report.ts';
 
 export function registerCommands(program: Command): void {
   void program;
@@ -17,4 +18,5 @@ export function registerCommands(program: Command): void {
   registerAudit(program);
   registerScan(program);
   registerCompare(program);
+  registerReport(program);
 }
