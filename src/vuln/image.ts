@@ -55,6 +55,8 @@ export interface ImageScan extends ScanResult {
   image: { name: string; digest?: string; distro?: Sbom['distro'] };
   unmatched: { name: string; version: string; type: string; reason: string }[];
   sbomWarnings: string[];
+  /** The SBOM the scan matched (for follow-up checks such as pending updates). */
+  sbom: Sbom;
 }
 
 /** SBOM + OSV match for one image. */
@@ -72,5 +74,6 @@ export async function scanImage(image: Image, name: string, opts: ScanOptions = 
       reason: p.type === 'binary' || p.type === 'generic' ? 'no OSV ecosystem for this kind of package' : p.version === '(devel)' ? 'locally built module has no version' : 'unknown distribution',
     })),
     sbomWarnings: sbom.warnings,
+    sbom,
   };
 }

@@ -45,8 +45,7 @@ export async function makeLayer(entries: TestEntry[], opts: { gzip?: boolean } =
     : pipeline(pack, diff, createGzip({ level: 6 }), comp, createWriteStream(file));
   for (const e of entries) {
     const body = e.content === undefined ? undefined : Buffer.isBuffer(e.content) ? e.content : Buffer.from(e.content);
-    pack.entry(
-      {
+    const header = {
         name: e.name,
         type: e.type ?? 'file',
         mode: e.mode ?? (e.type === 'directory' ? 0o755 : 0o644),
@@ -55,9 +54,9 @@ export async function makeLayer(entries: TestEntry[], opts: { gzip?: boolean } =
         gid: e.gid ?? 0,
         linkname: e.linkname,
         size: body?.length ?? 0,
-      },
-      body,
-    );
+      };
+    if (body === undefined) pack.entry(header);
+    else pack.entry(header, body);
   }
   pack.finalize();
   await done;

@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { openImage } from '../../oci/reference.ts';
 import { scanImage } from '../../vuln/image.ts';
+import { pendingUpdates } from '../../vuln/pending.ts';
 import { exceedsThreshold } from '../../vuln/scan.ts';
 import { scanToSarif } from '../../vuln/sarif.ts';
 import { parseSeverityLevel, SEVERITY_LEVELS, type SeverityLevel } from '../../vuln/severity.ts';
@@ -16,6 +17,8 @@ interface ScanCliOptions extends CommonOptions {
   ignoreFile?: string;
   db?: string;
   platform?: string;
+  pendingUpdates?: boolean;
+  mirror?: string;
 }
 
 const paint: Partial<Record<SeverityLevel, (s: string) => string>> = {
@@ -49,6 +52,8 @@ export function register(program: Command): void {
     .option('--ignore-file <file>', 'ignore/VEX file: [{id, package?, reason, expires?}]')
     .option('--db <dir>', 'OSV database directory (default: the one `distill db import` wrote in the cache)')
     .option('--platform <os/arch>', 'platform to pick from a multi-platform image', 'linux/amd64')
+    .option('--pending-updates', 'Debian images: list newer versions in the updates and security suites, with the CVEs their changelogs name')
+    .option('--mirror <url>', 'Debian archive root for --pending-updates (default: the system apt sources)')
     .option('-q, --quiet', 'print only the summary line')
     .addHelpText(
       'after',
@@ -70,7 +75,9 @@ Exit status: 0 nothing at or above --fail-on (or no --fail-on); 1 something is; 
         ...(opts.ignoreUnfixed ? { ignoreUnfixed: true } : {}),
         ...(opts.ignoreFile ? { ignoreFile: opts.ignoreFile } : {}),
       });
-      if (format === 'json') printJson(r);
+      const pending = opts.pendingUpdates ? await pendingUpdates(r.sbom, { ...(opts.mirror ? { mirror: opts.mirror } : {}), progress: !opts.quiet && Boolean(process.stderr.isTTY) }) : undefined;
+      const { sbom: _sbom, ...rest } = r;
+      if (format === 'json') printJson(pending ? { ...rest, pendingUpdates: pending.updates, pendingNotes: pending.notes } : rest);
       else if (format === 'sarif') printJson(scanToSarif(r));
       else {
         const c = r.counts;
@@ -84,6 +91,14 @@ Exit status: 0 nothing at or above --fail-on (or no --fail-on); 1 something is; 
           process.stdout.write(t.toString() + '\n');
         }
         process.stdout.write(summary + '\n');
+        if (pending) {
+          if (pending.updates.length) {
+            const t = table(['package', 'installed', 'available', 'CVEs fixed']);
+            for (const u of pending.updates) t.push([u.package, u.installed, u.available, u.cves.length ? u.cves.slice(0, 6).join(' ') + (u.cves.length > 6 ? ` (+${u.cves.length - 6})` : '') : colors.dim('none named')]);
+            process.stdout.write(t.toString() + '\n');
+          }
+          process.stdout.write(`${pending.updates.length} pending update(s) from the updates/security suites\n`);
+        }
         if (!opts.quiet) {
           for (const w of [...r.warnings, ...r.sbomWarnings]) process.stderr.write(`distill: warning: ${w}\n`);
           if (r.unmatched.length) process.stderr.write(`distill: note: ${r.unmatched.length} package(s) not covered by OSV (e.g. ${r.unmatched.slice(0, 3).map((u) => `${u.name} ${u.version}: ${u.reason}`).join('; ')})\n`);
