@@ -22,6 +22,7 @@ import type { Image, Layer } from '../oci/image.ts';
 import { annotate, appendLayers, emptyImage, reproducibleTime, setConfig, setCreated } from '../mutate/mutate.ts';
 import { DistillError } from '../util/errors.ts';
 import { caBundle, distrolessFiles, NONROOT_UID } from './files.ts';
+import { javaCacertsEntries, wantsJavaCacerts } from './java-cacerts.ts';
 import { flavour as getFlavour, type Flavour } from './flavours.ts';
 import { LayerSink, type SinkHeader } from './layer-sink.ts';
 import { debRefsFromLock, lockFromResolution, readLockfile, writeLockfile, type Lockfile } from './lockfile.ts';
@@ -193,6 +194,10 @@ export async function buildBase(opts: BaseOptions): Promise<BaseResult> {
     const bundle = w.certs.size ? caBundle(w.certs) : undefined;
     for (const g of distrolessFiles({ caBundle: bundle })) {
       await w.add({ name: g.path, type: g.type, mode: g.mode, uid: g.uid, gid: g.gid, linkname: g.linkname, size: g.content?.length }, g.content);
+    }
+    // ca-certificates-java's trigger would have made the JRE's trust store; distroless runs none.
+    if (w.certs.size && wantsJavaCacerts(records.map((r) => r.name))) {
+      for (const e of javaCacertsEntries(w.certs, when)) await w.add(e, e.content);
     }
     for (const r of records) {
       const p = statusPaths(r.name);

@@ -125,3 +125,18 @@ export function jksTrustStore(certs: readonly TrustedCert[], when: Date, passwor
 export function javaCacerts(files: ReadonlyMap<string, Buffer>, when: Date): Buffer {
   return jksTrustStore(trustedCertsFromPem(files), when);
 }
+
+/** Whether packages named `names` carry a JRE whose lib/security/cacerts points at our file. */
+export function wantsJavaCacerts(names: Iterable<string>): boolean {
+  for (const n of names) if (/^openjdk-\d+-jre-headless$/.test(n)) return true;
+  return false;
+}
+
+/** The entries to add to the layer: the java directory and the trust store (mode 0644, root). */
+export function javaCacertsEntries(files: ReadonlyMap<string, Buffer>, when: Date): { name: string; type: 'directory' | 'file'; mode: number; uid: 0; gid: 0; size?: number; content?: Buffer }[] {
+  const content = javaCacerts(files, when);
+  return [
+    { name: 'etc/ssl/certs/java', type: 'directory', mode: 0o755, uid: 0, gid: 0 },
+    { name: JAVA_CACERTS_PATH, type: 'file', mode: 0o644, uid: 0, gid: 0, size: content.length, content },
+  ];
+}
