@@ -1,0 +1,129 @@
+/**
+ * What we know about common base images, from their reference alone (no pull): whether the image
+ * is distroless, whether it has a shell, which package manager and toolchain it carries, whether
+ * the tag is a debug variant, and the user it runs as by default. Shared by lint and convert.
+ * Anything we do not recognise is reported as 'unknown' rather than guessed.
+ */
+
+export type PackageManager = 'apt' | 'apk' | 'dnf' | 'microdnf' | 'yum' | 'zypper';
+export type Tri = boolean | 'unknown';
+
+export interface ImageRef {
+  /** Everything before the tag/digest, e.g. `gcr.io/distroless/static-debian12`. */
+  name: string;
+  tag: string | null;
+  /** `sha256:…` when pinned by digest. */
+  digest: string | null;
+}
+
+export interface BaseInfo {
+  /** Family label for messages, e.g. `distroless`, `chainguard`, `debian`, `alpine`, `scratch`. */
+  family: string;
+  /** No package manager and (unless a debug tag) no shell. */
+  distroless: Tri;
+  hasShell: Tri;
+  packageManager: PackageManager | null | 'unknown';
+  /** A compiler or build tool the image ships (go, cargo, javac, gcc, dotnet-sdk, npm, pip…). */
+  toolchain: string | null | 'unknown';
+  /** The tag is a debug variant (busybox shell added). */
+  debug: boolean;
+  /** User the image runs as when the Dockerfile sets none: 'root', a uid, or 'unknown'. */
+  defaultUser: 'root' | number | 'unknown';
+}
+
+/** Splits `registry:5000/ns/name:tag@sha256:…` into name, tag and digest. */
+export function parseImageRef(ref: string): ImageRef {
+  let rest = ref.trim();
+  let digest: string | null = null;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1) || null;
+    rest = rest.slice(0, at);
+  }
+  let tag: string | null = null;
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) {
+    tag = rest.slice(colon + 1) || null;
+    rest = rest.slice(0, colon);
+  }
+  return { name: rest, tag, digest };
+}
+
+/** The last path component of an image name (`gcr.io/distroless/cc-debian12` -> `cc-debian12`). */
+export function imageBasename(name: string): string {
+  const parts = name.toLowerCase().split('/');
+  return parts[parts.length - 1] ?? '';
+}
+
+/** True for debug variants: `:debug`, `:debug-nonroot`, `:nonroot-debug`, chainguard `-dev`. */
+export function isDebugTag(tag: string | null): boolean {
+  if (!tag) return false;
+  return /(^|[-_.])debug($|[-_.])/i.test(tag) || /(^|-)dev$/i.test(tag);
+}
+
+const LANGUAGE_IMAGES: Record<string, string> = {
+  golang: 'go', rust: 'cargo', gcc: 'gcc', maven: 'maven', gradle: 'gradle', openjdk: 'javac',
+  'eclipse-temurin': 'javac', amazoncorretto: 'javac', node: 'npm', python: 'pip', pypy: 'pip',
+  ruby: 'gem', php: 'php', composer: 'composer', sdk: 'dotnet-sdk', buildpack: 'gcc', clang: 'clang',
+  elixir: 'mix', erlang: 'rebar3', swift: 'swift', haskell: 'ghc', perl: 'cpan', ghcr: 'unknown',
+};
+
+const DEB_DISTROS = new Set(['debian', 'ubuntu', 'buildpack-deps']);
+const RPM_DISTROS: Record<string, PackageManager> = {
+  fedora: 'dnf', rockylinux: 'dnf', almalinux: 'dnf', centos: 'yum', 'amazonlinux': 'dnf', oraclelinux: 'dnf',
+  ubi: 'dnf', ubi8: 'dnf', ubi9: 'dnf', ubi10: 'dnf', 'ubi-minimal': 'microdnf', opensuse: 'zypper', 'leap': 'zypper', tumbleweed: 'zypper',
+};
+
+function info(p: Partial<BaseInfo> & { family: string }): BaseInfo {
+  return { distroless: 'unknown', hasShell: 'unknown', packageManager: 'unknown', toolchain: 'unknown', debug: false, defaultUser: 'unknown', ...p };
+}
+
+/** Classifies an image reference (as written after FROM, ARGs already substituted). */
+export function classifyBase(ref: string | ImageRef): BaseInfo {
+  const r = typeof ref === 'string' ? parseImageRef(ref) : ref;
+  const name = r.name.toLowerCase();
+  const base = imageBasename(name);
+  const tag = (r.tag ?? '').toLowerCase();
+  const debug = isDebugTag(r.tag);
+  const nonrootTag = /(^|-)nonroot($|-)/.test(tag);
+  const alpine = /alpine/.test(tag) || base === 'alpine';
+
+  if (name === 'scratch') return info({ family: 'scratch', distroless: true, hasShell: false, packageManager: null, toolchain: null, defaultUser: 'root' });
+
+  if (name.includes('/distroless/')) {
+    return info({ family: 'distroless', distroless: true, hasShell: debug, packageManager: null, toolchain: null, debug, defaultUser: nonrootTag ? 65532 : 'root' });
+  }
+  if (name.includes('chainguard/') || name.startsWith('cgr.dev/')) {
+    // Chainguard's -dev variants add a shell and apk; the plain ones run as 65532 except a few.
+    return info({ family: 'chainguard', distroless: !debug, hasShell: debug, packageManager: debug ? 'apk' : null, toolchain: /^(go|rust|maven|gradle|jdk|gcc-glibc|python-dev|node-dev)$/.test(base) ? base : null, debug, defaultUser: 'unknown' });
+  }
+  if (/chiseled/.test(tag) || /^ubuntu\/(jre|python|dotnet|chiselled)/.test(name) || (/_stable$/.test(tag) && name.startsWith('ubuntu/'))) {
+    return info({ family: 'chiseled', distroless: true, hasShell: false, packageManager: null, toolchain: null, defaultUser: 'unknown' });
+  }
+  if (base === 'ubi-micro') return info({ family: 'ubi-micro', distroless: false, hasShell: 'unknown', packageManager: null, toolchain: null, defaultUser: 'root' });
+  if (base === 'busybox') return info({ family: 'busybox', distroless: false, hasShell: true, packageManager: null, toolchain: null, defaultUser: 'root' });
+  if (base === 'alpine') return info({ family: 'alpine', distroless: false, hasShell: true, packageManager: 'apk', toolchain: null, defaultUser: 'root' });
+  if (DEB_DISTROS.has(base)) return info({ family: base, distroless: false, hasShell: true, packageManager: 'apt', toolchain: base === 'buildpack-deps' ? 'gcc' : null, defaultUser: 'root' });
+  if (base in RPM_DISTROS) return info({ family: base, distroless: false, hasShell: true, packageManager: RPM_DISTROS[base] ?? 'dnf', toolchain: null, defaultUser: 'root' });
+  if (name.startsWith('mcr.microsoft.com/dotnet/')) {
+    const sdk = base === 'sdk';
+    return info({ family: 'dotnet', distroless: false, hasShell: true, packageManager: alpine ? 'apk' : 'apt', toolchain: sdk ? 'dotnet-sdk' : null, defaultUser: 'root' });
+  }
+  if (base in LANGUAGE_IMAGES && (!name.includes('/') || /^(library|docker\.io\/library)\/[^/]+$/.test(name))) {
+    const tc = LANGUAGE_IMAGES[base] ?? 'unknown';
+    // JRE-only tags of the Java images carry no compiler.
+    const toolchain = /jre/.test(tag) ? null : tc;
+    return info({ family: base, distroless: false, hasShell: true, packageManager: alpine ? 'apk' : 'apt', toolchain, defaultUser: 'root' });
+  }
+  return info({ family: 'unknown', debug });
+}
+
+/** True when the reference is known to be a distroless (shell-less, package-manager-less) image. */
+export function isDistroless(ref: string | ImageRef): boolean {
+  return classifyBase(ref).distroless === true;
+}
+
+/** True when the reference is known to have no shell at `/bin/sh`. */
+export function isShellless(ref: string | ImageRef): boolean {
+  return classifyBase(ref).hasShell === false;
+}
