@@ -109,7 +109,7 @@ export function classifyBase(ref: string | ImageRef): BaseInfo {
     const sdk = base === 'sdk';
     return info({ family: 'dotnet', distroless: false, hasShell: true, packageManager: alpine ? 'apk' : 'apt', toolchain: sdk ? 'dotnet-sdk' : null, defaultUser: 'root' });
   }
-  if (base in LANGUAGE_IMAGES && (!name.includes('/') || /^(library|docker\.io\/library)\/[^/]+$/.test(name))) {
+  if (base in LANGUAGE_IMAGES && (!name.includes('/') || /^([^/]+\/)?library\/[^/]+$/.test(name))) {
     const tc = LANGUAGE_IMAGES[base] ?? 'unknown';
     // JRE-only tags of the Java images carry no compiler.
     const toolchain = /jre/.test(tag) ? null : tc;

@@ -3,6 +3,10 @@
  * rules/ against the final stage (or `target`) and all stages, then drops findings silenced by
  * options, file-level or per-instruction `# distill-ignore` comments.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { DistillError } from '../util/errors.ts';
 import { parseDockerfile } from './parse.ts';
 import { makeContext } from './rules/rule.ts';
 import { RULES } from './rules/index.ts';
@@ -46,4 +50,43 @@ export function lintDockerfile(text: string, opts: LintOptions = {}): Finding[] 
     }
   }
   return out.sort((a, b) => a.line - b.line || a.rule.localeCompare(b.rule));
+}
+
+/** Lint configuration from `.distill.yaml` (or `--config`): `ignore: [DL1012]`, optionally under `lint:`. */
+export interface LintConfig {
+  ignore: string[];
+}
+
+/** Reads a YAML or JSON lint config; throws DistillError naming the file when it is malformed. */
+export function loadLintConfig(path: string): LintConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new DistillError(path, `cannot read the config: ${(e as Error).message}`);
+  }
+  if (raw === null || raw === undefined) return { ignore: [] };
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new DistillError(path, 'the config must be a mapping with an `ignore` list');
+  const obj = raw as Record<string, unknown>;
+  const section = obj.lint && typeof obj.lint === 'object' ? (obj.lint as Record<string, unknown>) : obj;
+  const ignore = section.ignore ?? [];
+  if (!Array.isArray(ignore) || !ignore.every((x) => typeof x === 'string')) throw new DistillError(path, '`ignore` must be a list of rule ids such as DL1012');
+  const known = new Set(RULES.map((r) => r.id));
+  const unknown = ignore.filter((x) => !known.has(x.toUpperCase()));
+  if (unknown.length) throw new DistillError(path, `unknown rule id(s) in ignore: ${unknown.join(', ')}`);
+  return { ignore: ignore.map((x) => x.toUpperCase()) };
+}
+
+/** Lints a Dockerfile on disk, checking for a .dockerignore beside it; `file` in findings is the path as given. */
+export function lintFile(path: string, opts: Omit<LintOptions, 'file' | 'dockerignorePresent'> = {}): Finding[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new DistillError(path, err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory (name the Dockerfile)' : err.message);
+  }
+  const dir = dirname(path);
+  const dockerignorePresent = existsSync(join(dir, '.dockerignore')) || existsSync(`${path}.dockerignore`);
+  return lintDockerfile(text, { ...opts, file: path, dockerignorePresent });
 }
