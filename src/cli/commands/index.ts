@@ -8,6 +8,7 @@ import { register as registerAudit } from './audit.ts';
 import { register as registerScan } from './scan.ts';
 import { register as registerCompare } from './compare.ts';
 import { register as registerReport } from './report.ts';
+import { register as registerLint } from './lint.ts';
 
 export function registerCommands(program: Command): void {
   void program;
@@ -19,4 +20,5 @@ export function registerCommands(program: Command): void {
   registerScan(program);
   registerCompare(program);
   registerReport(program);
+  registerLint(program);
 }
