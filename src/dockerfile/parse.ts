@@ -146,7 +146,7 @@ export function parseDockerfile(text: string): DockerfileModel {
         for (const word of rest.trim().split(/\s+/).filter(Boolean)) {
           const eq = word.indexOf('=');
           const name = eq < 0 ? word : word.slice(0, eq);
-          model.globalArgs[name] = eq < 0 ? undefined : word.slice(eq + 1).replace(/^(["'])(.*)\1$/, '$2');
+          model.globalArgs[name] = eq < 0 ? undefined : substituteVars(word.slice(eq + 1).replace(/^(["'])(.*)\1$/, '$2'), model.globalArgs);
         }
       }
       continue;

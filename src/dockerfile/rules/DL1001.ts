@@ -1,5 +1,5 @@
 /** DL1001: the final stage runs as root — no USER anywhere, `USER root`, `USER 0`, `0:0`, `root:root`. */
-import { lastIn, type Rule } from './rule.ts';
+import { lastIn, type Rule, shortImage } from './rule.ts';
 
 /** True when a USER value names uid 0 (by name or number), whatever the group. */
 export function isRootUser(value: string): boolean {
@@ -25,7 +25,7 @@ export const rule: Rule = {
     }
     const base = ctx.base(final);
     if (typeof base.defaultUser === 'number' && base.defaultUser !== 0) return [];
-    const why = base.defaultUser === 'root' ? `its base ${final.resolvedImage} runs as root` : `the default user of ${final.resolvedImage} is not known to be non-root`;
+    const why = base.defaultUser === 'root' ? `its base ${shortImage(final)} runs as root` : `the default user of ${shortImage(final)} is not known to be non-root`;
     return [{ line: final.from.line, message: `the final stage sets no USER and ${why}` }];
   },
 };

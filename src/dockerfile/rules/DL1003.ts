@@ -1,5 +1,5 @@
 /** DL1003: a single-stage build ships its package manager or toolchain in the final image. */
-import type { Rule } from './rule.ts';
+import { shortImage, type Rule } from './rule.ts';
 
 export const rule: Rule = {
   id: 'DL1003',
@@ -15,6 +15,6 @@ export const rule: Rule = {
     if (typeof b.toolchain === 'string' && b.toolchain !== 'unknown') what.push(`toolchain (${b.toolchain})`);
     if (typeof b.packageManager === 'string' && b.packageManager !== 'unknown') what.push(`package manager (${b.packageManager})`);
     if (what.length === 0) return [];
-    return [{ line: final.from.line, message: `single-stage build on ${final.resolvedImage}: the ${what.join(' and ')} stays in the final image` }];
+    return [{ line: final.from.line, message: `single-stage build on ${shortImage(final)}: the ${what.join(' and ')} ${what.length > 1 ? 'stay' : 'stays'} in the final image` }];
   },
 };

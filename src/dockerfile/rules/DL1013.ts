@@ -1,5 +1,5 @@
 /** DL1013: the final stage is on a debug variant (busybox shell added) of a distroless image. */
-import type { Rule } from './rule.ts';
+import { shortImage, type Rule } from './rule.ts';
 
 export const rule: Rule = {
   id: 'DL1013',
@@ -12,6 +12,6 @@ export const rule: Rule = {
     if (!f) return [];
     const root = ctx.chain(f)[0] ?? f;
     if (!ctx.base(f).debug) return [];
-    return [{ line: root.from.line, message: `${root.resolvedImage} is a debug variant: the final image has a shell` }];
+    return [{ line: root.from.line, message: `${shortImage(root)} is a debug variant: the final image has a shell` }];
   },
 };

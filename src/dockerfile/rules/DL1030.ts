@@ -13,7 +13,7 @@ const SECRET_VALUES: [string, RegExp][] = [
   ['npm token', /\bnpm_[A-Za-z0-9]{36}\b/],
   ['private key', /-----BEGIN [A-Z ]*PRIVATE KEY-----/],
   ['Google API key', /\bAIza[0-9A-Za-z_-]{35}\b/],
-  ['credentials in a URL', /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@$]+@/i],
+  ['URL with a password', /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@$]+@/i],
 ];
 
 /** Shows enough of a value to find it, never the secret itself. */

@@ -1,19 +1,34 @@
-/** DL1062: `apt-get update` in a RUN of its own — a later RUN install may use a stale cached index. */
-import { allRuns, type RawFinding, type Rule } from './rule.ts';
-import { aptArgs } from './DL1060.ts';
+/** DL1062: a package index update (`apt-get update`, `apk update`, `yum makecache`…) in a RUN of its own — a later RUN install may use a stale cached index. */
+import { allRuns, words, type RawFinding, type Rule } from './rule.ts';
+
+const UPDATE = /^(update|makecache|refresh|ref|check-update)$/;
+const INSTALL = /^(install|add|in|upgrade|dist-upgrade|full-upgrade|update-minimal)$/;
+const MANAGERS = new Set(['apt-get', 'apt', 'apk', 'yum', 'dnf', 'microdnf', 'zypper']);
+
+/** [manager, subcommand] of a package-manager command (sudo/env prefixes and options skipped). */
+function pmCommand(cmd: string): [string, string] | null {
+  const w = words(cmd);
+  let i = 0;
+  while (w[i] === 'sudo' || w[i] === 'env' || /^[A-Z_][A-Z0-9_]*=/.test(w[i] ?? '')) i++;
+  const pm = w[i] ?? '';
+  if (!MANAGERS.has(pm)) return null;
+  const sub = w.slice(i + 1).find((x) => !x.startsWith('-')) ?? '';
+  return [pm, sub];
+}
 
 export const rule: Rule = {
   id: 'DL1062',
   name: 'apt-update-alone',
   severity: 'warning',
-  description: 'apt-get update without an install in the same RUN.',
+  description: 'A package index update without an install in the same RUN.',
   fix: 'Run `apt-get update && apt-get install -y --no-install-recommends …` in one RUN.',
   check(ctx) {
     const out: RawFinding[] = [];
     for (const r of allRuns(ctx.model)) {
-      const apt = r.cmds.map(aptArgs).filter((a): a is string[] => a !== null);
-      if (apt.some((a) => a.includes('update')) && !apt.some((a) => a.includes('install') || a.includes('upgrade') || a.includes('dist-upgrade'))) {
-        out.push({ line: r.ins.line, message: 'apt-get update alone: the install in a later RUN may use a stale cached index' });
+      const pm = r.cmds.map(pmCommand).filter((a): a is [string, string] => a !== null);
+      const update = pm.find(([, sub]) => UPDATE.test(sub));
+      if (update && !pm.some(([, sub]) => INSTALL.test(sub))) {
+        out.push({ line: r.ins.line, message: `${update[0]} ${update[1]} alone: the install in a later RUN may use a stale cached index` });
       }
     }
     return out;

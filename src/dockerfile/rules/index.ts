@@ -2,6 +2,7 @@
 import { rule as DL1001 } from './DL1001.ts';
 import { rule as DL1002 } from './DL1002.ts';
 import { rule as DL1003 } from './DL1003.ts';
+import { rule as DL1004 } from './DL1004.ts';
 import { rule as DL1010 } from './DL1010.ts';
 import { rule as DL1011 } from './DL1011.ts';
 import { rule as DL1012 } from './DL1012.ts';
@@ -31,6 +32,7 @@ export const RULES: readonly Rule[] = [
   DL1001,
   DL1002,
   DL1003,
+  DL1004,
   DL1010,
   DL1011,
   DL1012,

@@ -75,6 +75,12 @@ export function makeContext(model: DockerfileModel, opts: { target?: string; doc
   return { model, final, dockerignorePresent: opts.dockerignorePresent, rootRef, base, chain };
 }
 
+/** A stage's image for messages: name and tag, without the long digest. */
+export function shortImage(stage: Stage): string {
+  const r = stage.ref;
+  return /\$/.test(stage.resolvedImage) ? stage.image : `${r.name}${r.tag ? `:${r.tag}` : ''}${r.digest ? '@…' : ''}`;
+}
+
 /** The shell text a RUN executes: its command line, heredoc bodies, or exec argv joined. */
 export function runText(ins: Instruction): string {
   const parts: string[] = [];

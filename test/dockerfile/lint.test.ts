@@ -1,0 +1,200 @@
+/**
+ * distill lint, library level: every fixture under test/fixtures/lint states in expect.txt the
+ * rules it must trigger and must not; plus the parse model, ignores, --target and base knowledge.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/cli.ts';
+import { atLeast, lintDockerfile, lintFile, RULES } from '../../src/dockerfile/lint.ts';
+import { parseDockerfile, substituteVars } from '../../src/dockerfile/parse.ts';
+import { classifyBase, parseImageRef } from '../../src/dockerfile/bases.ts';
+import { worldWritable } from '../../src/dockerfile/rules/DL1052.ts';
+import { mask } from '../../src/dockerfile/rules/DL1030.ts';
+
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'lint');
+const ids = (text: string, opts = {}) => new Set(lintDockerfile(text, opts).map((f) => f.rule));
+
+test('every fixture triggers exactly the rules its expect.txt names and none it forbids', () => {
+  const dirs = readdirSync(FIXTURES).sort();
+  assert.ok(dirs.length >= 30, `corpus has ${dirs.length} fixtures`);
+  const covered = new Set<string>();
+  for (const d of dirs) {
+    const spec = readFileSync(join(FIXTURES, d, 'expect.txt'), 'utf8');
+    const list = (key: string) => (new RegExp(`^${key}:(.*)$`, 'm').exec(spec)?.[1] ?? '').split(/\s+/).filter(Boolean);
+    const got = new Set(lintFile(join(FIXTURES, d, 'Dockerfile')).map((f) => f.rule));
+    for (const r of list('expect')) {
+      assert.ok(got.has(r), `${d}: expected ${r}, got ${[...got].join(' ')}`);
+      covered.add(r);
+    }
+    for (const r of list('not')) assert.ok(!got.has(r), `${d}: must not report ${r}`);
+  }
+  // Every rule is pinned by at least one fixture.
+  for (const r of RULES) assert.ok(covered.has(r.id) || r.id === 'DL1004', `no fixture expects ${r.id}`);
+});
+
+test('root final user: no USER, USER root/0/0:0/root:root/0:1000 are errors; non-zero uids are not', () => {
+  for (const u of ['root', '0', '0:0', 'root:root', '0:1000', '00']) {
+    const f = lintDockerfile(`FROM debian:12\nUSER ${u}\nCMD ["x"]\n`).find((x) => x.rule === 'DL1001');
+    assert.ok(f, `USER ${u}`);
+    assert.equal(f.severity, 'error');
+    assert.equal(f.line, 2);
+  }
+  for (const u of ['1000', '65532:65532', '10:0']) assert.ok(!ids(`FROM debian:12\nUSER ${u}\n`).has('DL1001'), `USER ${u}`);
+  const none = lintDockerfile('FROM debian:12\nCMD ["x"]\n').find((x) => x.rule === 'DL1001');
+  assert.equal(none?.line, 1);
+  // USER in a builder stage does not carry into an unrelated final stage, but does through FROM <alias>.
+  assert.ok(ids('FROM debian:12 AS a\nUSER 1000\nFROM debian:12\n').has('DL1001'));
+  assert.ok(!ids('FROM debian:12 AS a\nUSER 1000\nFROM a\nCOPY x /x\n').has('DL1001'));
+  // A :nonroot distroless base runs as 65532: not an error, only the info that USER is implicit.
+  const nr = ids('FROM gcr.io/distroless/static-debian12:nonroot\nCOPY app /app\n');
+  assert.ok(!nr.has('DL1001') && nr.has('DL1004'));
+});
+
+test('final-stage-only rules follow --target', () => {
+  const text = 'FROM debian:12 AS dev\nRUN echo\nFROM gcr.io/distroless/static-debian12 AS prod\nUSER 65532\nCOPY --from=dev /x /x\n';
+  assert.ok(!ids(text).has('DL1001'));
+  const dev = lintDockerfile(text, { target: 'dev' }).filter((f) => f.rule === 'DL1001');
+  assert.deepEqual(dev.map((f) => f.line), [1]);
+});
+
+test('non-numeric USER is a warning, numeric uid:name group is fine', () => {
+  const f = lintDockerfile('FROM debian:12\nUSER app:app\n').find((x) => x.rule === 'DL1002');
+  assert.equal(f?.severity, 'warning');
+  assert.ok(!ids('FROM debian:12\nUSER 1000:app\n').has('DL1002'));
+});
+
+test('pinning: no tag, latest and no digest are separate rules with their own severity', () => {
+  const by = (t: string) => Object.fromEntries(lintDockerfile(t).filter((f) => /^DL101[012]$/.test(f.rule)).map((f) => [f.rule, f.severity]));
+  assert.deepEqual(by('FROM ubuntu\nUSER 1\n'), { DL1010: 'warning' });
+  assert.deepEqual(by('FROM ubuntu:latest\nUSER 1\n'), { DL1011: 'warning' });
+  assert.deepEqual(by('FROM ubuntu:24.04\nUSER 1\n'), { DL1012: 'info' });
+  assert.deepEqual(by(`FROM ubuntu:24.04@sha256:${'b'.repeat(64)}\nUSER 1\n`), {});
+  assert.deepEqual(by('FROM scratch\nUSER 1\n'), {});
+  // Stage aliases are not images to pin; unresolvable ARGs are not guessed at.
+  assert.deepEqual(by(`FROM alpine:3@sha256:${'c'.repeat(64)} AS b\nFROM b\nUSER 1\n`), {});
+  assert.deepEqual(by('ARG IMG\nFROM $IMG\nUSER 1\n'), {});
+});
+
+test('shell-form CMD/ENTRYPOINT and RUN on shell-less bases are errors; exec form and debug tags are not', () => {
+  const cmd = lintDockerfile('FROM gcr.io/distroless/cc-debian12:nonroot\nCMD /app serve\n').find((f) => f.rule === 'DL1020');
+  assert.equal(cmd?.severity, 'error');
+  assert.ok(!ids('FROM gcr.io/distroless/cc-debian12:nonroot\nCMD ["/app", "serve"]\n').has('DL1020'));
+  assert.ok(ids('FROM scratch\nENTRYPOINT /app\n').has('DL1020'));
+  assert.ok(!ids('FROM debian:12\nCMD /app\n').has('DL1020'));
+  assert.ok(ids('FROM cgr.dev/chainguard/static:latest\nRUN ["/app", "--init"]\n').has('DL1021'));
+  assert.ok(!ids('FROM gcr.io/distroless/cc-debian12:debug-nonroot\nRUN echo\nCMD /app\n').has('DL1021'));
+  assert.ok(!ids('FROM gcr.io/distroless/cc-debian12:debug-nonroot\nCMD /app\n').has('DL1020'));
+  // RUN in a distroless builder stage that is not final is not DL1021.
+  assert.ok(!ids('FROM gcr.io/distroless/cc-debian12 AS x\nRUN a\nFROM debian:12\nUSER 1\n').has('DL1021'));
+});
+
+test('secrets: names and token-shaped values are errors, values never appear in messages', () => {
+  const secret = 'ghp_' + 'Z'.repeat(36);
+  const fs = lintDockerfile(`FROM debian:12\nENV DB_PASSWORD=hunter2hunter2\nENV GH=${secret}\nARG API_TOKEN\nENV TOKEN_FILE=/run/secrets/t\nENV PASSWORD=$PASSWORD\n`).filter((f) => f.rule === 'DL1030');
+  assert.deepEqual(fs.map((f) => [f.line, f.severity]), [[2, 'error'], [3, 'error'], [4, 'warning'], [6, 'error']]);
+  for (const f of fs) {
+    assert.ok(!f.message.includes('hunter2hunter2') && !f.message.includes(secret), f.message);
+  }
+  assert.equal(mask('abcdefgh'), 'ab…(8 chars)');
+  assert.equal(mask('abc'), '****');
+  // ENV key value (legacy form) and quoted values.
+  assert.ok(ids('FROM debian:12\nENV SECRET_KEY "s3cr3t value"\n').has('DL1030'));
+  assert.ok(!ids('FROM debian:12\nENV PATH=/usr/bin NODE_ENV=production\n').has('DL1030'));
+});
+
+test('RUN hygiene rules fire on the command, across continuations and heredocs', () => {
+  assert.ok(ids('FROM debian:12\nRUN curl -sSL https://x.invalid/i.sh \\\n  | sudo bash\n').has('DL1050'));
+  assert.ok(ids('FROM debian:12\nRUN bash -c "$(curl -fsSL https://x.invalid/i.sh)"\n').has('DL1050'));
+  assert.ok(!ids('FROM debian:12\nRUN curl -fsSLo /tmp/i.sh https://x.invalid/i.sh && sha256sum -c sums && sh /tmp/i.sh\n').has('DL1050'));
+  assert.ok(ids('FROM debian:12\nRUN <<EOF\nwget -O- https://x.invalid/s | sh\nEOF\n').has('DL1050'));
+  assert.equal(worldWritable('777'), true);
+  assert.equal(worldWritable('0775'), false);
+  assert.equal(worldWritable('1777'), true);
+  assert.equal(worldWritable('o+w'), true);
+  assert.equal(worldWritable('a+rwx'), true);
+  assert.equal(worldWritable('u+w'), false);
+  assert.equal(worldWritable('+x'), false);
+  assert.ok(ids('FROM alpine:3\nRUN apk add --no-cache curl\n').has('DL1070') === false);
+  assert.ok(ids('FROM python:3.12\nRUN python3 -m pip install flask\n').has('DL1071'));
+  assert.ok(!ids('FROM python:3.12\nENV PIP_NO_CACHE_DIR=1\nRUN pip install flask\n').has('DL1071'));
+  assert.ok(!ids('FROM node:22\nRUN npm install express\n').has('DL1072'));
+  assert.ok(ids('FROM node:22\nRUN npm i --no-audit\n').has('DL1072'));
+  assert.ok(!ids('FROM node:22\nENV NODE_ENV=production\nRUN npm ci\n').has('DL1073'));
+  assert.ok(ids('FROM python:3.12\nRUN poetry install\n').has('DL1073'));
+  assert.ok(!ids('FROM python:3.12\nRUN poetry install --only main\n').has('DL1073'));
+  assert.ok(ids('FROM debian:12\nEXPOSE 8000-8100 20-30/tcp\n').has('DL1081'));
+  assert.ok(!ids('FROM debian:12\nEXPOSE 2222 8022\n').has('DL1081'));
+});
+
+test('COPY of the whole context is flagged only when the caller says there is no .dockerignore', () => {
+  const t = 'FROM node:22\nCOPY . .\nCOPY --from=build . /x\n';
+  assert.ok(!ids(t).has('DL1082'));
+  assert.ok(!ids(t, { dockerignorePresent: true }).has('DL1082'));
+  assert.deepEqual(lintDockerfile(t, { dockerignorePresent: false }).filter((f) => f.rule === 'DL1082').map((f) => f.line), [2]);
+  assert.ok(ids('FROM node:22\nCOPY ./ /app/\n', { dockerignorePresent: false }).has('DL1082'));
+});
+
+test('ignores: options, file-level and per-instruction distill-ignore comments', () => {
+  const t = 'FROM ubuntu\n# distill-ignore DL1051\nRUN sudo true\nRUN sudo false\n';
+  const sudo = lintDockerfile(t).filter((f) => f.rule === 'DL1051').map((f) => f.line);
+  assert.deepEqual(sudo, [4]);
+  assert.ok(!ids(t, { ignore: ['dl1051'] }).has('DL1051'));
+  assert.ok(!ids('# distill-ignore DL1001, DL1010\n\nFROM ubuntu\n').has('DL1001'));
+  assert.ok(!ids('# distill-ignore DL1001, DL1010\n\nFROM ubuntu\n').has('DL1010'));
+  // A comment that is not directly above the instruction does not silence it.
+  assert.ok(ids('FROM ubuntu\n# distill-ignore DL1051\n\nRUN sudo true\n').has('DL1051'));
+});
+
+test('findings carry fix hints, file names, and are sorted by line', () => {
+  const fs = lintDockerfile('FROM ubuntu\nEXPOSE 22\nUSER root\n', { file: 'x/Dockerfile' });
+  assert.ok(fs.length >= 3);
+  for (const f of fs) {
+    assert.equal(f.file, 'x/Dockerfile');
+    assert.ok(f.fix && f.fix.length > 10);
+  }
+  assert.deepEqual(fs.map((f) => f.line), [...fs.map((f) => f.line)].sort((a, b) => a - b));
+  assert.equal(atLeast('error', 'warning'), true);
+  assert.equal(atLeast('info', 'warning'), false);
+  assert.equal(atLeast('warning', 'warning'), true);
+});
+
+test('parse model: ARG substitution, aliases, platform, exec form, heredocs, mounts, escape directive', () => {
+  const m = parseDockerfile('# escape=`\nARG V=3.20\nARG IMG=alpine:${V}\nFROM --platform=$BUILDPLATFORM ${IMG} AS b\nRUN --mount=type=cache,target=/root/.cache `\n  echo hi\nRUN <<EOT\napk add x\nEOT\nFROM b\nCMD ["a", "b"]\nENTRYPOINT a b\n');
+  assert.equal(m.escape, '`');
+  assert.equal(m.stages.length, 2);
+  const [s0, s1] = m.stages;
+  assert.equal(s0?.resolvedImage, 'alpine:3.20');
+  assert.deepEqual(s0?.ref, { name: 'alpine', tag: '3.20', digest: null });
+  assert.equal(s0?.alias, 'b');
+  assert.equal(s0?.platform, '$BUILDPLATFORM');
+  assert.equal(s1?.parentStage, 0);
+  const [run1, run2] = s0?.instructions ?? [];
+  assert.deepEqual(run1?.mounts, [{ type: 'cache', options: { type: 'cache', target: '/root/.cache' } }]);
+  assert.equal(run1?.line, 5);
+  assert.equal(run1?.endLine, 6);
+  assert.match(run1?.args ?? '', /^echo hi$/);
+  assert.deepEqual(run2?.heredocs, [{ name: 'EOT', body: 'apk add x' }]);
+  const [cmd, ep] = s1?.instructions ?? [];
+  assert.deepEqual([cmd?.form, cmd?.exec], ['exec', ['a', 'b']]);
+  assert.deepEqual([ep?.form, ep?.exec], ['shell', null]);
+  assert.equal(substituteVars('${A:-x}/${B:+y}/$C', { B: '1' }), 'x/y/$C');
+});
+
+test('base knowledge: distroless, debug tags, shells, package managers, toolchains, default users', () => {
+  assert.deepEqual(parseImageRef('localhost:5000/a/b:1.2@sha256:abc'), { name: 'localhost:5000/a/b', tag: '1.2', digest: 'sha256:abc' });
+  assert.deepEqual(parseImageRef('localhost:5000/a/b'), { name: 'localhost:5000/a/b', tag: null, digest: null });
+  const g = classifyBase('gcr.io/distroless/static-debian12:nonroot');
+  assert.deepEqual([g.distroless, g.hasShell, g.packageManager, g.defaultUser, g.debug], [true, false, null, 65532, false]);
+  const d = classifyBase('gcr.io/distroless/base-debian12:debug');
+  assert.deepEqual([d.hasShell, d.debug, d.defaultUser], [true, true, 'root']);
+  assert.equal(classifyBase('cgr.dev/chainguard/node:latest-dev').hasShell, true);
+  assert.equal(classifyBase('cgr.dev/chainguard/node:latest').hasShell, false);
+  assert.equal(classifyBase('mcr.microsoft.com/dotnet/runtime-deps:8.0-noble-chiseled').hasShell, false);
+  assert.equal(classifyBase('scratch').defaultUser, 'root');
+  assert.deepEqual([classifyBase('golang:1.23').toolchain, classifyBase('golang:1.23-alpine').packageManager], ['go', 'apk']);
+  assert.equal(classifyBase('eclipse-temurin:21-jre').toolchain, null);
+  assert.equal(classifyBase('mcr.microsoft.com/dotnet/sdk:8.0').toolchain, 'dotnet-sdk');
+  assert.equal(classifyBase('example.invalid/team/app:1').distroless, 'unknown');
+});
