@@ -9,6 +9,7 @@ import { register as registerScan } from './scan.ts';
 import { register as registerCompare } from './compare.ts';
 import { register as registerReport } from './report.ts';
 import { register as registerLint } from './lint.ts';
+import { register as registerPolicy } from './policy.ts';
 
 export function registerCommands(program: Command): void {
   void program;
@@ -21,4 +22,5 @@ export function registerCommands(program: Command): void {
   registerCompare(program);
   registerReport(program);
   registerLint(program);
+  registerPolicy(program);
 }
