@@ -20,6 +20,8 @@ export interface LintOptions {
   file?: string;
   /** The stage to treat as final (`--target`): alias or index. Default: the last stage. */
   target?: string;
+  /** Honour `# distill-ignore` comments in the file (default true; false for audits). */
+  inlineIgnores?: boolean;
 }
 
 export { RULES };
@@ -36,9 +38,10 @@ export function atLeast(s: Severity, threshold: Severity): boolean {
 export function lintDockerfile(text: string, opts: LintOptions = {}): Finding[] {
   const model = parseDockerfile(text);
   const ctx = makeContext(model, { target: opts.target, dockerignorePresent: opts.dockerignorePresent });
-  const ignored = new Set([...(opts.ignore ?? []), ...model.fileIgnore].map((s) => s.toUpperCase()));
+  const inline = opts.inlineIgnores !== false;
+  const ignored = new Set([...(opts.ignore ?? []), ...(inline ? model.fileIgnore : [])].map((s) => s.toUpperCase()));
   const byLine = new Map<number, string[]>();
-  for (const i of model.instructions) if (i.ignore.length) byLine.set(i.line, i.ignore);
+  if (inline) for (const i of model.instructions) if (i.ignore.length) byLine.set(i.line, i.ignore);
   const out: Finding[] = [];
   for (const rule of RULES) {
     if (ignored.has(rule.id)) continue;

@@ -12,6 +12,7 @@ interface LintCliOptions extends CommonOptions {
   ignore: string[];
   config?: string;
   target?: string;
+  inlineIgnore: boolean;
 }
 
 /** Result of linting several files: every finding (with `file`), and counts per severity. */
@@ -28,14 +29,14 @@ async function readStdin(): Promise<string> {
 }
 
 /** Lints each path (`-` = stdin) with the config file's and the command line's ignores applied. */
-export async function lintPaths(paths: string[], opts: { ignore?: string[]; config?: string; target?: string } = {}): Promise<LintRunResult> {
+export async function lintPaths(paths: string[], opts: { ignore?: string[]; config?: string; target?: string; inlineIgnores?: boolean } = {}): Promise<LintRunResult> {
   const configPath = opts.config ?? (existsSync('.distill.yaml') ? '.distill.yaml' : existsSync('.distill.yml') ? '.distill.yml' : undefined);
   const config = configPath ? loadLintConfig(configPath) : { ignore: [] };
   const ignore = [...config.ignore, ...(opts.ignore ?? []).map((s) => s.toUpperCase())];
   const findings: Finding[] = [];
   for (const p of paths) {
-    if (p === '-') findings.push(...lintDockerfile(await readStdin(), { ignore, target: opts.target, file: '-' }));
-    else findings.push(...lintFile(p, { ignore, target: opts.target }));
+    if (p === '-') findings.push(...lintDockerfile(await readStdin(), { ignore, target: opts.target, inlineIgnores: opts.inlineIgnores, file: '-' }));
+    else findings.push(...lintFile(p, { ignore, target: opts.target, inlineIgnores: opts.inlineIgnores }));
   }
   const summary: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
   for (const f of findings) summary[f.severity]++;
@@ -58,6 +59,7 @@ export function register(program: Command): void {
     .option('--ignore <rule>', 'rule id to skip (repeatable, or comma-separated)', (v: string, acc: string[]) => [...acc, ...v.split(',').map((s) => s.trim()).filter(Boolean)], [] as string[])
     .option('--config <file>', 'YAML config with `ignore: [DL…]` (default: ./.distill.yaml when present)')
     .option('--target <stage>', 'treat this stage (alias or index) as the final one, like `build --target`')
+    .option('--no-inline-ignore', 'disregard `# distill-ignore` comments in the Dockerfiles (audit what was silenced)')
     .option('-q, --quiet', 'print nothing; only the exit status tells')
     .addHelpText(
       'after',
@@ -71,7 +73,7 @@ Exit status: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad i
     )
     .action(async (paths: string[], opts: LintCliOptions) => {
       const format = opts.json ? 'json' : opts.format;
-      const r = await lintPaths(paths, { ignore: opts.ignore, config: opts.config, target: opts.target });
+      const r = await lintPaths(paths, { ignore: opts.ignore, config: opts.config, target: opts.target, inlineIgnores: opts.inlineIgnore });
       if (opts.failOn !== 'none' && r.findings.some((f) => atLeast(f.severity, opts.failOn as Severity))) process.exitCode = 1;
       if (opts.quiet) return;
       if (format === 'json') return printJson(r);
