@@ -6,6 +6,7 @@ import type { Image } from './image.ts';
 import { readLayout, writeLayout } from './transports/layout.ts';
 import { readDockerArchive, readOciArchive, writeDockerArchive, writeOciArchive } from './transports/archive.ts';
 import { readDaemon, writeDaemon } from './transports/daemon.ts';
+import { pushRegistry, readRegistry } from './transports/registry.ts';
 import { DistillError } from '../util/errors.ts';
 
 export type ImageRef =
@@ -67,7 +68,7 @@ export async function openImage(ref: string, opts: OpenOptions = {}): Promise<Im
     case 'docker':
       return readDaemon(r.transport, r.name);
     case 'registry':
-      throw new DistillError(ref, 'registry references are not supported yet; use oci:, oci-archive:, docker-archive: or podman:');
+      return readRegistry(r.name, { platform: opts.platform });
   }
 }
 
@@ -86,6 +87,7 @@ export async function writeImage(image: Image, ref: string): Promise<void> {
     case 'docker':
       return writeDaemon(r.transport, image, r.name);
     case 'registry':
-      throw new DistillError(ref, 'pushing to registries is not supported yet; use oci:, oci-archive:, docker-archive: or podman:');
+      await pushRegistry(image, r.name);
+      return;
   }
 }

@@ -1,0 +1,577 @@
+/**
+ * OCI distribution (registry v2) client on Node's built-in fetch, as a transport of Image:
+ * `readRegistry` pulls (manifest by tag or digest, index -> platform, blobs streamed, verified by
+ * ManifestImage/blobLayer, interrupted downloads resumed with Range), `pushRegistry` pushes (HEAD
+ * existence checks, cross-repository mounts, monolithic or chunked uploads, manifest bytes as-is).
+ * Auth: anonymous, Basic, and the Bearer token flow, with credentials from credentials.ts. Retries
+ * with exponential backoff on network errors, 429 and 5xx, honouring Retry-After. Plain http only
+ * with `insecure` or for loopback hosts. Hand-written: no maintained JS registry client exists that
+ * streams, resumes and stays off the network stack of a daemon.
+ */
+import { once } from 'node:events';
+import { PassThrough, Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import pLimit from 'p-limit';
+import { isDigest, sha256, type Digest } from '../digest.ts';
+import type { Image } from '../image.ts';
+import { readSmall } from '../layer.ts';
+import { ManifestImage, MAX_JSON_BYTES } from '../manifest-image.ts';
+import { isIndexType, MediaType } from '../mediatypes.ts';
+import { parseIndex, selectPlatform } from '../platform.ts';
+import type { Descriptor } from '../types.ts';
+import { apiHost, formatDockerRef, isLoopback, parseDockerRef, type DockerRef } from '../docker-ref.ts';
+import { findCredentials, type Credentials } from '../credentials.ts';
+import { DistillError } from '../../util/errors.ts';
+
+/** Options of registry reads and writes; every field has a sensible default. */
+export interface RegistryOptions {
+  /** Allow plain http to a non-loopback registry (loopback hosts always may use it). */
+  insecure?: boolean;
+  /** Platform to pick from an index, `os/arch[/variant]` (default linux/amd64). */
+  platform?: string;
+  /** Attempts after the first on network errors, 429 and 5xx (default 5). */
+  retries?: number;
+  /** First backoff delay in ms, doubled per attempt (default 250). */
+  backoffMs?: number;
+  /** Longest Retry-After honoured in ms; longer waits are cut to this (default 60 s). */
+  maxRetryAfterMs?: number;
+  /** Blobs larger than this are uploaded in chunks (PATCH), smaller ones in one PUT (default 64 MiB). */
+  chunkThreshold?: number;
+  /** Size of one PATCH of a chunked upload (default 16 MiB). */
+  chunkSize?: number;
+  /** Parallel blob transfers (default 3). */
+  concurrency?: number;
+  /** Environment for credential lookup (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Called with the number of blob bytes each time some are sent or received. */
+  onBytes?: (n: number) => void;
+  /** Called once per pushed blob with what happened to it. */
+  onBlob?: (e: { digest: Digest; size: number; action: 'exists' | 'mounted' | 'uploaded' | 'uploaded-chunked' }) => void;
+}
+
+const MANIFEST_ACCEPT = [MediaType.OciManifest, MediaType.OciIndex, MediaType.DockerManifest, MediaType.DockerManifestList].join(', ');
+const MiB = 1024 * 1024;
+
+/** A failure worth another attempt (network error, 429, 5xx), with the server's Retry-After if any. */
+class RetryableError extends DistillError {
+  constructor(input: string, message: string, readonly retryAfterMs?: number) {
+    super(input, message);
+  }
+}
+
+/** Parses Retry-After (delta seconds or an HTTP date) to milliseconds from `now`. */
+export function parseRetryAfter(v: string | null | undefined, now = Date.now()): number | undefined {
+  if (!v) return undefined;
+  const s = v.trim();
+  if (/^\d+$/.test(s)) return Number(s) * 1000;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
+}
+
+export interface Challenge {
+  scheme: 'basic' | 'bearer';
+  params: Record<string, string>;
+}
+
+/** Parses a WWW-Authenticate header (`Bearer realm="…",service="…",scope="…"` or `Basic realm="…"`). */
+export function parseChallenge(header: string | null): Challenge | undefined {
+  if (!header) return undefined;
+  const m = /^\s*(\w+)\s*(.*)$/s.exec(header);
+  if (!m) return undefined;
+  const scheme = m[1]!.toLowerCase();
+  if (scheme !== 'basic' && scheme !== 'bearer') return undefined;
+  const params: Record<string, string> = {};
+  const re = /([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*,?/g;
+  let p: RegExpExecArray | null;
+  while ((p = re.exec(m[2]!))) params[p[1]!.toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : p[3]!;
+  return { scheme, params };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Describes a fetch failure without ever echoing headers (which carry credentials). */
+function netMessage(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : '';
+  return `${msg}${cause}`;
+}
+
+/** `HTTP 404 Not Found (MANIFEST_UNKNOWN: manifest unknown)` from a failed response. */
+async function httpError(res: Response): Promise<string> {
+  let detail = '';
+  try {
+    const text = (await res.text()).slice(0, 64 * 1024);
+    const j = JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> };
+    if (Array.isArray(j.errors) && j.errors.length) {
+      detail = ' (' + j.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ') + ')';
+    }
+  } catch {
+    /* not a registry error document */
+  }
+  return `HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''}${detail}`;
+}
+
+async function drain(res: Response): Promise<void> {
+  await res.body?.cancel().catch(() => undefined);
+}
+
+const schemeCache = new Map<string, Promise<string>>();
+
+interface SendInit {
+  headers?: Record<string, string>;
+  /** Makes a fresh body for each attempt (a stream cannot be sent twice). */
+  body?: () => Promise<RequestInit['body']> | RequestInit['body'];
+  /** Statuses that count as success (default: any 2xx). */
+  ok?: number[];
+  /** Names the operation in errors. */
+  what: string;
+}
+
+/** One registry and repository, with its auth state. */
+export class RegistryClient {
+  private authHeader?: string;
+  private creds?: Promise<Credentials | undefined>;
+  readonly retries: number;
+  private readonly backoffMs: number;
+
+  constructor(
+    readonly registry: string,
+    readonly repository: string,
+    private readonly actions: string[],
+    readonly opts: RegistryOptions = {},
+    private readonly extraScopes: string[] = [],
+  ) {
+    this.retries = opts.retries ?? 5;
+    this.backoffMs = opts.backoffMs ?? 250;
+  }
+
+  /** `https://host` or, where allowed and https does not answer, `http://host`. */
+  base(): Promise<string> {
+    const host = apiHost(this.registry);
+    const plainOk = Boolean(this.opts.insecure) || isLoopback(this.registry);
+    const key = `${host}|${plainOk}`;
+    let p = schemeCache.get(key);
+    if (!p) {
+      p = (async () => {
+        if (!plainOk) return `https://${host}`;
+        try {
+          const r = await fetch(`https://${host}/v2/`, { signal: AbortSignal.timeout(5000) });
+          await drain(r);
+          return `https://${host}`;
+        } catch {
+          return `http://${host}`;
+        }
+      })();
+      schemeCache.set(key, p);
+    }
+    return p;
+  }
+
+  async url(path: string): Promise<string> {
+    return `${await this.base()}/v2/${this.repository}/${path}`;
+  }
+
+  private credentials(): Promise<Credentials | undefined> {
+    this.creds ??= findCredentials(this.registry, this.opts.env ?? process.env);
+    return this.creds;
+  }
+
+  private scopes(): string[] {
+    return [`repository:${this.repository}:${this.actions.join(',')}`, ...this.extraScopes];
+  }
+
+  /** Answers a 401 challenge: Basic with stored credentials, or a Bearer token from the realm. */
+  private async authenticate(header: string | null, what: string): Promise<void> {
+    const ch = parseChallenge(header);
+    if (!ch) throw new DistillError(what, `HTTP 401 Unauthorized from ${this.registry} without a usable WWW-Authenticate challenge`);
+    const creds = await this.credentials();
+    const basic = creds ? 'Basic ' + Buffer.from(`${creds.username}:${creds.password}`).toString('base64') : undefined;
+    if (ch.scheme === 'basic') {
+      if (!basic) throw new DistillError(what, `${this.registry} requires authentication and no credentials were found (docker login, podman login, or REGISTRY_AUTH_FILE)`);
+      this.authHeader = basic;
+      return;
+    }
+    const realm = ch.params.realm;
+    if (!realm) throw new DistillError(what, `bearer challenge from ${this.registry} has no realm`);
+    const u = new URL(realm);
+    if (ch.params.service) u.searchParams.set('service', ch.params.service);
+    for (const s of this.scopes()) u.searchParams.append('scope', s);
+    let res: Response | undefined;
+    for (let i = 0; ; i++) {
+      try {
+        res = await fetch(u, { headers: basic ? { authorization: basic } : {} });
+      } catch (e) {
+        if (i < this.retries) {
+          await sleep(this.backoffMs * 2 ** i);
+          continue;
+        }
+        throw new DistillError(what, `token request to ${u.origin}${u.pathname} failed: ${netMessage(e)}`);
+      }
+      if ((res.status === 429 || res.status >= 500) && i < this.retries) {
+        await drain(res);
+        await sleep(parseRetryAfter(res.headers.get('retry-after')) ?? this.backoffMs * 2 ** i);
+        continue;
+      }
+      break;
+    }
+    if (!res.ok) {
+      const who = creds ? ` with credentials from ${creds.source}` : ' anonymously';
+      throw new DistillError(what, `authentication failed${who}: token endpoint ${u.origin}${u.pathname} answered ${await httpError(res)}`);
+    }
+    const j = (await res.json().catch(() => ({}))) as { token?: string; access_token?: string };
+    const token = j.token ?? j.access_token;
+    if (!token) throw new DistillError(what, `token endpoint ${u.origin}${u.pathname} returned no token`);
+    this.authHeader = `Bearer ${token}`;
+  }
+
+  /** One request (answering one auth challenge); throws RetryableError for network errors, 429, 5xx. */
+  async send(method: string, url: string, init: SendInit): Promise<Response> {
+    let authed = false;
+    for (;;) {
+      const headers: Record<string, string> = { ...init.headers };
+      if (this.authHeader) headers.authorization = this.authHeader;
+      const body = init.body ? await init.body() : undefined;
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method,
+          headers,
+          body,
+          redirect: 'follow',
+          ...(body && typeof body === 'object' && 'getReader' in body ? { duplex: 'half' } : {}),
+        } as RequestInit);
+      } catch (e) {
+        throw new RetryableError(init.what, `${method} ${new URL(url).pathname}: ${netMessage(e)}`);
+      }
+      if (res.status === 401 && !authed) {
+        authed = true;
+        const had = this.authHeader;
+        const challenge = res.headers.get('www-authenticate');
+        await drain(res);
+        if (had && had.startsWith('Basic')) {
+          throw new DistillError(init.what, `authentication failed at ${this.registry}: HTTP 401 Unauthorized${await this.credSource()}`);
+        }
+        await this.authenticate(challenge, init.what);
+        continue;
+      }
+      const ok = init.ok ? init.ok.includes(res.status) : res.ok;
+      if (ok) return res;
+      const msg = `${method} ${new URL(url).pathname} answered ${await httpError(res)}`;
+      if (res.status === 401 || res.status === 403) {
+        throw new DistillError(init.what, `authentication failed at ${this.registry}: ${msg}${await this.credSource()}`);
+      }
+      if (res.status === 429 || res.status >= 500 || res.status === 408) {
+        throw new RetryableError(init.what, msg, parseRetryAfter(res.headers.get('retry-after')));
+      }
+      throw new DistillError(init.what, msg);
+    }
+  }
+
+  private async credSource(): Promise<string> {
+    const c = await this.credentials();
+    return c ? ` (credentials from ${c.source})` : ' (no credentials found)';
+  }
+
+  /** Runs `fn` with bounded retries and exponential backoff, honouring Retry-After. */
+  async withRetries<T>(what: string, fn: (attempt: number) => Promise<T>): Promise<T> {
+    for (let i = 0; ; i++) {
+      try {
+        return await fn(i);
+      } catch (e) {
+        if (!(e instanceof RetryableError)) throw e;
+        if (i >= this.retries) throw new DistillError(what, `${e.message} (gave up after ${i + 1} attempts)`);
+        const backoff = Math.min(10_000, this.backoffMs * 2 ** i) * (0.75 + Math.random() / 2);
+        const wait = e.retryAfterMs !== undefined ? Math.min(e.retryAfterMs, this.opts.maxRetryAfterMs ?? 60_000) : backoff;
+        await sleep(wait);
+      }
+    }
+  }
+
+  /** `send` with retries; for requests whose body can be made again. */
+  async request(method: string, url: string, init: SendInit): Promise<Response> {
+    return this.withRetries(init.what, () => this.send(method, url, init));
+  }
+
+  /** Fetches a manifest or index by tag or digest: its bytes, media type and digest. */
+  async getManifest(reference: string, what: string): Promise<{ raw: Buffer; mediaType: string | undefined; digest: Digest }> {
+    const url = await this.url(`manifests/${reference}`);
+    const { raw, res } = await this.withRetries(what, async () => {
+      const res = await this.send('GET', url, { headers: { accept: MANIFEST_ACCEPT }, what });
+      const len = Number(res.headers.get('content-length') ?? 0);
+      if (len > MAX_JSON_BYTES) {
+        await drain(res);
+        throw new DistillError(what, `manifest of ${len} bytes is too large`);
+      }
+      try {
+        return { raw: await readSmall(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), MAX_JSON_BYTES, what), res };
+      } catch (e) {
+        if (e instanceof DistillError) throw e;
+        throw new RetryableError(what, `reading manifest: ${netMessage(e)}`);
+      }
+    });
+    const digest = sha256(raw);
+    if (isDigest(reference) && digest !== reference) {
+      throw new DistillError(what, `manifest digest mismatch: asked for ${reference}, content is ${digest}`);
+    }
+    const announced = res.headers.get('docker-content-digest');
+    if (announced && isDigest(announced) && announced !== digest) {
+      throw new DistillError(what, `manifest digest mismatch: registry says ${announced}, content is ${digest}`);
+    }
+    let mediaType = res.headers.get('content-type')?.split(';')[0]?.trim();
+    try {
+      const body = JSON.parse(raw.toString('utf8')) as { mediaType?: string; manifests?: unknown };
+      if (body.mediaType) mediaType = body.mediaType;
+      else if (Array.isArray(body.manifests)) mediaType = MediaType.OciIndex;
+    } catch {
+      /* ManifestImage reports invalid JSON */
+    }
+    return { raw, mediaType, digest };
+  }
+
+  /** Whether the repository has the blob (HEAD). */
+  async blobExists(digest: Digest, what: string): Promise<boolean> {
+    const res = await this.request('HEAD', await this.url(`blobs/${digest}`), { ok: [200, 404], what });
+    await drain(res);
+    return res.status === 200;
+  }
+
+  /**
+   * Opens a blob as a stream. When the connection drops mid-blob the download continues with
+   * `Range: bytes=N-` (206), or restarts and skips what was already delivered (200), within the
+   * retry budget; the caller's DigestStream verifies the result.
+   */
+  async openBlob(desc: Descriptor, what = `blob ${desc.digest}`): Promise<Readable> {
+    const url = await this.url(`blobs/${desc.digest}`);
+    const first = await this.request('GET', url, { what });
+    const out = new PassThrough({ highWaterMark: MiB });
+    const onBytes = this.opts.onBytes;
+    const pump = async (initial: Response) => {
+      let res: Response | undefined = initial;
+      let received = 0;
+      let resumes = 0;
+      while (res) {
+        let skip = 0;
+        if (res.status === 200 && received > 0) skip = received; // server ignored Range: restart
+        let failure: unknown;
+        try {
+          const body = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+          for await (const c of body) {
+            if (out.destroyed) {
+              body.destroy();
+              return;
+            }
+            let chunk = c as Buffer;
+            if (skip > 0) {
+              const n = Math.min(skip, chunk.length);
+              skip -= n;
+              chunk = chunk.subarray(n);
+              if (!chunk.length) continue;
+            }
+            received += chunk.length;
+            onBytes?.(chunk.length);
+            if (!out.write(chunk)) {
+              await Promise.race([once(out, 'drain'), once(out, 'close')]);
+              if (out.destroyed) {
+                body.destroy();
+                return;
+              }
+            }
+          }
+          if (received >= desc.size) {
+            out.end();
+            return;
+          }
+          failure = new Error(`connection closed after ${received} of ${desc.size} bytes`);
+        } catch (e) {
+          if (out.destroyed) return;
+          failure = e;
+        }
+        if (resumes++ >= this.retries) {
+          out.destroy(new DistillError(what, `download interrupted after ${received} of ${desc.size} bytes: ${netMessage(failure)} (gave up after ${resumes} attempts)`));
+          return;
+        }
+        await sleep(Math.min(10_000, this.backoffMs * 2 ** (resumes - 1)));
+        try {
+          res = await this.request('GET', url, { headers: { range: `bytes=${received}-` }, ok: [200, 206], what });
+        } catch (e) {
+          out.destroy(e instanceof Error ? e : new Error(String(e)));
+          return;
+        }
+      }
+    };
+    void pump(first).catch((e) => out.destroy(e instanceof Error ? e : new Error(String(e))));
+    return out;
+  }
+
+  /** Pushes one blob unless present: mount from `mountFrom`, else monolithic or chunked upload. */
+  async pushBlob(desc: { digest: Digest; size: number }, open: () => Promise<Readable>, mountFrom?: string): Promise<'exists' | 'mounted' | 'uploaded' | 'uploaded-chunked'> {
+    const what = `blob ${desc.digest}`;
+    if (await this.blobExists(desc.digest, what)) return 'exists';
+    const threshold = this.opts.chunkThreshold ?? 64 * MiB;
+    return this.withRetries(what, async () => {
+      const uploads = await this.url('blobs/uploads/');
+      const start = mountFrom ? `${uploads}?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(mountFrom)}` : uploads;
+      const res = await this.send('POST', start, { ok: [201, 202], what, headers: { 'content-length': '0' } });
+      await drain(res);
+      if (res.status === 201 && mountFrom) return 'mounted';
+      let location = this.location(res, start, what);
+      if (desc.size > threshold) {
+        location = await this.uploadChunks(location, desc, await open(), what);
+        const done = new URL(location);
+        done.searchParams.set('digest', desc.digest);
+        await drain(await this.send('PUT', done.href, { ok: [201], what, headers: { 'content-length': '0' } }));
+        return 'uploaded-chunked';
+      }
+      const put = new URL(location);
+      put.searchParams.set('digest', desc.digest);
+      let srcError: unknown;
+      const r = await this.send('PUT', put.href, {
+        ok: [201],
+        what,
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) },
+        body: async () => {
+          const s = await open();
+          s.on('error', (e) => (srcError = e));
+          return this.counted(s);
+        },
+      }).catch((e) => {
+        // The local blob itself is bad (digest mismatch): retrying cannot help.
+        if (srcError instanceof DistillError) throw srcError;
+        throw e;
+      });
+      await drain(r);
+      return 'uploaded';
+    });
+  }
+
+  private location(res: Response, requestUrl: string, what: string): string {
+    const loc = res.headers.get('location');
+    if (!loc) throw new DistillError(what, `upload answer HTTP ${res.status} has no Location header`);
+    return new URL(loc, requestUrl).href;
+  }
+
+  /** A web stream of `s` that reports bytes as they are sent. */
+  private counted(s: Readable): WebReadableStream<Uint8Array> {
+    const onBytes = this.opts.onBytes;
+    if (onBytes) s.on('data', (c: Buffer) => onBytes(c.length));
+    return Readable.toWeb(s) as WebReadableStream<Uint8Array>;
+  }
+
+  private async uploadChunks(location: string, desc: { size: number }, src: Readable, what: string): Promise<string> {
+    const size = this.opts.chunkSize ?? 16 * MiB;
+    let offset = 0;
+    let loc = location;
+    for await (const chunk of rechunk(src, size)) {
+      const end = offset + chunk.length - 1;
+      const res = await this.send('PATCH', loc, {
+        ok: [202],
+        what,
+        headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${end}`, 'content-length': String(chunk.length) },
+        body: () => chunk,
+      });
+      await drain(res);
+      this.opts.onBytes?.(chunk.length);
+      loc = this.location(res, loc, what);
+      offset += chunk.length;
+    }
+    if (offset !== desc.size) throw new DistillError(what, `blob has ${offset} bytes, expected ${desc.size}`);
+    return loc;
+  }
+
+  /** PUTs manifest bytes as-is under `reference` (tag or digest); returns the registry's digest. */
+  async putManifest(reference: string, raw: Uint8Array, mediaType: string, what: string): Promise<string | undefined> {
+    const url = await this.url(`manifests/${reference}`);
+    const res = await this.request('PUT', url, { ok: [200, 201, 202], what, headers: { 'content-type': mediaType }, body: () => Buffer.from(raw) });
+    await drain(res);
+    return res.headers.get('docker-content-digest') ?? undefined;
+  }
+}
+
+/** Splits a stream into buffers of exactly `size` bytes (the last may be shorter). */
+async function* rechunk(src: Readable, size: number): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let n = 0;
+  for await (const c of src) {
+    let b = c as Buffer;
+    while (n + b.length >= size) {
+      const take = size - n;
+      parts.push(b.subarray(0, take));
+      yield Buffer.concat(parts);
+      parts = [];
+      n = 0;
+      b = b.subarray(take);
+    }
+    if (b.length) {
+      parts.push(b);
+      n += b.length;
+    }
+  }
+  if (n) yield Buffer.concat(parts);
+}
+
+/** An image read from a registry; remembers where it came from so pushes can mount its blobs. */
+export class RegistryImage extends ManifestImage {
+  constructor(raw: Uint8Array, open: (d: Descriptor) => Promise<Readable>, name: string, digest: Digest, readonly source: { registry: string; repository: string }) {
+    super(raw, open, name, digest);
+  }
+}
+
+/** Opens the image `ref` names in a registry, choosing a platform from an index. */
+export async function readRegistry(ref: string, opts: RegistryOptions = {}): Promise<Image> {
+  const r = parseDockerRef(ref);
+  const name = formatDockerRef(r);
+  const client = new RegistryClient(r.registry, r.repository, ['pull'], opts);
+  let m = await client.getManifest(r.digest ?? r.tag!, name);
+  for (let depth = 0; isIndexType(m.mediaType); depth++) {
+    if (depth > 4) throw new DistillError(name, 'index nesting is deeper than 4 levels');
+    const desc = selectPlatform(parseIndex(m.raw, `${name} index`), opts.platform, name);
+    m = await client.getManifest(desc.digest, name);
+  }
+  return new RegistryImage(m.raw, (d) => client.openBlob(d, `${name} blob ${d.digest}`), name, m.digest, { registry: r.registry, repository: r.repository });
+}
+
+export interface PushResult {
+  /** Canonical reference pushed to. */
+  ref: string;
+  digest: Digest;
+  /** Manifest + config + layers, in bytes. */
+  size: number;
+  mediaType: string;
+}
+
+/** Pushes `image` to the registry reference `ref`; the pushed manifest bytes are the image's own. */
+export async function pushRegistry(image: Image, ref: string, opts: RegistryOptions = {}): Promise<PushResult> {
+  const r: DockerRef = parseDockerRef(ref);
+  const name = formatDockerRef(r);
+  const src = image instanceof RegistryImage ? image.source : undefined;
+  const mountFrom = src && src.registry === r.registry && src.repository !== r.repository ? src.repository : undefined;
+  const client = new RegistryClient(r.registry, r.repository, ['pull', 'push'], opts, mountFrom ? [`repository:${mountFrom}:pull`] : []);
+  const manifest = await image.manifest();
+  const raw = await image.rawManifest();
+  const digest = sha256(raw);
+  const layers = await image.layers();
+  const limit = pLimit(opts.concurrency ?? 3);
+  const wrap = (e: unknown) => {
+    if (e instanceof DistillError && !e.input.startsWith(name)) throw new DistillError(name, `${e.input}: ${e.message}`);
+    throw e;
+  };
+  const rawConfig = await image.rawConfig();
+  const cfgDigest = sha256(rawConfig);
+  if (cfgDigest !== manifest.config.digest) throw new DistillError(name, `config bytes hash to ${cfgDigest}, manifest says ${manifest.config.digest}`);
+  const push = async (d: { digest: Digest; size: number }, open: () => Promise<Readable>) => {
+    const action = await client.pushBlob(d, open, mountFrom).catch(wrap);
+    opts.onBlob?.({ digest: d.digest, size: d.size, action });
+  };
+  await Promise.all([
+    ...layers.map((l) => limit(() => push({ digest: l.digest, size: l.size }, () => l.compressed()))),
+    limit(() => push({ digest: cfgDigest, size: rawConfig.length }, async () => Readable.from([Buffer.from(rawConfig)]))),
+  ]);
+  const mediaType = manifest.mediaType ?? MediaType.OciManifest;
+  const got = await client.putManifest(r.digest ?? r.tag!, raw, mediaType, name).catch(wrap);
+  if (got && isDigest(got) && got !== digest) throw new DistillError(name, `registry stored the manifest as ${got}, expected ${digest}`);
+  if (r.digest && r.digest !== digest) throw new DistillError(name, `image digest is ${digest}, not the ${r.digest} the reference names`);
+  const size = raw.length + rawConfig.length + layers.reduce((a, l) => a + l.size, 0);
+  return { ref: name, digest, size, mediaType };
+}
