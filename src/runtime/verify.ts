@@ -1,0 +1,270 @@
+/**
+ * `distill verify`: run an image the hardened way (read-only root, no capabilities,
+ * no-new-privileges, no network unless probed) with podman or docker and prove what a distroless
+ * image promises — the process is not root, no shell can be executed, it stays up (or exits 0)
+ * read-only, an optional HTTP probe answers — plus a YAML test file (file exists / absent,
+ * command output, exit code) run without any shell in the image: file checks read the image's
+ * layers, commands run as the entrypoint.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { openImage } from '../oci/reference.ts';
+import { DistillError } from '../util/errors.ts';
+import { containerState, detectEngine, engineImage, HARDENING_FLAGS, lastLine, processUid, runEngine, type Engine } from './engine.ts';
+import { lookup, mergedFs, type FsNode } from './fsview.ts';
+
+export type CheckStatus = 'pass' | 'fail' | 'unknown';
+
+export interface VerifyCheck {
+  /** Stable id: non-root, no-shell, read-only, probe, test:<name>. */
+  id: string;
+  status: CheckStatus;
+  reason: string;
+}
+
+export interface VerifyResult {
+  reference: string;
+  engine: Engine;
+  /** What the engine ran (an image id or name). */
+  engineImage: string;
+  /** True when no check failed. */
+  passed: boolean;
+  checks: VerifyCheck[];
+}
+
+export interface VerifyOptions {
+  engine?: Engine;
+  /** Seconds the container must stay up read-only (default 3). */
+  duration?: number;
+  /** URL on 127.0.0.1/localhost; its port is published on loopback. */
+  probe?: string;
+  /** Seconds to keep trying the probe (default 15). */
+  probeTimeout?: number;
+  /** YAML test file. */
+  tests?: string;
+  /** Override the entrypoint (first word is the program). */
+  entrypoint?: string[];
+  /** Override the command (arguments). */
+  cmd?: string[];
+  /** Shells tried (default sh, /bin/sh, /busybox/sh, bash). */
+  shells?: string[];
+}
+
+const TestSchema = z
+  .object({
+    name: z.string().min(1),
+    fileExists: z.string().optional(),
+    fileAbsent: z.string().optional(),
+    /** Octal permission bits, e.g. "0755". */
+    mode: z.string().regex(/^0?[0-7]{3,4}$/).optional(),
+    uid: z.number().int().optional(),
+    gid: z.number().int().optional(),
+    type: z.enum(['file', 'directory', 'symlink']).optional(),
+    command: z.array(z.string()).min(1).optional(),
+    expectedOutput: z.array(z.string()).optional(),
+    excludedOutput: z.array(z.string()).optional(),
+    expectedError: z.array(z.string()).optional(),
+    exitCode: z.number().int().optional(),
+  })
+  .strict()
+  .refine((t) => [t.fileExists, t.fileAbsent, t.command].filter((x) => x !== undefined).length === 1, {
+    message: 'each test needs exactly one of fileExists, fileAbsent, command',
+  });
+const TestFileSchema = z.object({ tests: z.array(TestSchema).min(1) }).strict();
+export type VerifyTest = z.infer<typeof TestSchema>;
+
+/** Reads and validates a verify test file. */
+export function readTestFile(file: string): VerifyTest[] {
+  let doc: unknown;
+  try {
+    doc = parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new DistillError(file, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message.split('\n')[0]!);
+  }
+  const r = TestFileSchema.safeParse(doc);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new DistillError(file, `${i.path.join('.') || 'file'}: ${i.message}`);
+  }
+  const names = new Set<string>();
+  for (const t of r.data.tests) {
+    if (names.has(t.name)) throw new DistillError(file, `duplicate test name ${t.name}`);
+    names.add(t.name);
+    for (const re of [...(t.expectedOutput ?? []), ...(t.excludedOutput ?? []), ...(t.expectedError ?? [])]) {
+      try {
+        new RegExp(re, 'm');
+      } catch {
+        throw new DistillError(file, `test ${t.name}: bad regular expression ${re}`);
+      }
+    }
+  }
+  return r.data.tests;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Parses a probe URL; it must name a loopback host and a port. */
+export function probeTarget(url: string): { url: URL; port: number } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new DistillError(url, 'not a URL');
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new DistillError(url, 'probe must be http:// or https://');
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) throw new DistillError(url, 'probe host must be 127.0.0.1 or localhost: the port is published on loopback only');
+  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  return { url: u, port };
+}
+
+/** Arguments that run `image` with an optional entrypoint/command override (docker takes one word). */
+function entryArgs(image: string, entrypoint: string[] | undefined, cmd: string[] | undefined): string[] {
+  if (entrypoint?.length) return ['--entrypoint', entrypoint[0]!, image, ...entrypoint.slice(1), ...(cmd ?? [])];
+  return [image, ...(cmd ?? [])];
+}
+
+function describeNode(n: FsNode): string {
+  return `${n.type} mode ${n.mode.toString(8).padStart(4, '0')} uid ${n.uid} gid ${n.gid}`;
+}
+
+/** Runs every check against `ref` and reports each with its reason. */
+export async function verifyImage(ref: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const engine = detectEngine(opts.engine);
+  const tests = opts.tests ? readTestFile(opts.tests) : [];
+  const probe = opts.probe ? probeTarget(opts.probe) : undefined;
+  const durationMs = Math.round((opts.duration ?? 3) * 1000);
+  const image = await engineImage(engine, ref);
+  const checks: VerifyCheck[] = [];
+  const name = `distill-verify-${randomBytes(5).toString('hex')}`;
+  const net = probe ? ['-p', `127.0.0.1:${probe.port}:${probe.port}`] : ['--network', 'none'];
+  const started = Date.now();
+  const run = await runEngine(engine, ['run', '-d', '--name', name, ...HARDENING_FLAGS, ...net, ...entryArgs(image, opts.entrypoint, opts.cmd)], { timeoutMs: 120_000 });
+  try {
+    if (run.code !== 0) {
+      checks.push({ id: 'read-only', status: 'fail', reason: `did not start with the hardening flags: ${lastLine(run.stderr)}` });
+    }
+    // The uid, read from the host's /proc while the process is alive.
+    let observed: { uid: number; gid: number } | undefined;
+    let state = run.code === 0 ? await containerState(engine, name) : undefined;
+    for (let i = 0; run.code === 0 && i < 20 && state?.running; i++) {
+      if (state.pid > 0) observed = processUid(state.pid);
+      if (observed) break;
+      await sleep(100);
+      state = await containerState(engine, name);
+    }
+    if (observed) {
+      checks.push(
+        observed.uid === 0
+          ? { id: 'non-root', status: 'fail', reason: `runs as root: the process has uid 0 (gid ${observed.gid})` }
+          : { id: 'non-root', status: 'pass', reason: `process runs as uid ${observed.uid} gid ${observed.gid}` },
+      );
+    } else {
+      // Exited too soon to be observed: fall back to the configured user.
+      const u = await runEngine(engine, ['image', 'inspect', '--format', '{{.Config.User}}', image]);
+      const user = u.code === 0 ? u.stdout.trim() : undefined;
+      const uid = user === undefined ? undefined : user === '' ? 0 : /^\d+/.test(user) ? Number(/^\d+/.exec(user)![0]) : undefined;
+      if (uid === 0) checks.push({ id: 'non-root', status: 'fail', reason: `runs as root: the image user is ${user ? `"${user}"` : 'unset'} (process exited before it could be observed)` });
+      else if (uid !== undefined) checks.push({ id: 'non-root', status: 'pass', reason: `image user ${user} (process exited before it could be observed)` });
+      else checks.push({ id: 'non-root', status: 'unknown', reason: `process exited before it could be observed and the image user "${user ?? '?'}" is not numeric` });
+    }
+
+    // Shells: exec into the running container, or run each as the entrypoint when it has exited.
+    const ran: string[] = [];
+    for (const sh of opts.shells ?? ['sh', '/bin/sh', '/busybox/sh', 'bash']) {
+      const live = (await containerState(engine, name))?.running;
+      const r = live
+        ? await runEngine(engine, ['exec', name, sh, '-c', 'true'], { timeoutMs: 30_000 })
+        : await runEngine(engine, ['run', '--rm', ...HARDENING_FLAGS, '--network', 'none', '--entrypoint', sh, image, '-c', 'true'], { timeoutMs: 60_000 });
+      if (r.code === 0) ran.push(sh);
+    }
+    checks.push(
+      ran.length
+        ? { id: 'no-shell', status: 'fail', reason: `shell present: ${ran.map((s) => `\`${s} -c true\``).join(', ')} ran` }
+        : { id: 'no-shell', status: 'pass', reason: `no shell can be executed (tried ${(opts.shells ?? ['sh', '/bin/sh', '/busybox/sh', 'bash']).join(', ')})` },
+    );
+
+    if (probe && run.code === 0) {
+      const deadline = Date.now() + (opts.probeTimeout ?? 15) * 1000;
+      let last = '';
+      let ok = false;
+      while (Date.now() < deadline) {
+        try {
+          const res = await fetch(probe.url, { signal: AbortSignal.timeout(2000), redirect: 'manual' });
+          await res.arrayBuffer();
+          last = `HTTP ${res.status}`;
+          if (res.status < 400) {
+            ok = true;
+            break;
+          }
+        } catch (e) {
+          last = (e as Error & { cause?: Error }).cause?.message ?? (e as Error).message;
+        }
+        if (!(await containerState(engine, name))?.running) {
+          last += ' (container exited)';
+          break;
+        }
+        await sleep(250);
+      }
+      checks.push(ok ? { id: 'probe', status: 'pass', reason: `${probe.url.href} answered ${last}` } : { id: 'probe', status: 'fail', reason: `${probe.url.href} did not answer with success: ${last}` });
+    }
+
+    if (run.code === 0) {
+      const left = durationMs - (Date.now() - started);
+      if (left > 0) await sleep(left);
+      const st = await containerState(engine, name);
+      const secs = ((Date.now() - started) / 1000).toFixed(1);
+      if (st?.running) checks.push({ id: 'read-only', status: 'pass', reason: `still running after ${secs} s with a read-only root filesystem` });
+      else if (st && st.exitCode === 0) checks.push({ id: 'read-only', status: 'pass', reason: `one-shot: exited 0 with a read-only root filesystem` });
+      else {
+        const logs = await runEngine(engine, ['logs', '--tail', '5', name]);
+        const tail = (logs.stderr + logs.stdout).trim().split('\n').slice(-3).join(' | ');
+        checks.push({ id: 'read-only', status: 'fail', reason: `exited with code ${st?.exitCode ?? '?'} read-only${tail ? `: ${tail}` : ''}` });
+      }
+    }
+  } finally {
+    await runEngine(engine, ['rm', '-f', '-t', '0', name]);
+  }
+
+  if (tests.length) checks.push(...(await runTests(engine, ref, image, tests)));
+  return { reference: ref, engine, engineImage: image, passed: !checks.some((c) => c.status === 'fail'), checks };
+}
+
+/** Runs the test file's checks: file ones on the image's merged layers, commands as entrypoints. */
+async function runTests(engine: Engine, ref: string, image: string, tests: VerifyTest[]): Promise<VerifyCheck[]> {
+  const out: VerifyCheck[] = [];
+  let files: Map<string, FsNode> | undefined;
+  const fs = async () => (files ??= await mergedFs(await openImage(ref)));
+  for (const t of tests) {
+    const id = `test:${t.name}`;
+    if (t.fileAbsent !== undefined) {
+      const hit = lookup(await fs(), t.fileAbsent, false);
+      out.push(hit ? { id, status: 'fail', reason: `${t.fileAbsent} exists (${describeNode(hit.node)})` } : { id, status: 'pass', reason: `${t.fileAbsent} is absent` });
+    } else if (t.fileExists !== undefined) {
+      const hit = lookup(await fs(), t.fileExists, t.type !== 'symlink');
+      if (!hit) {
+        out.push({ id, status: 'fail', reason: `${t.fileExists} does not exist` });
+        continue;
+      }
+      const n = hit.node;
+      const wrong: string[] = [];
+      if (t.type && n.type !== t.type) wrong.push(`type ${n.type}, want ${t.type}`);
+      if (t.mode && n.mode !== parseInt(t.mode, 8)) wrong.push(`mode ${n.mode.toString(8).padStart(4, '0')}, want ${t.mode}`);
+      if (t.uid !== undefined && n.uid !== t.uid) wrong.push(`uid ${n.uid}, want ${t.uid}`);
+      if (t.gid !== undefined && n.gid !== t.gid) wrong.push(`gid ${n.gid}, want ${t.gid}`);
+      const at = hit.path !== t.fileExists ? ` (at ${hit.path})` : '';
+      out.push(wrong.length ? { id, status: 'fail', reason: `${t.fileExists}${at}: ${wrong.join('; ')}` } : { id, status: 'pass', reason: `${t.fileExists}${at} exists: ${describeNode(n)}` });
+    } else if (t.command) {
+      const r = await runEngine(engine, ['run', '--rm', ...HARDENING_FLAGS, '--network', 'none', ...entryArgs(image, t.command, [])], { timeoutMs: 120_000 });
+      const wrong: string[] = [];
+      const want = t.exitCode ?? 0;
+      if (r.code !== want) wrong.push(`exit code ${r.code}, want ${want}${r.stderr.trim() ? ` (${lastLine(r.stderr).slice(0, 200)})` : ''}`);
+      for (const re of t.expectedOutput ?? []) if (!new RegExp(re, 'm').test(r.stdout)) wrong.push(`stdout does not match /${re}/`);
+      for (const re of t.excludedOutput ?? []) if (new RegExp(re, 'm').test(r.stdout)) wrong.push(`stdout matches excluded /${re}/`);
+      for (const re of t.expectedError ?? []) if (!new RegExp(re, 'm').test(r.stderr)) wrong.push(`stderr does not match /${re}/`);
+      out.push(wrong.length ? { id, status: 'fail', reason: `${t.command.join(' ')}: ${wrong.join('; ')}` } : { id, status: 'pass', reason: `${t.command.join(' ')}: exit ${r.code}${t.expectedOutput?.length ? ', output as expected' : ''}` });
+    }
+  }
+  return out;
+}
