@@ -1,0 +1,46 @@
+/**
+ * Copying an image between any two references (crane/skopeo copy): registry references go
+ * through the registry client with its options (insecure, chunking, progress); everything else
+ * through openImage/writeImage. Backs `distill pull`, `distill push` and `distill copy`.
+ */
+import type { Image } from '../image.ts';
+import { openImage, parseRef, writeImage } from '../reference.ts';
+import { pushRegistry, readRegistry, type RegistryOptions } from './registry.ts';
+import { asDistillError } from '../../util/errors.ts';
+
+export interface CopyResult {
+  /** The destination reference as given (canonical for registries). */
+  ref: string;
+  /** Digest of the image manifest copied. */
+  digest: string;
+  /** Manifest + config + layers, in bytes (stored, compressed sizes). */
+  size: number;
+}
+
+/** Opens `ref` from any transport, registry references with `opts`. */
+export async function openAny(ref: string, opts: RegistryOptions = {}): Promise<Image> {
+  const r = parseRef(ref);
+  return r.transport === 'registry' ? readRegistry(r.name, opts) : openImage(ref, { platform: opts.platform });
+}
+
+/** Copies the image `src` names to `dst`; errors name the reference they concern. */
+export async function copyImage(src: string, dst: string, opts: RegistryOptions = {}): Promise<CopyResult> {
+  let image: Image;
+  try {
+    image = await openAny(src, opts);
+  } catch (e) {
+    throw asDistillError(e, src);
+  }
+  const d = parseRef(dst);
+  try {
+    if (d.transport === 'registry') {
+      const res = await pushRegistry(image, d.name, opts);
+      return { ref: res.ref, digest: res.digest, size: res.size };
+    }
+    await writeImage(image, dst);
+    const [raw, cfg, layers] = await Promise.all([image.rawManifest(), image.rawConfig(), image.layers()]);
+    return { ref: dst, digest: await image.digest(), size: raw.length + cfg.length + layers.reduce((a, l) => a + l.size, 0) };
+  } catch (e) {
+    throw asDistillError(e, dst);
+  }
+}
