@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { atLeast, lintDockerfile, lintFile, loadLintConfig, RULES, type Finding, type Severity } from '../../dockerfile/lint.ts';
 import { toSarif } from '../../report/sarif.ts';
 import { VERSION } from '../../version.ts';
-import { colors, printJson, type CommonOptions } from '../output.ts';
+import { colors, type CommonOptions } from '../output.ts';
 
 interface LintCliOptions extends CommonOptions {
   format: 'text' | 'json' | 'sarif';
@@ -43,6 +43,11 @@ export async function lintPaths(paths: string[], opts: { ignore?: string[]; conf
   return { files: paths, findings, summary };
 }
 
+/** Writes to stdout and waits until the pipe took it: the CLI exits right after the action. */
+function writeOut(text: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
+}
+
 function paint(s: Severity, text: string): string {
   return s === 'error' ? colors.red(text) : s === 'warning' ? colors.yellow(text) : colors.cyan(text);
 }
@@ -76,7 +81,7 @@ Exit status: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad i
       const r = await lintPaths(paths, { ignore: opts.ignore, config: opts.config, target: opts.target, inlineIgnores: opts.inlineIgnore });
       if (opts.failOn !== 'none' && r.findings.some((f) => atLeast(f.severity, opts.failOn as Severity))) process.exitCode = 1;
       if (opts.quiet) return;
-      if (format === 'json') return printJson(r);
+      if (format === 'json') return writeOut(JSON.stringify(r, null, 2) + '\n');
       if (format === 'sarif') {
         const used = RULES;
         const sarif = toSarif(
@@ -84,11 +89,11 @@ Exit status: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad i
           used.map((x) => ({ id: x.id, name: x.name, shortDescription: x.description, severity: x.severity, help: `${x.fix} See docs/rules/${x.id}.md.` })),
           r.findings.map((f) => ({ ruleId: f.rule, level: f.severity, message: f.fix ? `${f.message}. Fix: ${f.fix}` : f.message, file: f.file, line: f.line })),
         );
-        return printJson(sarif);
+        return writeOut(JSON.stringify(sarif, null, 2) + '\n');
       }
       const lines = r.findings.map((f) => `${colors.bold(`${f.file ?? '-'}:${f.line}`)} ${f.rule} ${paint(f.severity, f.severity)} ${f.message}`);
       const s = r.summary;
       lines.push(`${r.findings.length === 0 ? colors.green('no findings') : `${s.error} error(s), ${s.warning} warning(s), ${s.info} info`} in ${r.files.length} file(s)`);
-      process.stdout.write(lines.join('\n') + '\n');
+      await writeOut(lines.join('\n') + '\n');
     });
 }
