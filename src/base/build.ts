@@ -244,7 +244,7 @@ export async function buildBase(opts: BaseOptions): Promise<BaseResult> {
   for (const tag of tags) {
     let img = base;
     if (tag.startsWith('debug')) {
-      debugLayer ??= await busyboxLayer(archiveOpts, work, when, opts.progress);
+      debugLayer ??= await busyboxLayer({ archive: archiveOpts, work, when, progress: opts.progress });
       img = appendLayers(img, { layer: debugLayer, history: { created_by: 'distill base: busybox debug shell at /busybox', created: when.toISOString() } });
       img = setConfig(img, { entrypoint: ['/busybox/sh'], env: { PATH: `${env.PATH}:/busybox` } });
     }
@@ -260,8 +260,25 @@ export async function buildBase(opts: BaseOptions): Promise<BaseResult> {
   };
 }
 
-/** Busybox from Debian's busybox-static under /busybox, with a link per applet. */
-async function busyboxLayer(archiveOpts: ArchiveOptions, work: string, when: Date, progress?: boolean): Promise<Layer> {
+export interface BusyboxLayerOptions {
+  /** Mirror, suite and keyring of the apt client (default: the system's apt sources). */
+  archive?: ArchiveOptions;
+  /** Directory for the layer file (default: a temp dir removed at exit). */
+  work?: string;
+  /** Timestamp of the entries (default: SOURCE_DATE_EPOCH or 0). */
+  when?: Date;
+  progress?: boolean;
+}
+
+/** Busybox from Debian's busybox-static under /busybox, with a link per applet (base debug tags, `distill debug`). */
+export async function busyboxLayer(opts: BusyboxLayerOptions = {}): Promise<Layer> {
+  const { archive: archiveOpts = {}, when = reproducibleTime(), progress } = opts;
+  let work = opts.work;
+  if (!work) {
+    const dir = mkdtempSync(join(tmpdir(), 'distill-busybox-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    work = dir;
+  }
   const archive = await loadArchive(archiveOpts);
   const entry = archive.index.get('busybox-static');
   if (!entry) throw new DistillError('busybox-static', 'not found in the Debian archive');
