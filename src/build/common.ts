@@ -1,0 +1,149 @@
+/**
+ * What every runtime builder shares: the plan a builder hands to the assembler (layers of host
+ * files mapped to image paths, and the run config it wants), a child-process runner that names
+ * the failing tool, and the build cache location.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, join, relative, sep } from 'node:path';
+import { DistillError } from '../util/errors.ts';
+
+export const RUNTIMES = ['node', 'python', 'go', 'java', 'rust', 'dotnet', 'static'] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+
+/** Base flavours of `distill base` a runtime defaults to. */
+export type BaseFlavour = 'nodejs' | 'python3' | 'static' | 'cc' | 'java';
+
+/** One host path copied into the image at `dest` (a directory is copied recursively). */
+export interface Source {
+  src: string;
+  dest: string;
+  /** Paths (relative to `src`) left out, e.g. node_modules in the app layer. */
+  exclude?: (rel: string) => boolean;
+}
+
+/** A layer a builder wants, with what it holds (shown in --json and the table). */
+export interface LayerPlan {
+  name: 'dependencies' | 'app';
+  holds: string;
+  sources: Source[];
+}
+
+/** A builder's result: layers (dependencies first), the base flavour it fits, and run config. */
+export interface BuildPlan {
+  runtime: Runtime;
+  flavour: BaseFlavour;
+  layers: LayerPlan[];
+  /** Command wanted when the base's entrypoint is the runtime's interpreter. */
+  cmd: string[];
+  /** Entrypoint to set when the base's entrypoint is not the interpreter (or for binaries). */
+  entrypoint?: string[];
+  /** Interpreter the base's entrypoint must end with for `cmd` to be enough. */
+  interpreter?: RegExp;
+  env?: Record<string, string>;
+  /** Ports found in the source (e.g. EXPOSE in its Dockerfile). */
+  ports?: string[];
+  /** Build steps run, for the report. */
+  steps: string[];
+  /** Notes the user should read (e.g. no lockfile). */
+  warnings: string[];
+}
+
+/** What a builder gets. */
+export interface BuildContext {
+  appDir: string;
+  artifact?: string;
+  /** Scratch dir removed after the image is written. */
+  work: string;
+  /** GOARCH-style architecture of the target platform. */
+  arch: string;
+  log: (msg: string) => void;
+}
+
+/** Whether a program is on PATH. */
+export function hasTool(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Runs a build tool; a failure becomes a DistillError carrying the tail of its output. */
+export function runTool(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; what: string }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.on('error', (e) => reject(new DistillError(opts.what, `cannot run ${cmd}: ${e.message}`)));
+    child.on('close', (code) => {
+      if (code === 0) resolve(out);
+      else {
+        const tail = out.trim().split('\n').slice(-15).join('\n');
+        reject(new DistillError(opts.what, `${cmd} ${args.join(' ')} failed (exit ${code}):\n${tail}`));
+      }
+    });
+  });
+}
+
+/** $XDG_CACHE_HOME/distill/build/<kind>/<key>, created. */
+export function cacheDir(kind: string, key: string): string {
+  const root = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  const dir = join(root, 'distill', 'build', kind, key);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** sha256 hex of strings and file contents (missing files hash as absent). */
+export function hashInputs(parts: (string | { file: string })[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) {
+    if (typeof p === 'string') h.update(`s:${p}\0`);
+    else h.update(existsSync(p.file) ? Buffer.concat([Buffer.from(`f:${basename(p.file)}\0`), readFileSync(p.file)]) : `missing:${basename(p.file)}\0`);
+  }
+  return h.digest('hex');
+}
+
+/** Names never copied into an app layer: VCS data, build context files, local deps and outputs. */
+const ALWAYS_EXCLUDED = new Set(['.git', '.hg', '.svn', 'Dockerfile', 'Containerfile', '.dockerignore', '.containerignore', '.gitignore', '.DS_Store', '.env']);
+
+/**
+ * Reads .dockerignore (top-level patterns with `*` and `?`, no negation) so the app layer holds
+ * what `COPY . .` would; a hand-written matcher because only this subset is honoured.
+ */
+export function ignoreMatcher(appDir: string, extra: string[] = []): (rel: string) => boolean {
+  const patterns: RegExp[] = [];
+  for (const file of ['.dockerignore', '.containerignore']) {
+    const p = join(appDir, file);
+    if (!existsSync(p)) continue;
+    for (const raw of readFileSync(p, 'utf8').split('\n')) {
+      const line = raw.trim().replace(/^\/+/, '').replace(/\/+$/, '');
+      if (!line || line.startsWith('#') || line.startsWith('!')) continue;
+      const re = line
+        .split('')
+        .map((c) => (c === '*' ? '[^/]*' : c === '?' ? '[^/]' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+        .join('')
+        .replace(/\[\^\/\]\*\[\^\/\]\*/g, '.*');
+      patterns.push(new RegExp(`^${re}(/.*)?$`));
+    }
+  }
+  return (rel: string) => {
+    const parts = rel.split(sep);
+    if (parts.some((p) => ALWAYS_EXCLUDED.has(p))) return true;
+    if (extra.includes(parts[0]!)) return true;
+    const posix = parts.join('/');
+    return patterns.some((re) => re.test(posix));
+  };
+}
+
+/** Copies APPDIR (minus `exclude`) to a fresh dir, so tools that write into it leave APPDIR alone. */
+export function copySource(appDir: string, to: string, exclude: (rel: string) => boolean): string {
+  cpSync(appDir, to, {
+    recursive: true,
+    verbatimSymlinks: true,
+    filter: (src) => {
+      const rel = relative(appDir, src);
+      return rel === '' || !exclude(rel);
+    },
+  });
+  return to;
+}

@@ -1,0 +1,33 @@
+/**
+ * Go apps: `CGO_ENABLED=0 go build -trimpath -ldflags=-buildid=` of a copy of APPDIR (so go
+ * never writes into it) for the target architecture, giving one static binary at /app/server
+ * on the static base. GOTOOLCHAIN=local and GOFLAGS=-mod=mod are not set: modules come from the
+ * user's proxy settings, vendor/ or the cache as go decides.
+ */
+import { join } from 'node:path';
+import { DistillError } from '../util/errors.ts';
+import { copySource, hasTool, ignoreMatcher, runTool, type BuildContext, type BuildPlan } from './common.ts';
+import { readElf } from './detect.ts';
+
+/** Plans a Go build (or takes a prebuilt binary from --artifact). */
+export async function planGo(ctx: BuildContext): Promise<BuildPlan> {
+  const plan: BuildPlan = { runtime: 'go', flavour: 'static', layers: [], cmd: [], entrypoint: ['/app/server'], steps: [], warnings: [] };
+  let bin: string;
+  if (ctx.artifact) {
+    const elf = readElf(ctx.artifact);
+    if (!elf) throw new DistillError(ctx.artifact, 'not an ELF executable');
+    if (elf.dynamic) plan.flavour = 'cc';
+    bin = ctx.artifact;
+    plan.steps.push(`prebuilt binary ${ctx.artifact}`);
+  } else {
+    if (!hasTool('go')) throw new DistillError(ctx.appDir, 'go not found on PATH; install Go (e.g. apt-get install golang-go) or pass --artifact BINARY');
+    const src = copySource(ctx.appDir, join(ctx.work, 'src'), ignoreMatcher(ctx.appDir));
+    bin = join(ctx.work, 'server');
+    const args = ['build', '-trimpath', '-ldflags=-buildid= -s -w', '-o', bin, '.'];
+    ctx.log('CGO_ENABLED=0 go build -trimpath');
+    await runTool('go', args, { cwd: src, what: ctx.appDir, env: { CGO_ENABLED: '0', GOOS: 'linux', GOARCH: ctx.arch, GOTOOLCHAIN: 'local' } });
+    plan.steps.push(`CGO_ENABLED=0 GOOS=linux GOARCH=${ctx.arch} go ${args.slice(0, 3).join(' ')} .`);
+  }
+  plan.layers.push({ name: 'app', holds: 'Go binary /app/server', sources: [{ src: bin, dest: '/app/server' }] });
+  return plan;
+}

@@ -1,0 +1,204 @@
+/**
+ * `buildApp`: an app image without a daemon, as ko and jib do it. Detect the runtime, run its
+ * build on the host (or take an artefact), write dependency and app layers apart, and put them
+ * on a base (`--base REF` or `DIR/<flavour>` from `distill base`) with USER 65532, WORKDIR /app,
+ * an entrypoint that fits the base, ports, env, labels and OCI annotations. Reproducible: times
+ * come from SOURCE_DATE_EPOCH and every layer is written in a fixed order.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Image } from '../oci/image.ts';
+import { openImage } from '../oci/reference.ts';
+import { annotate, appendLayers, reproducibleTime, setConfig, setCreated } from '../mutate/mutate.ts';
+import { DistillError } from '../util/errors.ts';
+import { assembleLayers, APP_UID, type BuiltLayer } from './assemble.ts';
+import { RUNTIMES, type BaseFlavour, type BuildContext, type BuildPlan, type Runtime } from './common.ts';
+import { detectRuntime } from './detect.ts';
+import { planDotnet } from './dotnet.ts';
+import { planGo } from './go.ts';
+import { planJava } from './java.ts';
+import { planNode } from './node.ts';
+import { planPython } from './python.ts';
+import { planRust } from './rust.ts';
+import { planStatic } from './static.ts';
+
+export { RUNTIMES, type Runtime, type BaseFlavour } from './common.ts';
+export { detectRuntime, readElf } from './detect.ts';
+export type { BuiltLayer } from './assemble.ts';
+
+const PLANNERS: Record<Runtime, (ctx: BuildContext) => Promise<BuildPlan>> = {
+  node: planNode,
+  python: planPython,
+  go: planGo,
+  java: planJava,
+  rust: planRust,
+  dotnet: planDotnet,
+  static: planStatic,
+};
+
+export interface BuildOptions {
+  appDir: string;
+  runtime?: Runtime;
+  /** Prebuilt artefact: binary, jar, wheelhouse dir, published dir, dir with node_modules. */
+  artifact?: string;
+  /** Base image reference (any transport). */
+  base?: string;
+  /** Directory of `distill base` layouts, one per flavour (DIR/nodejs, DIR/static, …). */
+  baseDir?: string;
+  /** Tag of the base layouts in baseDir (default nonroot). */
+  baseTag?: string;
+  env?: Record<string, string>;
+  ports?: string[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  cmd?: string[];
+  entrypoint?: string[];
+  /** Directories (under /app when relative) created writable by uid 65532. */
+  writable?: string[];
+  /** linux/amd64 style. */
+  platform?: string;
+  /** Progress lines (a TTY spinner in the CLI). */
+  onProgress?: (msg: string) => void;
+  /** Environment for SOURCE_DATE_EPOCH (default process.env). */
+  sourceEnv?: NodeJS.ProcessEnv;
+}
+
+export interface BuildResult {
+  image: Image;
+  runtime: Runtime;
+  flavour: BaseFlavour;
+  base: string;
+  baseDigest: string;
+  layers: BuiltLayer[];
+  steps: string[];
+  warnings: string[];
+  /** Removes the scratch dir holding the new layers; call after writing the image. */
+  cleanup(): void;
+}
+
+function git(dir: string, args: string[]): string | undefined {
+  try {
+    return execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where the base comes from when --base is not given: DIR/<flavour>:TAG. */
+export function baseRefFor(flavour: BaseFlavour, opts: Pick<BuildOptions, 'base' | 'baseDir' | 'baseTag'>): string {
+  if (opts.base) return opts.base;
+  const dir = opts.baseDir ?? process.env.DISTILL_BASE_DIR;
+  const tag = opts.baseTag ?? 'nonroot';
+  if (dir) {
+    const layout = resolve(dir, flavour);
+    if (!existsSync(join(layout, 'index.json'))) {
+      throw new DistillError(layout, `no OCI layout for the ${flavour} base; build it with: distill base ${flavour} -o ${layout}`);
+    }
+    return `oci:${layout}:${tag}`;
+  }
+  throw new DistillError(
+    'distill build',
+    `this app needs the ${flavour} base; build it with \`distill base ${flavour} -o ./bases/${flavour}\` then pass --base oci:./bases/${flavour}:nonroot (or --base-dir ./bases), or give any image with --base REF`,
+  );
+}
+
+/** Ports the app's own Dockerfile EXPOSEs (numbers only), else 8080. */
+export function dockerfilePorts(appDir: string): string[] {
+  const file = ['Dockerfile', 'Containerfile'].map((f) => join(appDir, f)).find((f) => existsSync(f));
+  const ports = new Set<string>();
+  if (file) {
+    for (const m of readFileSync(file, 'utf8').matchAll(/^\s*EXPOSE\s+(.+)$/gim)) {
+      for (const p of m[1]!.split(/\s+/)) if (/^\d+(\/(tcp|udp))?$/.test(p)) ports.add(p);
+    }
+  }
+  return ports.size ? [...ports] : ['8080'];
+}
+
+/** Whether the base's entrypoint already runs the interpreter the plan needs. */
+function fitsBase(plan: BuildPlan, entrypoint: string[] | null | undefined): boolean {
+  if (!plan.interpreter || !entrypoint?.length) return false;
+  if (!plan.interpreter.test(entrypoint[0]!)) return false;
+  // java -jar: the base must already pass -jar for CMD ["/app/app.jar"] to be enough.
+  return plan.runtime !== 'java' || entrypoint.includes('-jar');
+}
+
+/** Builds an app image; call `cleanup()` on the result after writing it. */
+export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
+  const appDir = resolve(opts.appDir);
+  if (!existsSync(appDir) || !statSync(appDir).isDirectory()) throw new DistillError(opts.appDir, 'not a directory');
+  const artifact = opts.artifact ? resolve(opts.artifact) : undefined;
+  if (artifact && !existsSync(artifact)) throw new DistillError(opts.artifact!, 'no such file or directory');
+  if (opts.runtime && !RUNTIMES.includes(opts.runtime)) throw new DistillError(`--runtime ${opts.runtime}`, `unknown runtime; choose from ${RUNTIMES.join(', ')}`);
+  const platform = opts.platform ?? 'linux/amd64';
+  const [os, arch] = platform.split('/');
+  if (os !== 'linux' || !arch) throw new DistillError(`--platform ${platform}`, 'expected linux/ARCH');
+  const log = opts.onProgress ?? (() => undefined);
+  const runtime = opts.runtime ?? detectRuntime(appDir, artifact);
+  const work = mkdtempSync(join(tmpdir(), 'distill-build-'));
+  const cleanup = () => rmSync(work, { recursive: true, force: true });
+  try {
+    log(`${runtime}: building`);
+    const plan = await PLANNERS[runtime]({ appDir, artifact, work, arch, log });
+    const baseRef = baseRefFor(plan.flavour, opts);
+    log(`base ${baseRef}`);
+    const base = await openImage(baseRef, { platform });
+    const baseConfig = await base.config();
+    if (baseConfig.architecture && baseConfig.architecture !== arch) {
+      throw new DistillError(baseRef, `base is linux/${baseConfig.architecture}, not ${platform}`);
+    }
+    const env = opts.sourceEnv ?? process.env;
+    const when = reproducibleTime(env);
+    log('writing layers');
+    const layers = await assembleLayers(plan.layers, work, when, opts.writable);
+    const iso = when.toISOString().replace(/\.000Z$/, 'Z');
+    let image = appendLayers(
+      base,
+      ...layers.map((l) => ({ layer: l.layer, history: { created: iso, created_by: `distill build: ${l.name} (${l.holds})`, comment: 'distill' } })),
+    );
+    const baseEntry = baseConfig.config?.Entrypoint;
+    let entrypoint: string[] | undefined;
+    let cmd: string[];
+    if (opts.entrypoint) {
+      entrypoint = opts.entrypoint;
+      cmd = opts.cmd ?? [];
+    } else if (plan.interpreter) {
+      if (fitsBase(plan, baseEntry)) cmd = opts.cmd ?? plan.cmd;
+      else {
+        entrypoint = plan.entrypoint;
+        cmd = opts.cmd ?? plan.cmd;
+      }
+    } else {
+      entrypoint = plan.entrypoint;
+      cmd = opts.cmd ?? plan.cmd;
+    }
+    const revision = git(appDir, ['rev-parse', 'HEAD']);
+    const remote = git(appDir, ['config', '--get', 'remote.origin.url']);
+    const source = remote && !/\/\/[^/]*@/.test(remote) ? remote : undefined;
+    const baseDigest = await base.digest();
+    const oci: Record<string, string> = {
+      'org.opencontainers.image.created': iso,
+      'org.opencontainers.image.base.digest': baseDigest,
+      ...(/^(oci|oci-archive|docker-archive|podman|docker):/.test(baseRef) ? {} : { 'org.opencontainers.image.base.name': baseRef.replace(/^docker:\/\//, '') }),
+      ...(source ? { 'org.opencontainers.image.source': source } : {}),
+      ...(revision ? { 'org.opencontainers.image.revision': revision } : {}),
+      ...(opts.annotations ?? {}),
+    };
+    image = setConfig(image, {
+      user: String(APP_UID),
+      workdir: '/app',
+      ...(entrypoint ? { entrypoint } : {}),
+      cmd,
+      env: { ...(plan.env ?? {}), ...(opts.env ?? {}) },
+      exposedPorts: opts.ports?.length ? opts.ports : (plan.ports ?? dockerfilePorts(appDir)),
+      labels: { ...oci, ...(opts.labels ?? {}) },
+    });
+    image = setCreated(image, when);
+    image = annotate(image, oci);
+    return { image, runtime, flavour: plan.flavour, base: baseRef, baseDigest, layers, steps: plan.steps, warnings: plan.warnings, cleanup };
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+}

@@ -1,0 +1,158 @@
+/** `distill build APPDIR`: an app image onto a distroless base, without a daemon. */
+import { basename, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { buildApp, RUNTIMES, type Runtime } from '../../build/index.ts';
+import { writeImage } from '../../oci/reference.ts';
+import { DistillError } from '../../util/errors.ts';
+import { humanBytes, printJson, table, type CommonOptions } from '../output.ts';
+
+interface BuildCliOptions extends CommonOptions {
+  runtime?: string;
+  artifact?: string;
+  base?: string;
+  baseDir?: string;
+  baseTag?: string;
+  tag?: string;
+  output: string[];
+  push: string[];
+  platform?: string;
+  env: string[];
+  port: string[];
+  label: string[];
+  annotation: string[];
+  writable: string[];
+  cmd?: string;
+  entrypoint?: string;
+}
+
+const many = (v: string, prev: string[]) => [...prev, v];
+
+function pairs(list: string[], flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of list) {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new DistillError(`${flag} ${kv}`, 'expected KEY=VALUE');
+    out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
+/** A JSON array or a plain string split on spaces. */
+function argv(v: string, flag: string): string[] {
+  if (v.trim().startsWith('[')) {
+    try {
+      const a = JSON.parse(v) as unknown;
+      if (Array.isArray(a) && a.every((x) => typeof x === 'string')) return a;
+    } catch {
+      /* falls through to the error */
+    }
+    throw new DistillError(`${flag} ${v}`, 'expected a JSON array of strings');
+  }
+  return v.split(/\s+/).filter(Boolean);
+}
+
+/** `oci:DIR` gains the --tag; other references are used as they are. */
+function withTag(ref: string, tag: string | undefined): string {
+  if (!tag) return ref;
+  const m = /^(oci|oci-archive):([^:]+)$/.exec(ref);
+  return m ? `${ref}:${tag}` : ref;
+}
+
+/** Registers `distill build`. */
+export function register(program: Command): void {
+  program
+    .command('build')
+    .description('build an app image onto a distroless base without a daemon (node, python, go, java, rust, dotnet, static)')
+    .argument('<appdir>', 'application directory')
+    .option('--runtime <name>', `override detection: ${RUNTIMES.join(', ')}`)
+    .option('--artifact <path>', 'prebuilt binary, jar, wheelhouse dir, dotnet publish dir, or dir with node_modules')
+    .option('--base <ref>', 'base image (oci:DIR:TAG, oci-archive:F, docker-archive:F, podman:NAME, registry ref)')
+    .option('--base-dir <dir>', 'directory of `distill base` layouts named by flavour (DIR/nodejs, DIR/static, …); default $DISTILL_BASE_DIR')
+    .option('--base-tag <tag>', 'tag of the layouts in --base-dir', 'nonroot')
+    .option('-t, --tag <tag>', 'tag for oci:/oci-archive: outputs without one')
+    .option('-o, --output <ref>', 'where to write: oci:DIR[:TAG] | oci-archive:F | docker-archive:F | podman:NAME (repeatable)', many, [])
+    .option('--push <ref>', 'push to a registry reference (repeatable)', many, [])
+    .option('--platform <os/arch>', 'target platform', 'linux/amd64')
+    .option('-e, --env <K=V>', 'environment variable (repeatable)', many, [])
+    .option('-p, --port <port>', 'exposed port (repeatable; default from the app Dockerfile EXPOSE, else 8080)', many, [])
+    .option('-l, --label <K=V>', 'config label (repeatable)', many, [])
+    .option('--annotation <K=V>', 'manifest annotation (repeatable)', many, [])
+    .option('--writable <dir>', 'directory (under /app if relative) owned by uid 65532 (repeatable); everything else is root-owned and read-only', many, [])
+    .option('--cmd <cmd>', 'override CMD (JSON array or words)')
+    .option('--entrypoint <cmd>', 'override ENTRYPOINT (JSON array or words)')
+    .option('--json', 'print the result as JSON')
+    .option('-q, --quiet', 'print nothing but errors')
+    .addHelpText(
+      'after',
+      `
+Runtimes are detected from package.json, requirements.txt/pyproject.toml, go.mod,
+pom.xml/build.gradle/*.jar/src/main/java, Cargo.toml, *.csproj or a single ELF executable.
+Dependencies go in their own layer, so a code change rebuilds only the small app layer.
+Times come from SOURCE_DATE_EPOCH (else 0): the same inputs give the same digest.
+
+Examples:
+  distill base nodejs -o ./bases/nodejs
+  distill build examples/node-express --base oci:./bases/nodejs:nonroot -o oci:out/app:v1
+  distill build examples/go-http --base-dir ./bases -o docker-archive:app.tar
+  distill build . --base-dir ./bases --push registry.example/team/app:1.0`,
+    )
+    .action(async (appDir: string, opts: BuildCliOptions) => {
+      if (opts.runtime && !RUNTIMES.includes(opts.runtime as Runtime)) throw new DistillError(`--runtime ${opts.runtime}`, `unknown runtime; choose from ${RUNTIMES.join(', ')}`);
+      const progress = !opts.quiet && !opts.json && Boolean(process.stderr.isTTY);
+      const outputs = opts.output.length || opts.push.length ? opts.output.map((o) => withTag(o, opts.tag)) : [`oci:${resolve(`${basename(resolve(appDir))}-image`)}:${opts.tag ?? 'latest'}`];
+      const result = await buildApp({
+        appDir,
+        runtime: opts.runtime as Runtime | undefined,
+        artifact: opts.artifact,
+        base: opts.base,
+        baseDir: opts.baseDir,
+        baseTag: opts.baseTag,
+        env: pairs(opts.env, '--env'),
+        ports: opts.port,
+        labels: pairs(opts.label, '--label'),
+        annotations: pairs(opts.annotation, '--annotation'),
+        writable: opts.writable,
+        platform: opts.platform,
+        ...(opts.cmd !== undefined ? { cmd: argv(opts.cmd, '--cmd') } : {}),
+        ...(opts.entrypoint !== undefined ? { entrypoint: argv(opts.entrypoint, '--entrypoint') } : {}),
+        onProgress: progress ? (m) => process.stderr.write(`\r\x1b[K${m}`) : undefined,
+      });
+      try {
+        for (const o of outputs) {
+          if (progress) process.stderr.write(`\r\x1b[Kwriting ${o}`);
+          await writeImage(result.image, o);
+        }
+        for (const p of opts.push) {
+          if (progress) process.stderr.write(`\r\x1b[Kpushing ${p}`);
+          await writeImage(result.image, p);
+        }
+        if (progress) process.stderr.write('\r\x1b[K');
+        const digest = await result.image.digest();
+        const config = (await result.image.config()).config ?? {};
+        const layers = result.layers.map((l) => ({ name: l.name, holds: l.holds, digest: l.layer.digest, diffId: l.layer.diffId, size: l.layer.size, files: l.files, bytes: l.bytes }));
+        const baseLayers = (await result.image.layers()).length - layers.length;
+        if (opts.json) {
+          printJson({
+            digest,
+            runtime: result.runtime,
+            base: { ref: result.base, digest: result.baseDigest, flavour: result.flavour, layers: baseLayers },
+            outputs,
+            pushed: opts.push,
+            layers,
+            config: { user: config.User, workdir: config.WorkingDir, entrypoint: config.Entrypoint ?? null, cmd: config.Cmd ?? null, env: config.Env ?? [], exposedPorts: Object.keys(config.ExposedPorts ?? {}) },
+            steps: result.steps,
+            warnings: result.warnings,
+          });
+        } else if (!opts.quiet) {
+          for (const w of result.warnings) process.stderr.write(`distill: warning: ${w}\n`);
+          process.stdout.write(`${result.runtime} app on ${result.base} (${baseLayers} base layers)\n`);
+          const t = table(['layer', 'holds', 'files', 'compressed', 'digest']);
+          for (const l of layers) t.push([l.name, l.holds, String(l.files), humanBytes(l.size), l.digest.slice(0, 19)]);
+          process.stdout.write(`${t.toString()}\ndigest ${digest}\n`);
+          for (const o of [...outputs, ...opts.push]) process.stdout.write(`wrote ${o}\n`);
+        }
+      } finally {
+        result.cleanup();
+      }
+    });
+}
