@@ -1,5 +1,6 @@
 /** Every command of the CLI, one file each; add a line here when adding a command. */
 import type { Command } from 'commander';
+import { register as registerBuild } from './build.ts';
 import { register as registerDb } from './db.ts';
 import { register as registerConvert } from './convert.ts';
 import { register as registerSbom } from './sbom.ts';
@@ -17,6 +18,7 @@ import { register as registerCopy } from './copy.ts';
 
 export function registerCommands(program: Command): void {
   void program;
+  registerBuild(program);
   registerDb(program);
   registerConvert(program);
   registerSbom(program);
