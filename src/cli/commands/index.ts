@@ -15,6 +15,8 @@ import { register as registerVerify } from './verify.ts';
 import { register as registerPull } from './pull.ts';
 import { register as registerPush } from './push.ts';
 import { register as registerCopy } from './copy.ts';
+import { register as registerInspect } from './inspect.ts';
+import { register as registerExport } from './export.ts';
 
 export function registerCommands(program: Command): void {
   void program;
@@ -33,4 +35,6 @@ export function registerCommands(program: Command): void {
   registerPull(program);
   registerPush(program);
   registerCopy(program);
+  registerInspect(program);
+  registerExport(program);
 }
