@@ -198,3 +198,12 @@ test('base knowledge: distroless, debug tags, shells, package managers, toolchai
   assert.equal(classifyBase('mcr.microsoft.com/dotnet/sdk:8.0').toolchain, 'dotnet-sdk');
   assert.equal(classifyBase('example.invalid/team/app:1').distroless, 'unknown');
 });
+
+test('odd input never throws: empty file, no FROM, bare keywords, unterminated heredoc, bad JSON', () => {
+  const odd = ['', '# only a comment\n', 'FROM\n', 'USER\nCMD\n', 'ARG A=1\n', 'FROM alpine:3\nRUN <<EOF\necho never closed\n', 'FROM alpine:3\nCMD ["a", \n', 'FROM a AS\nFROM b AS b\nCOPY --from= . .\n', '\r\nFROM debian:12\r\nUSER 0\r\n', 'FROM $UNSET\nUSER $U\nENV\nEXPOSE\nADD\n'];
+  for (const t of odd) assert.doesNotThrow(() => lintDockerfile(t), JSON.stringify(t));
+  // CRLF files still get correct lines.
+  assert.deepEqual(lintDockerfile('\r\nFROM debian:12\r\nUSER 0\r\n').filter((f) => f.rule === 'DL1001').map((f) => f.line), [3]);
+  // A USER taken from an unresolvable variable is not guessed to be root.
+  assert.ok(!ids('FROM debian:12\nUSER $APP_UID\n').has('DL1001'));
+});

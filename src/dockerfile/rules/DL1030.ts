@@ -1,7 +1,7 @@
 /** DL1030: secrets in ENV or ARG (names such as PASSWORD/TOKEN, or values that look like keys). */
 import type { RawFinding, Rule } from './rule.ts';
 
-const SECRET_NAME = /(^|_)(PASS(WORD|WD)?|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|SECRET_?KEY|CREDENTIALS?|AUTH_?TOKEN|CLIENT_SECRET)(_|$)/i;
+const SECRET_NAME = /(^|_)(PASS(WORD|WD)|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|SECRET_?KEY|CREDENTIALS?|AUTH_?TOKEN|CLIENT_SECRET)(_|$)/i;
 // A name that points at a secret rather than holding one.
 const REFERENCE_NAME = /_(FILE|PATH|DIR|NAME|URL_FILE|ENV)$/i;
 const SECRET_VALUES: [string, RegExp][] = [

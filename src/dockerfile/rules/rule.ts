@@ -85,7 +85,7 @@ export function shortImage(stage: Stage): string {
 export function runText(ins: Instruction): string {
   const parts: string[] = [];
   if (ins.exec) parts.push(ins.exec.join(' '));
-  else if (ins.heredocs.length === 0) parts.push(ins.args);
+  else parts.push(ins.args);
   for (const h of ins.heredocs) parts.push(h.body);
   return parts.join('\n');
 }
