@@ -12,6 +12,7 @@ import { register as registerReport } from './report.ts';
 import { register as registerLint } from './lint.ts';
 import { register as registerPolicy } from './policy.ts';
 import { register as registerVerify } from './verify.ts';
+import { register as registerDebug } from './debug.ts';
 import { register as registerPull } from './pull.ts';
 import { register as registerPush } from './push.ts';
 import { register as registerCopy } from './copy.ts';
@@ -32,6 +33,7 @@ export function registerCommands(program: Command): void {
   registerLint(program);
   registerPolicy(program);
   registerVerify(program);
+  registerDebug(program);
   registerPull(program);
   registerPush(program);
   registerCopy(program);
