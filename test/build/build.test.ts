@@ -46,7 +46,7 @@ async function entries(layer: Layer): Promise<Entry[]> {
   const done = new Promise<void>((res, rej) => {
     ex.on('entry', (h, stream, next) => {
       const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
       stream.on('end', () => {
         out.push({ name: h.name, type: h.type ?? 'file', mode: h.mode ?? 0, uid: h.uid ?? -1, gid: h.gid ?? -1, mtime: (h.mtime?.getTime() ?? -1) / 1000, body: Buffer.concat(chunks).toString() });
         next();
@@ -218,7 +218,7 @@ test('java: library jars in their own layer, unchanged when a source file change
           return;
         }
         const chunks: Buffer[] = [];
-        s.on('data', (c: Buffer) => chunks.push(c));
+        s.on('data', (c: unknown) => chunks.push(c as Buffer));
         s.on('end', () => {
           writeFileSync(appJar, Buffer.concat(chunks));
           next();
