@@ -29,7 +29,7 @@ export function authFiles(env: NodeJS.ProcessEnv = process.env): string[] {
   const out: string[] = [];
   if (env.REGISTRY_AUTH_FILE) out.push(env.REGISTRY_AUTH_FILE);
   if (env.XDG_RUNTIME_DIR) out.push(join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json'));
-  out.push(join(env.DOCKER_CONFIG ?? join(env.HOME ?? homedir(), '.docker'), 'config.json'));
+  out.push(join(env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker'), 'config.json'));
   return out;
 }
 
