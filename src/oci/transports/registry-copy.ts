@@ -6,7 +6,7 @@
 import type { Image } from '../image.ts';
 import { openImage, parseRef, writeImage } from '../reference.ts';
 import { pushRegistry, readRegistry, type RegistryOptions } from './registry.ts';
-import { asDistillError } from '../../util/errors.ts';
+import { asDistillError, DistillError } from '../../util/errors.ts';
 
 export interface CopyResult {
   /** The destination reference as given (canonical for registries). */
@@ -41,6 +41,8 @@ export async function copyImage(src: string, dst: string, opts: RegistryOptions 
     const [raw, cfg, layers] = await Promise.all([image.rawManifest(), image.rawConfig(), image.layers()]);
     return { ref: dst, digest: await image.digest(), size: raw.length + cfg.length + layers.reduce((a, l) => a + l.size, 0) };
   } catch (e) {
+    // A blob that fails verification while streaming is the source's fault: name the source.
+    if (e instanceof DistillError && /^(layer|blob|config) /.test(e.input)) throw new DistillError(src, `${e.input}: ${e.message}`);
     throw asDistillError(e, dst);
   }
 }
