@@ -11,7 +11,7 @@ import { DistillError } from '../util/errors.ts';
 export const NONROOT = 65532;
 
 export interface PolicyOptions {
-  /** Paths the app writes to besides /tmp (each gets a tmpfs / emptyDir). */
+  /** Paths the app writes to besides /tmp and the image's VOLUMEs (each gets a tmpfs / emptyDir). */
   writable?: string[];
   /** Image name written into the commands and manifests (default: derived from the reference). */
   imageName?: string;
@@ -125,7 +125,10 @@ export function generatePolicy(config: ImageConfig, ref: string, opts: PolicyOpt
   const ports = exposedPorts(config);
   const capAdd = ports.some((p) => p.port < 1024) ? ['NET_BIND_SERVICE'] : [];
   if (capAdd.length) notes.push(`port ${ports.filter((p) => p.port < 1024).map((p) => p.port).join(', ')} is below 1024: NET_BIND_SERVICE is added back (or listen on a port >= 1024 and drop it)`);
-  const writable = normalWritable(opts.writable ?? []);
+  // A VOLUME is a directory the image expects to be written to: keep it writable on a read-only root.
+  const volumes = Object.keys(config.config?.Volumes ?? {}).filter((v) => v.startsWith('/')).sort();
+  const writable = normalWritable([...(opts.writable ?? []), ...volumes]);
+  if (volumes.length) notes.push(`image VOLUME ${volumes.join(', ')} mounted writable (tmpfs / emptyDir; use a persistent volume if the data must survive)`);
   const guessed = opts.imageName ? { name: opts.imageName, guessed: false } : imageNameFor(ref);
   if (guessed.guessed) notes.push(`no registry name for ${ref}; manifests use "${guessed.name}" (set --image-name)`);
   const image = guessed.name;

@@ -61,6 +61,15 @@ test('run flags: read-only, tmpfs for /tmp and writable paths, drop ALL, NET_BIN
   assert.deepEqual((low.compose as Json).services.web.cap_add, ['NET_BIND_SERVICE']);
 });
 
+test('image VOLUMEs become writable mounts with a note', () => {
+  const c = cfg('65532');
+  c.config!.Volumes = { '/var/lib/app': {}, '/tmp': {} };
+  const p = generatePolicy(c, 'podman:app', { writable: ['/cache'] });
+  assert.deepEqual(p.writable, ['/tmp', '/cache', '/var/lib/app']);
+  assert.match(p.notes.join('\n'), /VOLUME \/tmp, \/var\/lib\/app mounted writable/);
+  assert.deepEqual(checkManifestText(policyText(p, 'k8s')).findings, []);
+});
+
 test('generated Deployment (text output, any user and ports) passes policy check', () => {
   for (const [user, ports] of [['65532', ['8080/tcp']], ['0', ['80/tcp']], ['app', []]] as const) {
     const p = generatePolicy(cfg(user, [...ports]), 'oci:/x/out:nonroot', { writable: ['/var/run/app'] });
