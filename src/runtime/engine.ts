@@ -11,7 +11,24 @@ import { DistillError } from '../util/errors.ts';
 export type Engine = 'podman' | 'docker';
 
 /** Flags of a hardened run: read-only root, no capabilities, no privilege gain, a small /tmp. */
-export const HARDENING_FLAGS: readonly string[] = ['--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--tmpfs', '/tmp:rw,noexec,nosuid,size=64m'];
+/**
+ * Explicit ulimits are part of the hardening and also keep the run independent of the engine's
+ * defaults: podman's default nofile (1048576) fails with EPERM wherever the caller's hard limit
+ * is lower, and the container would not start at all.
+ */
+export const HARDENING_FLAGS: readonly string[] = [
+  '--read-only',
+  '--cap-drop',
+  'ALL',
+  '--security-opt',
+  'no-new-privileges',
+  '--tmpfs',
+  '/tmp:rw,noexec,nosuid,size=64m',
+  '--ulimit',
+  'nofile=1024:1024',
+  '--ulimit',
+  'nproc=1024:1024',
+];
 
 /** Whether `engine --version` runs. */
 export function engineAvailable(engine: Engine): boolean {

@@ -9,13 +9,14 @@ import { register as registerAudit } from './audit.ts';
 import { register as registerScan } from './scan.ts';
 import { register as registerCompare } from './compare.ts';
 import { register as registerReport } from './report.ts';
+import { register as registerHarden } from './harden.ts';
 import { register as registerLint } from './lint.ts';
 import { register as registerPolicy } from './policy.ts';
 import { register as registerVerify } from './verify.ts';
-import { register as registerDebug } from './debug.ts';
 import { register as registerPull } from './pull.ts';
 import { register as registerPush } from './push.ts';
 import { register as registerCopy } from './copy.ts';
+import { register as registerDebug } from './debug.ts';
 import { register as registerInspect } from './inspect.ts';
 import { register as registerExport } from './export.ts';
 
@@ -30,6 +31,7 @@ export function registerCommands(program: Command): void {
   registerScan(program);
   registerCompare(program);
   registerReport(program);
+  registerHarden(program);
   registerLint(program);
   registerPolicy(program);
   registerVerify(program);

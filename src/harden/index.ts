@@ -1,0 +1,166 @@
+/**
+ * `distill harden APPDIR`: the main job, end to end on one app. Lint its traditional Dockerfile,
+ * write the converted one, build the traditional image (assembled from Debian packages, as
+ * `FROM node:22` would give) and the distroless one (`distill base` + `distill build`), run both
+ * for real with the hardening flags, compare them, and write report.html.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { buildBase } from '../base/build.ts';
+import { buildApp } from '../build/index.ts';
+import { convertDockerfile, type ConvertResult } from '../dockerfile/convert/index.ts';
+import { lintFile, type Finding } from '../dockerfile/lint.ts';
+import { writeLayout } from '../oci/transports/layout.ts';
+import { compareImages, type Comparison } from '../report/compare.ts';
+import { renderReport } from '../report/html.ts';
+import { detectEngine } from '../runtime/engine.ts';
+import { verifyImage, type VerifyResult } from '../runtime/verify.ts';
+import { DistillError } from '../util/errors.ts';
+import { buildTraditionalNode } from './traditional.ts';
+
+export interface HardenOptions {
+  appDir: string;
+  /** Where everything is written (default ./distill-out/<app>). */
+  out?: string;
+  /** Node.js major for both images (default 22, as the example's FROM node:22). */
+  nodeMajor?: string;
+  /** Run both images with podman/docker (default: when one is installed). */
+  verify?: boolean;
+  /** OSV database for CVE counts (default: the cache's, if imported). */
+  dbDir?: string;
+  /** Step reporting: index from 1, total, message. */
+  onStep?: (i: number, total: number, msg: string) => void;
+}
+
+export interface HardenResult {
+  appDir: string;
+  out: string;
+  lint: { file: string; findings: Finding[] };
+  convert: ConvertResult & { file: string };
+  images: { traditional: string; distroless: string };
+  verify: VerifyResult[] | { skipped: string };
+  comparison: Comparison;
+  report: string;
+  summary: string;
+}
+
+const STEPS = 8;
+
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** Runs the whole job on `opts.appDir`. */
+export async function harden(opts: HardenOptions): Promise<HardenResult> {
+  const appDir = resolve(opts.appDir);
+  const dockerfile = join(appDir, 'Dockerfile');
+  if (!existsSync(join(appDir, 'package.json'))) {
+    throw new DistillError(opts.appDir, 'harden builds Node.js apps (package.json) so far; for other languages use lint, convert, build, verify and compare one by one');
+  }
+  if (!existsSync(dockerfile)) throw new DistillError(opts.appDir, 'no Dockerfile: harden starts from the app\'s traditional Dockerfile');
+  const name = basename(appDir).toLowerCase().replace(/[^a-z0-9._-]/g, '-');
+  const out = resolve(opts.out ?? join('distill-out', name));
+  mkdirSync(out, { recursive: true });
+  const step = (i: number, msg: string) => opts.onStep?.(i, STEPS, msg);
+  const nodeMajor = opts.nodeMajor ?? '22';
+
+  step(1, `lint ${dockerfile}`);
+  const lint = { file: dockerfile, findings: lintFile(dockerfile) };
+
+  step(2, 'convert to a multi-stage distroless Dockerfile');
+  const conv = convertDockerfile(readFileSync(dockerfile, 'utf8'), { context: appDir });
+  const convFile = join(out, 'Dockerfile.distroless');
+  writeAtomic(convFile, conv.dockerfile);
+
+  step(3, 'build the distroless nodejs base from Debian packages');
+  const bases = join(out, 'bases');
+  mkdirSync(bases, { recursive: true });
+  const base = await buildBase({ flavour: 'nodejs', node: nodeMajor, lock: join(bases, 'nodejs.lock.json'), tags: ['nonroot'], onWarning: () => undefined });
+  await writeLayout(base.images.nonroot!, join(bases, 'nodejs'), 'nonroot');
+
+  const layout = join(out, 'images');
+  step(4, 'build the traditional image (Debian + apt + shell + node, as FROM node:22 gives)');
+  const fat = await buildTraditionalNode({ appDir, nodeMajor });
+  await writeLayout(fat, layout, 'traditional');
+
+  step(5, 'build the distroless image (no daemon)');
+  const built = await buildApp({ appDir, baseDir: bases, baseTag: 'nonroot', runtime: 'node' });
+  try {
+    await writeLayout(built.image, layout, 'distroless');
+  } finally {
+    built.cleanup();
+  }
+  const images = { traditional: `oci:${layout}:traditional`, distroless: `oci:${layout}:distroless` };
+
+  let verify: HardenResult['verify'];
+  const wantVerify = opts.verify ?? true;
+  let engineOk = false;
+  try {
+    detectEngine();
+    engineOk = true;
+  } catch {
+    engineOk = false;
+  }
+  if (!wantVerify) verify = { skipped: 'not asked (--no-verify)' };
+  else if (!engineOk) verify = { skipped: 'neither podman nor docker is installed' };
+  else {
+    step(6, 'verify both images for real (read-only, cap-drop ALL, no-new-privileges, HTTP probe)');
+    verify = [];
+    for (const ref of [images.traditional, images.distroless]) {
+      verify.push(await verifyImage(ref, { probe: 'http://127.0.0.1:8080/health', duration: 2 }));
+    }
+  }
+
+  step(7, 'compare');
+  const comparison = await compareImages([images.traditional, images.distroless], { dbDir: opts.dbDir, labels: ['traditional', 'distroless'] });
+
+  step(8, 'write report.html');
+  const report = join(out, 'report.html');
+  writeAtomic(
+    report,
+    renderReport(comparison, {
+      title: `distill harden: ${name}`,
+      lint: { file: dockerfile, findings: lint.findings },
+      convert: { file: convFile, dockerfile: conv.dockerfile, changes: conv.changes },
+      ...(Array.isArray(verify)
+        ? { verify: verify.map((v, i) => ({ label: i === 0 ? 'traditional' : 'distroless', passed: v.passed, checks: v.checks.map((c) => ({ name: c.id, passed: c.status === 'pass', detail: `${c.status}: ${c.reason}` })) })) }
+        : {}),
+      generatedAt: new Date().toISOString(),
+    }),
+  );
+  const summary = join(out, 'summary.json');
+  const result: HardenResult = { appDir, out, lint, convert: { ...conv, file: convFile }, images, verify, comparison, report, summary };
+  writeAtomic(summary, JSON.stringify(hardenJson(result), null, 2) + '\n');
+  return result;
+}
+
+/** The stable JSON shape of a harden run (without the bulky SBOM and audit details). */
+export function hardenJson(r: HardenResult): object {
+  return {
+    appDir: r.appDir,
+    out: r.out,
+    images: r.images,
+    report: r.report,
+    convertedDockerfile: r.convert.file,
+    lint: r.lint.findings.map((f) => ({ rule: f.rule, severity: f.severity, line: f.line, message: f.message })),
+    convert: { converted: r.convert.converted, language: r.convert.language, base: r.convert.base, changes: r.convert.changes.length, warnings: r.convert.warnings },
+    verify: Array.isArray(r.verify) ? r.verify.map((v) => ({ reference: v.reference, passed: v.passed, checks: v.checks })) : r.verify,
+    comparison: r.comparison.images.map((im) => ({
+      label: im.label,
+      digest: im.digest,
+      compressed: im.compressed,
+      uncompressed: im.uncompressed,
+      packages: im.packages,
+      vulnerabilities: im.vulnerabilities,
+      shell: im.shell,
+      packageManager: im.packageManager,
+      runsAsRoot: im.runsAsRoot,
+      user: im.user,
+      grade: im.grade,
+      verdict: im.verdict,
+    })),
+    reductions: r.comparison.reductions,
+  };
+}
