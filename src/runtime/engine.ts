@@ -30,15 +30,16 @@ export const HARDENING_FLAGS: readonly string[] = [
   'nproc=1024:1024',
 ];
 
-/** Whether `engine --version` runs. */
+/** Whether the engine can run containers: podman needs only its binary, docker also its daemon. */
 export function engineAvailable(engine: Engine): boolean {
-  return spawnSync(engine, ['--version'], { stdio: 'ignore' }).status === 0;
+  const args = engine === 'docker' ? ['version', '--format', '{{.Server.Version}}'] : ['--version'];
+  return spawnSync(engine, args, { stdio: 'ignore', timeout: 20_000 }).status === 0;
 }
 
 /** The engine to use: the one asked for (it must exist), else podman, else docker. */
 export function detectEngine(prefer?: Engine): Engine {
   if (prefer) {
-    if (!engineAvailable(prefer)) throw new DistillError(prefer, `${prefer} is not installed or does not run`);
+    if (!engineAvailable(prefer)) throw new DistillError(prefer, prefer === 'docker' ? 'docker is not installed or its daemon is not running' : 'podman is not installed or does not run');
     return prefer;
   }
   for (const e of ['podman', 'docker'] as const) if (engineAvailable(e)) return e;
