@@ -9,8 +9,8 @@ import { createReadStream } from 'node:fs';
 import { lstat, opendir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import tar from 'tar-stream';
 import type { Image } from '../oci/image.ts';
+import { walkImage, type FsEntry } from '../layers/filesystem.ts';
 import { DistillError } from '../util/errors.ts';
 import { CATALOGERS } from './catalogers/index.ts';
 import { detectDistro, OS_RELEASE_PATHS } from './osrelease.ts';
@@ -213,98 +213,19 @@ export async function sbomFromDirectory(dir: string, catalogers: readonly Catalo
   return col.finish({ type: 'directory', name: dir }, () => true);
 }
 
-/** Normalizes a tar member name to an absolute path (`./usr/bin/` -> `/usr/bin`). */
-function absPath(name: string): string {
-  const parts: string[] = [];
-  for (const p of name.split('/')) {
-    if (p === '' || p === '.') continue;
-    if (p === '..') parts.pop();
-    else parts.push(p);
-  }
-  return '/' + parts.join('/');
-}
-
 /**
- * The merged view of an image's layers: path -> layer index of its final entry, with OCI
- * whiteouts (`.wh.NAME`, `.wh..wh..opq`) applied. Interim walker, to be replaced by the layers
- * module's walkImage once it lands.
+ * SBOM of an image: one streaming pass over its layers (the layers module's `walkImage`), with
+ * packages kept only where their file's final entry comes from the layer they were read from.
  */
-class MergedView {
-  readonly entries = new Map<string, number>();
-  private readonly dirs = new Set<string>();
-
-  private removeBelow(prefix: string, before: number): void {
-    const pre = prefix === '/' ? '/' : prefix + '/';
-    for (const [p, l] of this.entries) {
-      if (l < before && p.startsWith(pre)) {
-        this.entries.delete(p);
-        this.dirs.delete(p);
-      }
-    }
-  }
-
-  /** Records a tar member of layer `layer`; returns its absolute path, or undefined for whiteouts. */
-  add(name: string, type: string, layer: number): string | undefined {
-    const path = absPath(name);
-    const slash = path.lastIndexOf('/');
-    const dir = path.slice(0, slash) || '/';
-    const base = path.slice(slash + 1);
-    if (base === '.wh..wh..opq') {
-      this.removeBelow(dir, layer);
-      return undefined;
-    }
-    if (base.startsWith('.wh.')) {
-      const target = (dir === '/' ? '' : dir) + '/' + base.slice(4);
-      const l = this.entries.get(target);
-      if (l !== undefined && l < layer) this.entries.delete(target);
-      // Tars may omit directory entries, so the target may be a directory we only know by its
-      // children: always clear below it.
-      this.dirs.delete(target);
-      this.removeBelow(target, layer);
-      return undefined;
-    }
-    // A non-directory replacing a lower layer's directory hides everything below it.
-    if (type !== 'directory' && this.dirs.has(path)) this.removeBelow(path, layer);
-    if (type === 'directory') this.dirs.add(path);
-    else this.dirs.delete(path);
-    // Parents are directories even when the tar has no entry for them.
-    for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
-      const parent = path.slice(0, i);
-      if (this.dirs.has(parent)) break;
-      this.dirs.add(parent);
-    }
-    this.entries.set(path, layer);
-    return path;
-  }
-}
-
-/** SBOM of an image: one streaming pass over its layers, packages from the final filesystem. */
 export async function sbomFromImage(image: Image, name: string, catalogers: readonly Cataloger[] = CATALOGERS): Promise<Sbom> {
   const col = new SbomCollector(catalogers);
-  const view = new MergedView();
-  const layers = await image.layers();
-  for (const [i, layer] of layers.entries()) {
-    const ex = tar.extract();
-    const done = new Promise<void>((resolve, reject) => {
-      ex.on('entry', (h, stream, next) => {
-        const path = view.add(h.name, h.type ?? 'file', i);
-        const info = { size: h.size ?? 0, mode: (h.mode ?? 0) & 0o7777 };
-        if (path && (h.type === 'file' || h.type === 'contiguous-file') && col.wants(path, info)) {
-          col.add(path, i, info, stream as unknown as Readable).then(() => next(), (e: unknown) => next(e as Error));
-        } else {
-          stream.on('end', () => next());
-          stream.resume();
-        }
-      });
-      ex.on('finish', resolve);
-      ex.on('error', reject);
-    });
-    const src = await layer.uncompressed();
-    src.on('error', (e) => ex.destroy(e));
-    src.pipe(ex);
-    await done;
-  }
-  return col.finish({ type: 'image', name, digest: await image.digest() }, (p, l) => view.entries.get(p) === l);
+  const info = (e: FsEntry): FileInfo => ({ size: e.size, mode: e.mode & 0o7777 });
+  // The merged view's paths are relative (`etc/os-release`); catalogers see absolute ones.
+  const merged = await walkImage(image, {
+    wantContent: (path, e) => col.wants(`/${path}`, info(e)),
+    onContent: (path, layerIndex, body, e) => col.add(`/${path}`, layerIndex, info(e), body),
+  });
+  return col.finish({ type: 'image', name, digest: await image.digest() }, (p, l) => merged.entries.get(p.slice(1))?.layerIndex === l);
 }
 
 /**
