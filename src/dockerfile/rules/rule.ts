@@ -129,18 +129,27 @@ export function words(cmd: string): string[] {
   return (cmd.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((w) => w.replace(/^(["'])(.*)\1$/, '$2'));
 }
 
+type Run = { ins: Instruction; text: string; cmds: string[] };
+// Most rules walk the RUNs; split each one only once per lint.
+const runCache = new WeakMap<Stage, Run[]>();
+
 /** RUN instructions of a stage with their simple commands. */
-export function runs(stage: Stage): { ins: Instruction; text: string; cmds: string[] }[] {
-  return stage.instructions
-    .filter((i) => i.keyword === 'RUN')
-    .map((ins) => {
-      const text = runText(ins);
-      return { ins, text, cmds: simpleCommands(text) };
-    });
+export function runs(stage: Stage): Run[] {
+  let r = runCache.get(stage);
+  if (!r) {
+    r = stage.instructions
+      .filter((i) => i.keyword === 'RUN')
+      .map((ins) => {
+        const text = runText(ins);
+        return { ins, text, cmds: simpleCommands(text) };
+      });
+    runCache.set(stage, r);
+  }
+  return r;
 }
 
 /** All RUNs of every stage. */
-export function allRuns(model: DockerfileModel): { ins: Instruction; text: string; cmds: string[]; stage: Stage }[] {
+export function allRuns(model: DockerfileModel): (Run & { stage: Stage })[] {
   return model.stages.flatMap((stage) => runs(stage).map((r) => ({ ...r, stage })));
 }
 
