@@ -59,10 +59,10 @@ async function readAuthFile(path: string): Promise<AuthFile | undefined> {
 }
 
 /** Runs `docker-credential-<helper> get` with the server URL on stdin. */
-export function runCredentialHelper(helper: string, server: string): Promise<Credentials | undefined> {
+export function runCredentialHelper(helper: string, server: string, env: NodeJS.ProcessEnv = process.env): Promise<Credentials | undefined> {
   const prog = `docker-credential-${helper}`;
   return new Promise((resolve, reject) => {
-    const child = spawn(prog, ['get'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(prog, ['get'], { stdio: ['pipe', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
@@ -105,7 +105,7 @@ export async function findCredentials(registry: string, env: NodeJS.ProcessEnv =
     if (!f) continue;
     const helperKey = Object.keys(f.credHelpers ?? {}).find((k) => keys.includes(k) || hostOfKey(k) === registry);
     if (helperKey) {
-      const c = await runCredentialHelper(f.credHelpers![helperKey]!, helperKey);
+      const c = await runCredentialHelper(f.credHelpers![helperKey]!, helperKey, env);
       if (c) return c;
     }
     const auths = f.auths ?? {};
@@ -115,7 +115,7 @@ export async function findCredentials(registry: string, env: NodeJS.ProcessEnv =
       if (c) return c;
     }
     if (f.credsStore) {
-      const c = await runCredentialHelper(f.credsStore, registry === DOCKER_HUB.name ? DOCKER_HUB.authKey : registry);
+      const c = await runCredentialHelper(f.credsStore, registry === DOCKER_HUB.name ? DOCKER_HUB.authKey : registry, env);
       if (c) return c;
     }
   }

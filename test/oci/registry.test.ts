@@ -1,0 +1,182 @@
+/**
+ * The registry client's parts without a real registry: reference parsing, loopback detection,
+ * Retry-After and WWW-Authenticate parsing, credential files and helpers, and the Bearer token flow
+ * and Range-less restarts against an in-process fake registry (node:http).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { makeImage, tempDir } from '../helpers/images.ts';
+import { parseDockerRef, formatDockerRef, isLoopback, DOCKER_HUB } from '../../src/oci/docker-ref.ts';
+import { findCredentials } from '../../src/oci/credentials.ts';
+import { parseChallenge, parseRetryAfter, readRegistry, RegistryClient } from '../../src/oci/transports/registry.ts';
+import { DistillError } from '../../src/util/errors.ts';
+import { readSmall } from '../../src/oci/layer.ts';
+
+const D = `sha256:${'a'.repeat(64)}`;
+
+test('parseDockerRef: hosts, ports, tags, digests and the Docker Hub default', () => {
+  assert.deepEqual(parseDockerRef('127.0.0.1:5000/team/app:1'), { registry: '127.0.0.1:5000', repository: 'team/app', tag: '1' });
+  assert.deepEqual(parseDockerRef('docker://localhost/app'), { registry: 'localhost', repository: 'app', tag: 'latest' });
+  assert.deepEqual(parseDockerRef(`reg.example/a/b/c@${D}`), { registry: 'reg.example', repository: 'a/b/c', digest: D });
+  assert.deepEqual(parseDockerRef(`reg.example:443/a:v1@${D}`), { registry: 'reg.example:443', repository: 'a', tag: 'v1', digest: D });
+  assert.deepEqual(parseDockerRef('alpine'), { registry: DOCKER_HUB.name, repository: 'library/alpine', tag: 'latest' });
+  assert.deepEqual(parseDockerRef('user/app:2'), { registry: DOCKER_HUB.name, repository: 'user/app', tag: '2' });
+  assert.deepEqual(parseDockerRef('[::1]:5000/app:1'), { registry: '[::1]:5000', repository: 'app', tag: '1' });
+  assert.equal(formatDockerRef(parseDockerRef('alpine:3')), `${DOCKER_HUB.name}/library/alpine:3`);
+  assert.throws(() => parseDockerRef('Reg.example/App:1'), DistillError);
+  assert.throws(() => parseDockerRef('reg.example/app@sha256:1234'), /invalid digest/);
+  assert.throws(() => parseDockerRef('reg.example/app:bad/tag:x'), DistillError);
+});
+
+test('isLoopback: 127.0.0.0/8, localhost and [::1] only', () => {
+  for (const h of ['127.0.0.1:5000', '127.1.2.3', 'localhost:80', 'localhost', '[::1]:5000']) assert.ok(isLoopback(h), h);
+  for (const h of ['10.0.0.1:5000', 'reg.example', 'localhost.example', '128.0.0.1', '[::2]:5000']) assert.ok(!isLoopback(h), h);
+});
+
+test('parseRetryAfter: delta seconds and HTTP dates', () => {
+  assert.equal(parseRetryAfter('3'), 3000);
+  const now = Date.parse('Mon, 23 Nov 2026 00:00:00 GMT');
+  assert.equal(parseRetryAfter('Mon, 23 Nov 2026 00:00:05 GMT', now), 5000);
+  assert.equal(parseRetryAfter('Sun, 22 Nov 2026 00:00:05 GMT', now), 0);
+  assert.equal(parseRetryAfter('soon'), undefined);
+  assert.equal(parseRetryAfter(null), undefined);
+});
+
+test('parseChallenge: Bearer with quoted commas, Basic, unknown schemes', () => {
+  assert.deepEqual(parseChallenge('Bearer realm="https://auth.example/token",service="reg",scope="repository:a/b:pull,push"'), {
+    scheme: 'bearer',
+    params: { realm: 'https://auth.example/token', service: 'reg', scope: 'repository:a/b:pull,push' },
+  });
+  assert.deepEqual(parseChallenge('Basic realm="x"'), { scheme: 'basic', params: { realm: 'x' } });
+  assert.equal(parseChallenge('Negotiate abc'), undefined);
+  assert.equal(parseChallenge(null), undefined);
+});
+
+test('credentials: REGISTRY_AUTH_FILE before docker config, scheme-prefixed keys, credsStore helper', async () => {
+  const dir = tempDir();
+  const home = join(dir, 'home');
+  mkdirSync(join(home, '.docker'), { recursive: true });
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  writeFileSync(join(home, '.docker', 'config.json'), JSON.stringify({ auths: { 'https://reg.example/v1/': { auth: b64('bob:from-docker') } } }));
+  const env = { HOME: home, PATH: process.env.PATH };
+  assert.deepEqual(await findCredentials('reg.example', env), { username: 'bob', password: 'from-docker', source: join(home, '.docker', 'config.json') });
+  assert.equal(await findCredentials('other.example', env), undefined);
+  writeFileSync(join(dir, 'auth.json'), JSON.stringify({ auths: { 'reg.example': { auth: b64('amy:pa:ss') } } }));
+  const c = await findCredentials('reg.example', { ...env, REGISTRY_AUTH_FILE: join(dir, 'auth.json') });
+  assert.equal(c?.username, 'amy');
+  assert.equal(c?.password, 'pa:ss');
+
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'docker-credential-fake'), '#!/bin/sh\nread s\nif [ "$s" = "store.example" ]; then printf \'{"Username":"u","Secret":"from-helper"}\'; else echo "credentials not found in native keychain"; exit 1; fi\n');
+  chmodSync(join(bin, 'docker-credential-fake'), 0o755);
+  writeFileSync(join(home, '.docker', 'config.json'), JSON.stringify({ credsStore: 'fake' }));
+  const henv = { HOME: home, PATH: `${bin}:${process.env.PATH}` };
+  assert.equal((await findCredentials('store.example', henv))?.password, 'from-helper');
+  assert.equal(await findCredentials('nothing.example', henv), undefined);
+});
+
+test('plain http only for loopback or --insecure', async () => {
+  assert.equal(await new RegistryClient('reg.example', 'a', ['pull']).base(), 'https://reg.example');
+  assert.equal(await new RegistryClient(DOCKER_HUB.name, 'library/a', ['pull']).base(), `https://${DOCKER_HUB.apiHost}`);
+});
+
+/** A fake registry with a Bearer token endpoint, serving one image; the first blob GET is cut short. */
+async function fakeRegistry(opts: { anonymous: boolean; ignoreRange: boolean }) {
+  const img = await makeImage([[{ name: 'f.bin', content: randomBytes(100_000) }]]);
+  const raw = Buffer.from(await img.rawManifest());
+  const cfg = Buffer.from(await img.rawConfig());
+  const [layer] = await img.layers();
+  const layerBytes = await readSmall(await layer!.compressed(), 1 << 24, 'layer');
+  const blobs = new Map([[layer!.digest as string, layerBytes], [(await img.manifest()).config.digest as string, cfg]]);
+  const tokenRequests: Array<{ auth?: string; scope: string[]; service: string | null }> = [];
+  const ranges: string[] = [];
+  let cut = false;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const u = new URL(req.url!, 'http://x');
+    if (u.pathname === '/token') {
+      tokenRequests.push({ auth: req.headers.authorization, scope: u.searchParams.getAll('scope'), service: u.searchParams.get('service') });
+      const okAuth = req.headers.authorization === 'Basic ' + Buffer.from('alice:right-pw').toString('base64');
+      if (!okAuth && !(opts.anonymous && !req.headers.authorization)) {
+        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'bad credentials' }] }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'tok-123' }));
+      return;
+    }
+    if (req.headers.authorization !== 'Bearer tok-123') {
+      const port = (server.address() as { port: number }).port;
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${port}/token",service="fake",scope="repository:x/y:pull"` }).end();
+      return;
+    }
+    if (u.pathname === '/v2/x/y/manifests/1') {
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'content-length': raw.length }).end(raw);
+      return;
+    }
+    const m = /^\/v2\/x\/y\/blobs\/(sha256:[a-f0-9]{64})$/.exec(u.pathname);
+    const b = m && blobs.get(m[1]!);
+    if (!b) {
+      res.writeHead(404).end();
+      return;
+    }
+    if (req.headers.range) ranges.push(String(req.headers.range));
+    const r = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
+    if (r && !opts.ignoreRange) {
+      const from = Number(r[1]);
+      res.writeHead(206, { 'content-length': b.length - from, 'content-range': `bytes ${from}-${b.length - 1}/${b.length}` }).end(b.subarray(from));
+      return;
+    }
+    res.writeHead(200, { 'content-length': b.length });
+    if (b === layerBytes && !cut) {
+      cut = true;
+      res.write(b.subarray(0, 40_000), () => setTimeout(() => res.socket?.destroy(), 20));
+      return;
+    }
+    res.end(b);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+  return { img, host, tokenRequests, ranges, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
+}
+
+test('Bearer flow with basic credentials for the token, and a download restarted when Range is ignored', async () => {
+  const f = await fakeRegistry({ anonymous: false, ignoreRange: true });
+  try {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'auth.json'), JSON.stringify({ auths: { [f.host]: { auth: Buffer.from('alice:right-pw').toString('base64') } } }));
+    const env = { REGISTRY_AUTH_FILE: join(dir, 'auth.json'), HOME: dir };
+    const img = await readRegistry(`${f.host}/x/y:1`, { env, backoffMs: 5 });
+    assert.equal(await img.digest(), await f.img.digest());
+    const [layer] = await img.layers();
+    const got = await readSmall(await layer!.compressed(), 1 << 24, 'layer');
+    assert.equal(got.length, layer!.size);
+    assert.deepEqual(f.ranges, ['bytes=40000-']);
+    assert.equal(f.tokenRequests[0]!.service, 'fake');
+    assert.deepEqual(f.tokenRequests[0]!.scope, ['repository:x/y:pull']);
+    assert.match(f.tokenRequests[0]!.auth ?? '', /^Basic /);
+
+    writeFileSync(join(dir, 'auth.json'), JSON.stringify({ auths: { [f.host]: { auth: Buffer.from('alice:wrong-secret-pw').toString('base64') } } }));
+    const err = await readRegistry(`${f.host}/x/y:1`, { env, backoffMs: 5 }).then(() => assert.fail('wrong password accepted'), (e: unknown) => e);
+    assert.ok(err instanceof DistillError);
+    assert.match(err.oneLine(), /authentication failed with credentials from .*auth\.json: token endpoint .* answered HTTP 401.*UNAUTHORIZED/);
+    assert.ok(!err.oneLine().includes('wrong-secret-pw'));
+  } finally {
+    await f.close();
+  }
+});
+
+test('Bearer flow anonymously when no credentials exist', async () => {
+  const f = await fakeRegistry({ anonymous: true, ignoreRange: false });
+  try {
+    const dir = tempDir();
+    const img = await readRegistry(`${f.host}/x/y:1`, { env: { HOME: dir }, backoffMs: 5 });
+    assert.equal(await img.digest(), await f.img.digest());
+    assert.equal(f.tokenRequests[0]!.auth, undefined);
+  } finally {
+    await f.close();
+  }
+});
