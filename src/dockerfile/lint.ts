@@ -3,7 +3,7 @@
  * rules/ against the final stage (or `target`) and all stages, then drops findings silenced by
  * options, file-level or per-instruction `# distill-ignore` comments.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { DistillError } from '../util/errors.ts';
@@ -37,6 +37,12 @@ export function atLeast(s: Severity, threshold: Severity): boolean {
 /** Lints Dockerfile text; returns findings sorted by line, then rule id. */
 export function lintDockerfile(text: string, opts: LintOptions = {}): Finding[] {
   const model = parseDockerfile(text);
+  if (opts.target !== undefined) {
+    const t = opts.target.toLowerCase();
+    if (!model.stages.some((s) => s.alias?.toLowerCase() === t || String(s.index) === t)) {
+      throw new DistillError(opts.file ?? '-', `--target ${opts.target}: no such stage (stages: ${model.stages.map((s) => s.alias ?? String(s.index)).join(', ') || 'none'})`);
+    }
+  }
   const ctx = makeContext(model, { target: opts.target, dockerignorePresent: opts.dockerignorePresent });
   const inline = opts.inlineIgnores !== false;
   const ignored = new Set([...(opts.ignore ?? []), ...(inline ? model.fileIgnore : [])].map((s) => s.toUpperCase()));
@@ -82,12 +88,18 @@ export function loadLintConfig(path: string): LintConfig {
 
 /** Lints a Dockerfile on disk, checking for a .dockerignore beside it; `file` in findings is the path as given. */
 export function lintFile(path: string, opts: Omit<LintOptions, 'file' | 'dockerignorePresent'> = {}): Finding[] {
+  // A directory means the Dockerfile (or Containerfile) in it, as `podman build DIR` does.
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    const inside = ['Dockerfile', 'Containerfile'].map((n) => join(path, n)).find((p) => existsSync(p));
+    if (!inside) throw new DistillError(path, 'is a directory without a Dockerfile or Containerfile');
+    path = inside;
+  }
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new DistillError(path, err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory (name the Dockerfile)' : err.message);
+    throw new DistillError(path, err.code === 'ENOENT' ? 'no such file' : err.message);
   }
   const dir = dirname(path);
   const dockerignorePresent = existsSync(join(dir, '.dockerignore')) || existsSync(`${path}.dockerignore`);

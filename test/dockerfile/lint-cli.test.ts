@@ -85,4 +85,13 @@ test('a missing file is a one-line input error with exit 2; --target picks the f
   assert.match(t.stdout, /Dockerfile:1 DL1001 error/);
   const q = await runDistill(['lint', '--quiet', '--target', 'build', 'Dockerfile'], { cwd: d });
   assert.deepEqual([q.code, q.stdout], [1, '']);
+  const bad = await runDistill(['lint', '--target', 'nope', 'Dockerfile'], { cwd: d });
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stderr, 'distill: Dockerfile: --target nope: no such stage (stages: build, prod)\n');
+  // A directory stands for the Dockerfile inside it; findings name that file.
+  const byDir = await runDistill(['lint', '--json', '--target', 'build', '.'], { cwd: d });
+  assert.deepEqual([...new Set((JSON.parse(byDir.stdout) as { findings: { file: string }[] }).findings.map((f) => f.file))], ['Dockerfile']);
+  const empty = await runDistill(['lint', dir({})], { cwd: d });
+  assert.equal(empty.code, 2);
+  assert.match(empty.stderr, /is a directory without a Dockerfile or Containerfile/);
 });
