@@ -6,6 +6,8 @@
 import type { Image } from '../image.ts';
 import { openImage, parseRef, writeImage } from '../reference.ts';
 import { pushRegistry, readRegistry, type RegistryOptions } from './registry.ts';
+import { initLayout, putBlob } from './layout.ts';
+import pLimit from 'p-limit';
 import { asDistillError, DistillError } from '../../util/errors.ts';
 
 export interface CopyResult {
@@ -23,6 +25,17 @@ export async function openAny(ref: string, opts: RegistryOptions = {}): Promise<
   return r.transport === 'registry' ? readRegistry(r.name, opts) : openImage(ref, { platform: opts.platform });
 }
 
+/**
+ * Puts an image's layers into a layout in parallel (the layout writer goes one blob at a time, which
+ * leaves a registry connection idle while the disk writes); writeImage then finds them in place.
+ */
+async function prefetchLayers(image: Image, dir: string, concurrency: number): Promise<void> {
+  await initLayout(dir);
+  const limit = pLimit(concurrency);
+  const layers = await image.layers();
+  await Promise.all(layers.map((l) => limit(() => putBlob(dir, l.digest, l.size, () => l.compressed()))));
+}
+
 /** Copies the image `src` names to `dst`; errors name the reference they concern. */
 export async function copyImage(src: string, dst: string, opts: RegistryOptions = {}): Promise<CopyResult> {
   let image: Image;
@@ -37,6 +50,7 @@ export async function copyImage(src: string, dst: string, opts: RegistryOptions 
       const res = await pushRegistry(image, d.name, opts);
       return { ref: res.ref, digest: res.digest, size: res.size };
     }
+    if (d.transport === 'oci') await prefetchLayers(image, d.path, opts.concurrency ?? 3);
     await writeImage(image, dst);
     const [raw, cfg, layers] = await Promise.all([image.rawManifest(), image.rawConfig(), image.layers()]);
     return { ref: dst, digest: await image.digest(), size: raw.length + cfg.length + layers.reduce((a, l) => a + l.size, 0) };

@@ -8,7 +8,6 @@
  * with `insecure` or for loopback hosts. Hand-written: no maintained JS registry client exists that
  * streams, resumes and stays off the network stack of a daemon.
  */
-import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import pLimit from 'p-limit';
@@ -372,7 +371,7 @@ export class RegistryClient {
             received += chunk.length;
             onBytes?.(chunk.length);
             if (!out.write(chunk)) {
-              await Promise.race([once(out, 'drain'), once(out, 'close')]);
+              await drainOrClose(out);
               if (out.destroyed) {
                 body.destroy();
                 return;
@@ -487,6 +486,19 @@ export class RegistryClient {
     await drain(res);
     return res.headers.get('docker-content-digest') ?? undefined;
   }
+}
+
+/** Waits until `s` wants more data or is gone, leaving no listeners behind. */
+function drainOrClose(s: PassThrough): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      s.off('drain', done);
+      s.off('close', done);
+      resolve();
+    };
+    s.on('drain', done);
+    s.on('close', done);
+  });
 }
 
 /** Splits a stream into buffers of exactly `size` bytes (the last may be shorter). */

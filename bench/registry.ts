@@ -1,0 +1,98 @@
+/**
+ * Registry benchmark: push and pull of a ~200 MB image of random (incompressible) layers to
+ * Debian's docker-registry on loopback, distill (through the real CLI) versus `skopeo copy` of the
+ * same image in the same run. Each tool pushes to its own fresh registry so neither finds the
+ * other's blobs; each pull goes to a fresh OCI layout. Target from the issue: ratio <= 1.0x.
+ *
+ * Runs alone with `node --import tsx bench/registry.ts [MiB]` (default 200).
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { makeLayer, tempDir } from '../test/helpers/images.ts';
+import { startRegistry } from '../test/helpers/registry.ts';
+import { podmanEnv } from '../test/helpers/podman.ts';
+import { appendLayers, emptyImage } from '../src/mutate/mutate.ts';
+import { writeImage } from '../src/oci/reference.ts';
+import { copyImage } from '../src/oci/transports/registry-copy.ts';
+import { timeCommand, ratio } from './_util.ts';
+
+const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
+const BIN = join(ROOT, 'bin', 'distill.js');
+const MiB = 1024 * 1024;
+
+export interface RegistryBenchResult {
+  imageMiB: number;
+  distillPushS: number;
+  skopeoPushS: number;
+  distillPullS: number;
+  skopeoPullS: number;
+  /** The same push and pull in-process (no CLI start-up), for where the time goes. */
+  libraryPushS: number;
+  libraryPullS: number;
+  startupS: number;
+}
+
+/** Pushes and pulls a generated image with distill and skopeo; prints times and ratios. */
+export async function runRegistryBench(totalMiB = 200): Promise<RegistryBenchResult> {
+  const dir = tempDir('distill-bench-registry-');
+  const layerCount = 4;
+  const per = Math.ceil((totalMiB * MiB) / layerCount);
+  let img = emptyImage();
+  for (let i = 0; i < layerCount; i++) {
+    // Plain tar of random bytes: incompressible, and quick to generate.
+    const layer = await makeLayer([{ name: `data/${i}.bin`, content: randomBytes(per) }], { gzip: false });
+    img = appendLayers(img, { layer });
+  }
+  const src = join(dir, 'src');
+  await writeImage(img, `oci:${src}:bench`);
+  const digest = await img.digest();
+  const size = (await img.layers()).reduce((a, l) => a + l.size, 0);
+  console.log(`image ${digest}: ${layerCount} layers, ${(size / MiB).toFixed(1)} MiB`);
+
+  const regD = await startRegistry();
+  const regS = await startRegistry();
+  const env = { ...podmanEnv(), DISTILL_FROM_SOURCE: process.env.DISTILL_FROM_SOURCE ?? '' };
+  try {
+    const dPush = await timeCommand(process.execPath, [BIN, 'push', '-q', `oci:${src}:bench`, `${regD.host}/bench/app:1`], { env });
+    const sPush = await timeCommand('skopeo', ['copy', '-q', '--dest-tls-verify=false', '--preserve-digests', `oci:${src}:bench`, `docker://${regS.host}/bench/app:1`], { env });
+    const dPull = await timeCommand(process.execPath, [BIN, 'pull', '-q', `${regD.host}/bench/app:1`, `oci:${join(dir, 'pull-distill')}:1`], { env });
+    const sPull = await timeCommand('skopeo', ['copy', '-q', '--src-tls-verify=false', '--preserve-digests', `docker://${regS.host}/bench/app:1`, `oci:${join(dir, 'pull-skopeo')}:1`], { env });
+    const startup = await timeCommand(process.execPath, [BIN, '--version'], { env });
+    let t0 = performance.now();
+    await copyImage(`oci:${src}:bench`, `${regD.host}/bench/lib:1`);
+    const libraryPushS = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    await copyImage(`docker://${regD.host}/bench/lib:1`, `oci:${join(dir, 'pull-lib')}:1`);
+    const libraryPullS = (performance.now() - t0) / 1000;
+    const r: RegistryBenchResult = {
+      libraryPushS,
+      libraryPullS,
+      startupS: startup.seconds,
+      imageMiB: size / MiB,
+      distillPushS: dPush.seconds,
+      skopeoPushS: sPush.seconds,
+      distillPullS: dPull.seconds,
+      skopeoPullS: sPull.seconds,
+    };
+    const row = (op: string, d: number, s: number) => `${op.padEnd(6)} distill ${d.toFixed(2).padStart(7)} s   skopeo ${s.toFixed(2).padStart(7)} s   ratio ${ratio(d, s)} ${d <= s ? '(target <= 1.0x met)' : '(target <= 1.0x missed)'}`;
+    console.log(row('push', r.distillPushS, r.skopeoPushS));
+    console.log(row('pull', r.distillPullS, r.skopeoPullS));
+    console.log(`distill CLI start-up alone (node + tsx unless dist/ is built): ${startup.seconds.toFixed(2)} s`);
+    console.log(`in-process (no CLI start-up): push ${libraryPushS.toFixed(2)} s (${ratio(libraryPushS, r.skopeoPushS)}), pull ${libraryPullS.toFixed(2)} s (${ratio(libraryPullS, r.skopeoPullS)})`);
+    return r;
+  } finally {
+    await regD.stop();
+    await regS.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const mib = Number(process.argv[2] ?? 200);
+  runRegistryBench(mib).catch((e) => {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  });
+}
