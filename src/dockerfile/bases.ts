@@ -115,7 +115,8 @@ export function classifyBase(ref: string | ImageRef): BaseInfo {
     const toolchain = /jre/.test(tag) ? null : tc;
     return info({ family: base, distroless: false, hasShell: true, packageManager: alpine ? 'apk' : 'apt', toolchain, defaultUser: 'root' });
   }
-  return info({ family: 'unknown', debug });
+  // A -dev or debug tag on an image we do not know says nothing about a shell being added.
+  return info({ family: 'unknown' });
 }
 
 /** True when the reference is known to be a distroless (shell-less, package-manager-less) image. */

@@ -207,3 +207,9 @@ test('odd input never throws: empty file, no FROM, bare keywords, unterminated h
   // A USER taken from an unresolvable variable is not guessed to be root.
   assert.ok(!ids('FROM debian:12\nUSER $APP_UID\n').has('DL1001'));
 });
+
+test('debug-tag rule only for images whose debug variant is known to add a shell', () => {
+  assert.ok(ids('FROM cgr.dev/chainguard/python:latest-dev\nUSER 65532\n').has('DL1013'));
+  assert.ok(!ids('FROM example.invalid/team/app:1.0-dev\nUSER 65532\n').has('DL1013'));
+  assert.ok(!ids('FROM gcr.io/distroless/static-debian12:debug AS dbg\nFROM gcr.io/distroless/static-debian12:nonroot\nUSER 65532\n').has('DL1013'));
+});
