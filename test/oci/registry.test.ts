@@ -86,7 +86,7 @@ test('plain http only for loopback or --insecure', async () => {
 });
 
 /** A fake registry with a Bearer token endpoint, serving one image; the first blob GET is cut short. */
-async function fakeRegistry(opts: { anonymous: boolean; ignoreRange: boolean }) {
+async function fakeRegistry(opts: { anonymous: boolean; ignoreRange: boolean; stall?: boolean }) {
   const img = await makeImage([[{ name: 'f.bin', content: randomBytes(100_000) }]]);
   const raw = Buffer.from(await img.rawManifest());
   const cfg = Buffer.from(await img.rawConfig());
@@ -133,7 +133,8 @@ async function fakeRegistry(opts: { anonymous: boolean; ignoreRange: boolean }) 
     res.writeHead(200, { 'content-length': b.length });
     if (b === layerBytes && !cut) {
       cut = true;
-      res.write(b.subarray(0, 40_000), () => setTimeout(() => res.socket?.destroy(), 20));
+      // Cut the connection, or (stall) leave it open with nothing more coming.
+      res.write(b.subarray(0, 40_000), () => (opts.stall ? undefined : setTimeout(() => res.socket?.destroy(), 20)));
       return;
     }
     res.end(b);
@@ -176,6 +177,21 @@ test('Bearer flow anonymously when no credentials exist', async () => {
     const img = await readRegistry(`${f.host}/x/y:1`, { env: { HOME: dir }, backoffMs: 5 });
     assert.equal(await img.digest(), await f.img.digest());
     assert.equal(f.tokenRequests[0]!.auth, undefined);
+  } finally {
+    await f.close();
+  }
+});
+
+test('a download that stalls is cut after the stall timeout and resumed with Range', async () => {
+  const f = await fakeRegistry({ anonymous: true, ignoreRange: false, stall: true });
+  try {
+    const img = await readRegistry(`${f.host}/x/y:1`, { env: { HOME: tempDir() }, backoffMs: 5, stallTimeoutMs: 300 });
+    const [layer] = await img.layers();
+    const t0 = Date.now();
+    const got = await readSmall(await layer!.compressed(), 1 << 24, 'layer');
+    assert.equal(got.length, layer!.size);
+    assert.ok(Date.now() - t0 >= 250);
+    assert.deepEqual(f.ranges, ['bytes=40000-']);
   } finally {
     await f.close();
   }

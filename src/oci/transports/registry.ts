@@ -38,6 +38,8 @@ export interface RegistryOptions {
   chunkThreshold?: number;
   /** Size of one PATCH of a chunked upload (default 16 MiB). */
   chunkSize?: number;
+  /** A blob download that delivers nothing for this long is cut and resumed (default 60 s). */
+  stallTimeoutMs?: number;
   /** Parallel blob transfers (default 3). */
   concurrency?: number;
   /** Environment for credential lookup (default process.env). */
@@ -354,9 +356,12 @@ export class RegistryClient {
         let skip = 0;
         if (res.status === 200 && received > 0) skip = received; // server ignored Range: restart
         let failure: unknown;
+        const body = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+        const stall = this.opts.stallTimeoutMs ?? 60_000;
+        const timer = setTimeout(() => body.destroy(new Error(`stalled: no data for ${stall} ms`)), stall);
         try {
-          const body = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
           for await (const c of body) {
+            timer.refresh();
             if (out.destroyed) {
               body.destroy();
               return;
@@ -386,6 +391,8 @@ export class RegistryClient {
         } catch (e) {
           if (out.destroyed) return;
           failure = e;
+        } finally {
+          clearTimeout(timer);
         }
         if (resumes++ >= this.retries) {
           out.destroy(new DistillError(what, `download interrupted after ${received} of ${desc.size} bytes: ${netMessage(failure)} (gave up after ${resumes} attempts)`));
