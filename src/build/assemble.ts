@@ -3,11 +3,13 @@
  * parent directories made once, every entry owned by root with 0644/0755 modes (group and others
  * never write) and mtime = SOURCE_DATE_EPOCH or 0, so the same files give the same digest.
  */
-import { createReadStream, lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Layer } from '../oci/image.ts';
 import { LayerSink } from '../base/layer-sink.ts';
-import type { LayerPlan, Source } from './common.ts';
+import type { Digest } from '../oci/digest.ts';
+import { fileLayer } from '../oci/layer.ts';
+import { cacheDir, hashInputs, type LayerPlan, type Source } from './common.ts';
 
 export const APP_UID = 65532;
 
@@ -62,16 +64,53 @@ class Writer {
   }
 }
 
+const LAYER_CACHE_VERSION = 'build-layer-v1';
+
+/**
+ * Dependency layers cached by the builder's key (lockfile hash → install dir) and mtime, so a
+ * warm rebuild neither walks nor compresses node_modules again. Written via temp file + rename.
+ */
+function cachedLayer(key: string, mtime: Date) {
+  const dir = cacheDir('layers', hashInputs([LAYER_CACHE_VERSION, key, String(mtime.getTime())]));
+  const meta = join(dir, 'layer.json');
+  const file = join(dir, 'layer.tar.gz');
+  let hit: { layer: Layer; files: number; bytes: number } | undefined;
+  if (existsSync(meta) && existsSync(file)) {
+    try {
+      const m = JSON.parse(readFileSync(meta, 'utf8')) as { digest: Digest; diffId: Digest; size: number; files: number; bytes: number };
+      if (statSync(file).size === m.size) hit = { layer: fileLayer(file, m), files: m.files, bytes: m.bytes };
+    } catch {
+      /* a damaged entry is rebuilt */
+    }
+  }
+  const store = (built: string, layer: Layer, files: number, bytes: number): Layer => {
+    const tmp = `${file}.${process.pid}.${Date.now()}`;
+    copyFileSync(built, tmp);
+    renameSync(tmp, file);
+    const tmpMeta = `${meta}.${process.pid}.${Date.now()}`;
+    writeFileSync(tmpMeta, JSON.stringify({ digest: layer.digest, diffId: layer.diffId, size: layer.size, files, bytes }));
+    renameSync(tmpMeta, meta);
+    return layer;
+  };
+  return { hit, store };
+}
+
 /** Writes one layer per plan into `work`; `writable` dirs (owned by 65532) join the app layer. */
 export async function assembleLayers(plans: LayerPlan[], work: string, mtime: Date, writable: string[] = []): Promise<BuiltLayer[]> {
   const out: BuiltLayer[] = [];
   for (const plan of plans) {
+    const cached = plan.cacheKey ? cachedLayer(plan.cacheKey, mtime) : undefined;
+    if (cached?.hit) {
+      out.push({ name: plan.name, holds: plan.holds, ...cached.hit });
+      continue;
+    }
     const sink = new LayerSink(work, mtime);
     try {
       const w = new Writer(sink);
       for (const s of plan.sources) await w.source(s);
       if (plan.name === 'app') for (const d of [...writable].sort()) await w.dir(d.startsWith('/') ? d : `/app/${d}`, APP_UID, 0o755);
-      out.push({ name: plan.name, holds: plan.holds, layer: await sink.finish(), files: w.files, bytes: w.bytes });
+      const layer = await sink.finish();
+      out.push({ name: plan.name, holds: plan.holds, layer: cached ? cached.store(sink.file, layer, w.files, w.bytes) : layer, files: w.files, bytes: w.bytes });
     } catch (e) {
       await sink.abort();
       throw e;

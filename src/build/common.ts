@@ -29,6 +29,8 @@ export interface LayerPlan {
   name: 'dependencies' | 'app';
   holds: string;
   sources: Source[];
+  /** When set, the finished layer is cached under this key (plus mtime), e.g. a lockfile hash. */
+  cacheKey?: string;
 }
 
 /** A builder's result: layers (dependencies first), the base flavour it fits, and run config. */

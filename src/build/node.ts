@@ -70,7 +70,12 @@ export async function planNode(ctx: BuildContext): Promise<BuildPlan> {
       } else plan.steps.push(`npm ci --omit=dev (cached ${key.slice(0, 12)})`);
     }
     if (existsSync(modules)) {
-      plan.layers.push({ name: 'dependencies', holds: `node_modules (${deps.length} direct)`, sources: [{ src: modules, dest: '/app/node_modules' }] });
+      plan.layers.push({
+        name: 'dependencies',
+        holds: `node_modules (${deps.length} direct)`,
+        sources: [{ src: modules, dest: '/app/node_modules' }],
+        ...(prebuilt ? {} : { cacheKey: `npm:${modules}` }),
+      });
     }
   }
   const exclude = ignoreMatcher(ctx.appDir, ['node_modules']);

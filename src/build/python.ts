@@ -75,7 +75,7 @@ export async function planPython(ctx: BuildContext): Promise<BuildPlan> {
     plan.steps.push(`pip install --no-index --find-links ${wheelhouse} --target /app/site-packages`);
     // Console-script shims carry the host's interpreter path and are useless in the image.
     const exclude = (rel: string) => rel === 'bin' || rel.startsWith('bin/') || /__pycache__/.test(rel);
-    plan.layers.push({ name: 'dependencies', holds: `site-packages (${wanted.length} requirement(s))`, sources: [{ src: target, dest: '/app/site-packages', exclude }] });
+    plan.layers.push({ name: 'dependencies', holds: `site-packages (${wanted.length} requirement(s))`, sources: [{ src: target, dest: '/app/site-packages', exclude }], cacheKey: `pip:${target}` });
     plan.env!.PYTHONPATH = '/app/site-packages';
   }
   const ignore = ignoreMatcher(ctx.appDir, ['wheelhouse', 'wheels', '__pycache__', '.venv', 'venv']);
