@@ -18,6 +18,8 @@ const TARGET = `distill-e2e-debug-target-${process.pid}`;
 before(async () => {
   const b = await runDistill(['base', 'python3', '-o', join(work, 'py'), '--lock', join(work, 'py.lock'), '--quiet']);
   assert.equal(b.code, 0, b.stderr);
+  // attach builds and loads its busybox sidecar image when the engine lacks it: start from that.
+  await podman(['rmi', '-f', 'localhost/distill-busybox:latest']);
 });
 
 after(async () => {
