@@ -213,3 +213,12 @@ test('debug-tag rule only for images whose debug variant is known to add a shell
   assert.ok(!ids('FROM example.invalid/team/app:1.0-dev\nUSER 65532\n').has('DL1013'));
   assert.ok(!ids('FROM gcr.io/distroless/static-debian12:debug AS dbg\nFROM gcr.io/distroless/static-debian12:nonroot\nUSER 65532\n').has('DL1013'));
 });
+
+test('every rule has a docs page stating its severity, with a bad and a good example', () => {
+  for (const r of RULES) {
+    const page = readFileSync(join(ROOT, 'docs', 'rules', `${r.id}.md`), 'utf8');
+    assert.match(page, new RegExp(`^# ${r.id}: ${r.name}\\n`), r.id);
+    assert.ok(page.includes(`Severity: **${r.severity}**`), `${r.id} page severity`);
+    assert.ok(/Bad:\n\n```dockerfile\n[^`]+```/.test(page) && /Good:\n\n```dockerfile\n[^`]+```/.test(page), `${r.id} examples`);
+  }
+});
