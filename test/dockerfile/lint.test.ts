@@ -7,14 +7,14 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/cli.ts';
-import { atLeast, lintDockerfile, lintFile, RULES } from '../../src/dockerfile/lint.ts';
+import { atLeast, lintDockerfile, lintFile, RULES, type LintOptions } from '../../src/dockerfile/lint.ts';
 import { parseDockerfile, substituteVars } from '../../src/dockerfile/parse.ts';
 import { classifyBase, parseImageRef } from '../../src/dockerfile/bases.ts';
 import { worldWritable } from '../../src/dockerfile/rules/DL1052.ts';
 import { mask } from '../../src/dockerfile/rules/DL1030.ts';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'lint');
-const ids = (text: string, opts = {}) => new Set(lintDockerfile(text, opts).map((f) => f.rule));
+const ids = (text: string, opts: LintOptions = {}) => new Set(lintDockerfile(text, opts).map((f) => f.rule));
 
 test('every fixture triggers exactly the rules its expect.txt names and none it forbids', () => {
   const dirs = readdirSync(FIXTURES).sort();
@@ -214,11 +214,17 @@ test('debug-tag rule only for images whose debug variant is known to add a shell
   assert.ok(!ids('FROM gcr.io/distroless/static-debian12:debug AS dbg\nFROM gcr.io/distroless/static-debian12:nonroot\nUSER 65532\n').has('DL1013'));
 });
 
-test('every rule has a docs page stating its severity, with a bad and a good example', () => {
+test('every rule has a docs page stating its severity, with a bad example that triggers it and a good one that does not', () => {
   for (const r of RULES) {
     const page = readFileSync(join(ROOT, 'docs', 'rules', `${r.id}.md`), 'utf8');
     assert.match(page, new RegExp(`^# ${r.id}: ${r.name}\\n`), r.id);
     assert.ok(page.includes(`Severity: **${r.severity}**`), `${r.id} page severity`);
-    assert.ok(/Bad:\n\n```dockerfile\n[^`]+```/.test(page) && /Good:\n\n```dockerfile\n[^`]+```/.test(page), `${r.id} examples`);
+    const bad = /Bad:\n\n```dockerfile\n([^`]+)```/.exec(page)?.[1];
+    const good = /Good:\n\n```dockerfile\n([^`]+)```/.exec(page)?.[1];
+    assert.ok(bad && good, `${r.id} examples`);
+    // The examples are real: the bad one triggers the rule, the good one does not.
+    const withFrom = (t: string) => (/^FROM /m.test(t) ? t : `FROM debian:12\n${t}`);
+    assert.ok(ids(withFrom(bad), { dockerignorePresent: false }).has(r.id), `${r.id}: bad example does not trigger it`);
+    assert.ok(!ids(withFrom(good), { dockerignorePresent: true }).has(r.id), `${r.id}: good example triggers it`);
   }
 });
