@@ -142,7 +142,7 @@ class Applier {
         const target = tparent && join(tparent, basename(e.linkname));
         const tst = target ? await lstatOrUndefined(target) : undefined;
         if (!target || !tst || !(tst.isFile() || tst.isSymbolicLink())) {
-          throw new DistillError(this.what, `hard link ${e.path} points to ${JSON.stringify(e.linkname)}, which is not an extracted file`);
+          throw new DistillError(this.what, `hard link ${e.path} points to ${JSON.stringify(e.linkname)}, which is not a file in the image`);
         }
         if (st) await this.clear(abs);
         await link(target, abs);

@@ -215,6 +215,14 @@ export class MergedBuilder {
   }
 
   private whiteout(path: string, opaque: boolean): void {
+    const parts0 = path.split('/');
+    for (let i = 1; i < parts0.length; i++) {
+      const via = parts0.slice(0, i).join('/');
+      if (this.lookup(via)?.entry?.type === 'symlink') {
+        this.warnings.push(`${this.what()}: whiteout of ${path} goes through symlink ${via}; ignored`);
+        return;
+      }
+    }
     const n = path === '' ? this.root : this.lookup(path);
     if (!n) return;
     if (opaque) {

@@ -78,6 +78,8 @@ export async function readTar(
     ex.on('entry', (h, stream, next) => {
       let ended = false;
       stream.on('end', () => (ended = true));
+      // The extract stream reports the same error; without a listener it would be uncaught.
+      stream.on('error', () => undefined);
       const fail = (e: unknown) => {
         const err = asDistillError(e, opts.what);
         next(err);
