@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
 import { makeImage, tempDir, fileDigest } from '../helpers/images.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { startFaultProxy } from '../helpers/faultproxy.ts';
@@ -235,5 +236,26 @@ test('htpasswd auth: a wrong password fails without showing it; config.json, REG
     assert.equal(readFileSync(seen, 'utf8').trim(), areg.host);
   } finally {
     await areg.stop();
+  }
+});
+
+test('plain http to a non-loopback address only with --insecure', async () => {
+  const addr = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+  assert.ok(addr, 'this test needs a non-loopback IPv4 address');
+  const img = await sample('g');
+  await pushRegistry(img, `${reg.host}/insecure/app:1`);
+  const proxy = await startFaultProxy(reg.host, [], addr);
+  try {
+    const dir = tempDir();
+    const refused = await runDistill(['pull', `${proxy.host}/insecure/app:1`, `oci:${join(dir, 'a')}`, '--retries', '0']);
+    assert.equal(refused.code, 2);
+    assert.ok(refused.stderr.includes(`https://${proxy.host}/v2/`), refused.stderr);
+    assert.equal(proxy.log.length, 0, 'nothing was sent over plain http');
+    const ok = await runDistill(['pull', `${proxy.host}/insecure/app:1`, `oci:${join(dir, 'b')}:1`, '--insecure', '--json']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(JSON.parse(ok.stdout).digest, await img.digest());
+    assert.ok(proxy.log.length > 0);
+  } finally {
+    await proxy.stop();
   }
 });

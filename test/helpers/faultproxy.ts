@@ -50,8 +50,8 @@ export const blobGet = (r: { method: string; path: string }) => r.method === 'GE
 /** A blob upload request that carries data. */
 export const blobUpload = (r: { method: string; path: string }) => (r.method === 'PUT' || r.method === 'PATCH') && /\/blobs\/uploads\//.test(r.path);
 
-/** Starts a proxy forwarding to `target` (`host:port`). */
-export async function startFaultProxy(target: string, faults: Fault[] = []): Promise<FaultProxy> {
+/** Starts a proxy on `listenHost` forwarding to `target` (`host:port`). */
+export async function startFaultProxy(target: string, faults: Fault[] = [], listenHost = '127.0.0.1'): Promise<FaultProxy> {
   const [thost, tport] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
   const agent = new Agent({ keepAlive: true });
   const log: LoggedRequest[] = [];
@@ -131,9 +131,9 @@ export async function startFaultProxy(target: string, faults: Fault[] = []): Pro
     }
     req.pipe(up);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(0, listenHost, r));
   proxy.port = (server.address() as { port: number }).port;
-  proxy.host = `127.0.0.1:${proxy.port}`;
+  proxy.host = `${listenHost.includes(':') ? `[${listenHost}]` : listenHost}:${proxy.port}`;
   proxy.stop = async () => {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));

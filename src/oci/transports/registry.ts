@@ -244,7 +244,7 @@ export class RegistryClient {
           ...(body && typeof body === 'object' && 'getReader' in body ? { duplex: 'half' } : {}),
         } as RequestInit);
       } catch (e) {
-        throw new RetryableError(init.what, `${method} ${new URL(url).pathname}: ${netMessage(e)}`);
+        throw new RetryableError(init.what, `${method} ${url}: ${netMessage(e)}`);
       }
       if (res.status === 401 && !authed) {
         authed = true;
@@ -282,7 +282,7 @@ export class RegistryClient {
         return await fn(i);
       } catch (e) {
         if (!(e instanceof RetryableError)) throw e;
-        if (i >= this.retries) throw new DistillError(what, `${e.message} (gave up after ${i + 1} attempts)`);
+        if (i >= this.retries) throw new DistillError(what, `${e.message} (gave up after ${i + 1} attempt${i ? 's' : ''})`);
         const backoff = Math.min(10_000, this.backoffMs * 2 ** i) * (0.75 + Math.random() / 2);
         const wait = e.retryAfterMs !== undefined ? Math.min(e.retryAfterMs, this.opts.maxRetryAfterMs ?? 60_000) : backoff;
         await sleep(wait);
@@ -395,7 +395,7 @@ export class RegistryClient {
           clearTimeout(timer);
         }
         if (resumes++ >= this.retries) {
-          out.destroy(new DistillError(what, `download interrupted after ${received} of ${desc.size} bytes: ${netMessage(failure)} (gave up after ${resumes} attempts)`));
+          out.destroy(new DistillError(what, `download interrupted after ${received} of ${desc.size} bytes: ${netMessage(failure)} (gave up after ${resumes} resume attempt${resumes === 1 ? '' : 's'})`));
           return;
         }
         await sleep(Math.min(10_000, this.backoffMs * 2 ** (resumes - 1)));
