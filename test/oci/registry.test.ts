@@ -196,3 +196,13 @@ test('a download that stalls is cut after the stall timeout and resumed with Ran
     await f.close();
   }
 });
+
+test('size flags: bytes and K/M/G suffixes, garbage refused', async () => {
+  const { parseBytes } = await import('../../src/cli/commands/copy.ts');
+  assert.equal(parseBytes('1048576', '--chunk-size'), 1048576);
+  assert.equal(parseBytes('512K', '--chunk-size'), 512 * 1024);
+  assert.equal(parseBytes('16M', '--chunk-size'), 16 * 1024 * 1024);
+  assert.equal(parseBytes('1GiB', '--chunk-size'), 1024 ** 3);
+  assert.throws(() => parseBytes('lots', '--chunk-size'), /not a size/);
+  assert.throws(() => parseBytes('0', '--chunk-size'), /greater than 0/);
+});
