@@ -171,18 +171,25 @@ export async function verifyImage(ref: string, opts: VerifyOptions = {}): Promis
     }
 
     // Shells: exec into the running container, or run each as the entrypoint when it has exited.
+    // Only "not found" counts as absent: any other failure (the engine could not start the
+    // container at all) leaves the answer unknown rather than claiming there is no shell.
     const ran: string[] = [];
-    for (const sh of opts.shells ?? ['sh', '/bin/sh', '/busybox/sh', 'bash']) {
+    const undecided: string[] = [];
+    const shells = opts.shells ?? ['sh', '/bin/sh', '/busybox/sh', 'bash'];
+    for (const sh of shells) {
       const live = (await containerState(engine, name))?.running;
       const r = live
         ? await runEngine(engine, ['exec', name, sh, '-c', 'true'], { timeoutMs: 30_000 })
         : await runEngine(engine, ['run', '--rm', ...HARDENING_FLAGS, '--network', 'none', '--entrypoint', sh, image, '-c', 'true'], { timeoutMs: 60_000 });
       if (r.code === 0) ran.push(sh);
+      else if (!/not found|no such file or directory/i.test(r.stderr)) undecided.push(`${sh}: ${lastLine(r.stderr) || `exit ${r.code}`}`);
     }
     checks.push(
       ran.length
         ? { id: 'no-shell', status: 'fail', reason: `shell present: ${ran.map((s) => `\`${s} -c true\``).join(', ')} ran` }
-        : { id: 'no-shell', status: 'pass', reason: `no shell can be executed (tried ${(opts.shells ?? ['sh', '/bin/sh', '/busybox/sh', 'bash']).join(', ')})` },
+        : undecided.length
+          ? { id: 'no-shell', status: 'unknown', reason: `could not tell: ${undecided.join('; ')}` }
+          : { id: 'no-shell', status: 'pass', reason: `no shell can be executed (tried ${shells.join(', ')})` },
     );
 
     if (probe && run.code === 0) {
