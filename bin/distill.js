@@ -14,4 +14,10 @@ if (existsSync(built) && !process.env.DISTILL_FROM_SOURCE) {
   register();
   ({ runCli } = await import(pathToFileURL(join(root, 'src', 'cli', 'main.ts')).href));
 }
-process.exit(await runCli(process.argv.slice(2)));
+const code = await runCli(process.argv.slice(2));
+// Exit only once stdout and stderr have drained: a large --json written to a pipe would otherwise
+// be cut at the pipe's buffer size.
+let pending = 2;
+const done = () => --pending === 0 && process.exit(code);
+process.stdout.write('', done);
+process.stderr.write('', done);

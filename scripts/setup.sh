@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pkg in podman runc skopeo umoci docker-registry mmdebstrap uidmap busybox-static apache2-utils time zstd rpm python3-packaging xz-utils dpkg-dev gcc g++ libc6-dev chromium; do
+for pkg in podman runc skopeo umoci docker-registry mmdebstrap uidmap busybox-static apache2-utils time zstd rpm python3-packaging xz-utils dpkg-dev gcc g++ libc6-dev chromium golang-go openjdk-17-jdk-headless; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

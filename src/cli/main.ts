@@ -39,5 +39,8 @@ export async function runCli(argv: string[]): Promise<number> {
 
 const isMain = process.argv[1] && /[\\/]cli[\\/]main\.(ts|js)$/.test(process.argv[1]);
 if (isMain) {
-  runCli(process.argv.slice(2)).then((code) => process.exit(code));
+  runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+    process.stdout.write('', () => process.exit(code));
+  });
 }
