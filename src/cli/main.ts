@@ -8,7 +8,8 @@ export function buildProgram(): Command {
   const program = new Command('distill')
     .description('Take a container image from fat to hardened distroless, and prove it.')
     .version(VERSION)
-    .showHelpAfterError('(run with --help for usage)')
+    // Usage errors follow the one-line convention too: `distill: <what is wrong> (see --help)`.
+    .configureOutput({ outputError: (str, write) => write(`distill: ${str.replace(/^error: /, '').trim()} (see --help)\n`) })
     .exitOverride();
   registerCommands(program);
   return program;
