@@ -144,3 +144,25 @@ test('a registry that keeps failing: bounded attempts, HTTP status and code in t
     assert.equal(p.log.length, 3);
   });
 });
+
+test('a local blob that does not match its digest fails the push at once, without retries', async () => {
+  const good = await makeImage([[{ name: 'y.bin', content: randomBytes(300_000) }]]);
+  const [layer] = await good.layers();
+  const file = join(tempDir(), 'layer.tar.gz');
+  const { writeFileSync } = await import('node:fs');
+  const { readSmall, fileLayer } = await import('../../src/oci/layer.ts');
+  const bytes = await readSmall(await layer!.compressed(), 1 << 24, 'layer');
+  bytes[1000] ^= 0xff; // the file on disk rots after the image was described
+  writeFileSync(file, bytes);
+  const { appendLayers, emptyImage } = await import('../../src/mutate/mutate.ts');
+  const bad = appendLayers(emptyImage(), { layer: fileLayer(file, { digest: layer!.digest, diffId: layer!.diffId, size: layer!.size }) });
+  await withProxy([], async (p) => {
+    const err = await pushRegistry(bad, `${p.host}/faults/rotten:1`, fast).then(() => assert.fail('pushed a corrupt blob'), (e: unknown) => e);
+    assert.ok(err instanceof DistillError);
+    assert.match(err.oneLine(), /digest mismatch/);
+    const enc = encodeURIComponent(layer!.digest);
+    assert.ok(p.log.filter((r) => r.method === 'PUT' && r.path.includes(enc)).length <= 1, 'no retry of a blob that is bad at the source');
+    assert.ok(p.log.filter((r) => r.method === 'POST').length <= 2, 'one upload session for the layer, one for the config');
+    assert.equal(p.log.filter((r) => r.method === 'PUT' && r.path.includes('/manifests/')).length, 0);
+  });
+});

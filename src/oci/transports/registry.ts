@@ -241,7 +241,7 @@ export class RegistryClient {
           headers,
           body,
           redirect: 'follow',
-          ...(body && typeof body === 'object' && 'getReader' in body ? { duplex: 'half' } : {}),
+          ...(body && typeof body === 'object' && ('getReader' in body || Symbol.asyncIterator in body) ? { duplex: 'half' } : {}),
         } as RequestInit);
       } catch (e) {
         throw new RetryableError(init.what, `${method} ${url}: ${netMessage(e)}`);
@@ -458,11 +458,14 @@ export class RegistryClient {
     return new URL(loc, requestUrl).href;
   }
 
-  /** A web stream of `s` that reports bytes as they are sent. */
-  private counted(s: Readable): WebReadableStream<Uint8Array> {
+  /**
+   * `s` as a request body that reports bytes as they are sent. undici takes an async iterable
+   * directly, which skips the cost of converting to a web stream.
+   */
+  private counted(s: Readable): RequestInit['body'] {
     const onBytes = this.opts.onBytes;
     if (onBytes) s.on('data', (c: Buffer) => onBytes(c.length));
-    return Readable.toWeb(s) as WebReadableStream<Uint8Array>;
+    return s as unknown as RequestInit['body'];
   }
 
   private async uploadChunks(location: string, desc: { size: number }, src: Readable, what: string): Promise<string> {
