@@ -111,6 +111,8 @@ class Applier {
       return;
     }
     const parent = (await this.parentDir(e.path, true))!;
+    // Ancestors count as this layer's too, so an opaque marker later in the layer keeps them.
+    for (let i = e.path.indexOf('/'); i !== -1; i = e.path.indexOf('/', i + 1)) this.layerPaths.add(e.path.slice(0, i));
     const abs = join(parent, basename(e.path));
     const mode = this.opts.keepSpecialBits ? e.mode : e.mode & 0o1777;
     const st = await lstatOrUndefined(abs);

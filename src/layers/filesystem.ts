@@ -149,6 +149,8 @@ export class MergedBuilder {
         n.children!.set(name, c);
       }
       c.children ??= new Map();
+      // Marked as this layer's, so an opaque marker later in the same layer keeps the path.
+      c.touched = this.cur.index;
       n = c;
     }
     return n;

@@ -1,10 +1,14 @@
 import { test } from 'node:test';
+import { readdirSync } from 'node:fs';
+import { extractImage } from '../../src/layers/extract.ts';
+import { tempDir } from '../helpers/images.ts';
 import assert from 'node:assert/strict';
 import type { Readable } from 'node:stream';
 import { walkImage } from '../../src/layers/filesystem.ts';
 import { parseWhiteout } from '../../src/layers/whiteout.ts';
 import { efficiency, largestFiles } from '../../src/analyze/efficiency.ts';
 import { DistillError } from '../../src/util/errors.ts';
+import { sha256 } from '../../src/oci/digest.ts';
 import { dir, file, gzLayer, hardlink, memImage, rawTar, symlink } from './helpers.ts';
 
 const kb = (n: number) => Buffer.alloc(n * 1024, 1);
@@ -107,4 +111,24 @@ test('a wrong diff_id fails the walk naming the layer', async () => {
   const l = gzLayer(rawTar([file('a', 'x')]));
   const img = memImage([{ ...l, diffId: `sha256:${'0'.repeat(64)}` }]);
   await assert.rejects(walkImage(img), (e: unknown) => e instanceof DistillError && /^layer sha256:/.test(e.input) && /diff_id|digest/.test(e.input + e.message));
+});
+
+test('an opaque marker after the layer\'s own children keeps them and hides only lower entries', async () => {
+  const layers = [
+    gzLayer(rawTar([file('d/sub/old', 'o'), file('d/gone', 'g')])),
+    gzLayer(rawTar([file('d/sub/new', 'n'), file('d/.wh..wh..opq')])),
+  ];
+  const fs = await walkImage(memImage(layers));
+  assert.deepEqual([...fs.entries.keys()].sort(), ['d', 'd/sub', 'd/sub/new']);
+  const out = `${tempDir()}/rootfs`;
+  await extractImage(memImage(layers), out);
+  assert.deepEqual(readdirSync(`${out}/d`), ['sub']);
+  assert.deepEqual(readdirSync(`${out}/d/sub`), ['new']);
+});
+
+test('an uncompressed tar layer is read as well as a gzip one', async () => {
+  const tar = rawTar([file('plain', 'text')]);
+  const fs = await walkImage(memImage([{ blob: tar, diffId: sha256(tar), mediaType: 'application/vnd.oci.image.layer.v1.tar' }]));
+  assert.equal(fs.entries.get('plain')!.size, 4);
+  assert.equal(fs.layers[0]!.tarBytes, tar.length);
 });
