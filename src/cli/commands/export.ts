@@ -37,7 +37,9 @@ Example:
   distill export oci:./out:app ./rootfs`,
     )
     .action(async (ref: string, dir: string, opts: ExportCliOptions) => {
-      const image = await openImage(ref, { platform: opts.platform });
+      const image = await openImage(ref, { platform: opts.platform }).catch((e: unknown) => {
+        throw asDistillError(e, ref);
+      });
       const warn = opts.quiet || opts.json ? undefined : (m: string) => process.stderr.write(`distill: warning: ${m}\n`);
       const r = await extractImage(image, dir, {
         keepSpecialBits: opts.keepSetuid,

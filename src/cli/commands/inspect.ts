@@ -77,7 +77,9 @@ Examples:
     .action(async (ref: string, opts: InspectCliOptions) => {
       const top = Number(opts.top ?? '20');
       if (!Number.isInteger(top) || top < 0) throw new DistillError(`--top ${opts.top}`, 'must be a whole number');
-      const image = await openImage(ref, { platform: opts.platform });
+      const image = await openImage(ref, { platform: opts.platform }).catch((e: unknown) => {
+        throw asDistillError(e, ref);
+      });
       let r: InspectReport;
       try {
         r = await inspectImage(image, { reference: ref, top });
