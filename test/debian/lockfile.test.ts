@@ -144,3 +144,24 @@ test('flavourRequest: --add beats the flavour\'s exclude, --exclude adds to it',
   assert.ok(req.exclude!.includes('dpkg') && req.exclude!.includes('tzdata-legacy'));
   assert.deepEqual(req.exclude, [...req.exclude!].sort());
 });
+
+test('debug packages round-trip through the lockfile and are refs of their own', () => {
+  const pkg = (name: string) => ({ name, version: '1.0', architecture: 'amd64', sha256: 'a'.repeat(64), size: 10, filename: `pool/main/${name}_1.0_amd64.deb`, repository: 'main' as const });
+  const lock = {
+    lockfileVersion: 1 as const,
+    flavour: 'static',
+    architecture: 'amd64',
+    request: { packages: ['base-files'], add: [], exclude: [] },
+    repositories: [{ role: 'main' as const, uri: 'http://mirror.invalid/debian', suite: 'bookworm', components: ['main'] }],
+    packages: [pkg('base-files')],
+    node: null,
+    debug: [pkg('busybox-static')],
+  };
+  const text = serializeLockfile(lock);
+  const back = parseLockfile(text, 'lock');
+  assert.deepEqual(back.debug?.map((p) => p.name), ['busybox-static']);
+  assert.deepEqual(debRefsFromLock(back).map((r) => r.name), ['base-files']);
+  assert.deepEqual(debRefsFromLock(back, [], 'debug').map((r) => r.name), ['busybox-static']);
+  const { debug: _d, ...withoutDebug } = lock;
+  assert.equal(parseLockfile(serializeLockfile(withoutDebug), 'old lock').debug, undefined, 'older locks without debug still parse');
+});
