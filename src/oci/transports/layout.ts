@@ -12,6 +12,7 @@ import { hexOf, sha256, type Digest } from '../digest.ts';
 import type { Image } from '../image.ts';
 import { isIndexType, MediaType } from '../mediatypes.ts';
 import { ManifestImage, MAX_JSON_BYTES, readVerifiedBlob } from '../manifest-image.ts';
+import { parseJson } from '../layer.ts';
 import { parseIndex, selectPlatform } from '../platform.ts';
 import type { Descriptor, Index } from '../types.ts';
 import { DistillError } from '../../util/errors.ts';
@@ -122,7 +123,7 @@ export async function resolveDescriptor(
     return resolveDescriptor(selectPlatform(idx, platform, name), open, name, platform, depth + 1);
   }
   // Some writers put an index behind a manifest media type; look at the document itself.
-  const probe = JSON.parse(raw.toString('utf8')) as { mediaType?: string; manifests?: unknown };
+  const probe = parseJson<{ mediaType?: string; manifests?: unknown }>(raw, `${name} manifest ${desc.digest}`);
   if (isIndexType(probe.mediaType) || (probe.manifests && !('layers' in probe))) {
     const idx = parseIndex(raw, `${name} index ${desc.digest}`);
     return resolveDescriptor(selectPlatform(idx, platform, name), open, name, platform, depth + 1);
