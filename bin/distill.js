@@ -1,13 +1,28 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when `npm run build` has produced dist/, else the TypeScript sources via tsx.
-import { existsSync } from 'node:fs';
+// Runs the compiled CLI when `npm run build` has produced an up-to-date dist/ (fast start), else
+// the TypeScript sources via tsx, so a stale build never runs code older than the sources.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(root, 'dist', 'cli', 'main.js');
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+const useBuilt =
+  !process.env.DISTILL_FROM_SOURCE &&
+  existsSync(built) &&
+  (!existsSync(join(root, 'src')) || newestMtime(join(root, 'src')) <= statSync(built).mtimeMs);
 let runCli;
-if (existsSync(built) && !process.env.DISTILL_FROM_SOURCE) {
+if (useBuilt) {
   ({ runCli } = await import(pathToFileURL(built).href));
 } else {
   const { register } = await import('tsx/esm/api');
