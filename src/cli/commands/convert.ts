@@ -13,6 +13,7 @@ interface ConvertCliOptions extends CommonOptions {
   basePrefix?: string;
   context?: string;
   cargoChef?: boolean;
+  builderImage: string[];
   explain?: boolean;
   output?: string;
 }
@@ -32,6 +33,22 @@ export function readPinLock(path: string): Record<string, string> {
     const d = typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as { digest?: unknown }).digest === 'string' ? (v as { digest: string }).digest : null;
     if (!d || !/^(sha256:)?[a-f0-9]{64}$/.test(d)) throw new DistillError(path, `"${k}": not a sha256 digest`);
     out[k] = d;
+  }
+  return out;
+}
+
+function collectPair(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+/** Parses repeated `NAME=REF` flags into a map. */
+export function parseBuilderImages(pairs: string[]): Record<string, string> | undefined {
+  if (!pairs.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const i = p.indexOf('=');
+    if (i <= 0 || i === p.length - 1 || /\s/.test(p)) throw new DistillError('--builder-image', `"${p}": expected NAME=REF, e.g. node:22=localhost/toolchains/node:22`);
+    out[p.slice(0, i)] = p.slice(i + 1);
   }
   return out;
 }
@@ -60,6 +77,7 @@ export function register(program: Command): void {
     .option('--base-prefix <prefix>', 'name bases PREFIX/<flavour>:nonroot (local images built by `distill base`)')
     .option('--context <dir>', 'build context to read package.json, go.mod, pom.xml… from (default: the Dockerfile\'s directory)')
     .option('--cargo-chef', 'Rust: add a cargo-chef planner stage so dependencies build in their own cached layer')
+    .option('--builder-image <name=ref>', 'build stages FROM NAME use REF instead (a local or mirrored toolchain image, e.g. for air-gapped builds); repeatable', collectPair, [])
     .option('--explain', 'print each change and its reason (to stderr when the Dockerfile goes to stdout)')
     .option('-o, --output <file>', 'write the converted Dockerfile to FILE instead of stdout')
     .option('--json', 'print {dockerfile, converted, changes, warnings, language, buildTool, base} as JSON')
@@ -73,7 +91,8 @@ Exit status: 0 converted with nothing to review; 1 converted with warnings, or n
 Examples:
   distill convert Dockerfile --explain > Dockerfile.distroless
   distill convert Dockerfile --provider chainguard -o Dockerfile.cg
-  distill convert Dockerfile --base-prefix localhost/distill --json`,
+  distill convert Dockerfile --base-prefix localhost/distill --json
+  distill convert Dockerfile --builder-image node:22=localhost/toolchains/node:22`,
     )
     .action((file: string, opts: ConvertCliOptions) => {
       let text: string;
@@ -83,10 +102,11 @@ Examples:
         throw new DistillError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
       const pin = opts.pin ? readPinLock(opts.pin) : undefined;
+      const builderImages = parseBuilderImages(opts.builderImage);
       const context = opts.context ? resolve(opts.context) : file === '-' ? undefined : dirname(resolve(file));
       let r: ConvertResult;
       try {
-        r = convertDockerfile(text, { provider: opts.provider, debug: opts.debug, pin, basePrefix: opts.basePrefix, context, cargoChef: opts.cargoChef });
+        r = convertDockerfile(text, { provider: opts.provider, debug: opts.debug, pin, basePrefix: opts.basePrefix, context, cargoChef: opts.cargoChef, builderImages });
       } catch (e) {
         throw new DistillError(file, (e as Error).message);
       }

@@ -362,6 +362,19 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
     runtimeText = rt.join('\n') + '\n';
   }
 
+  // --builder-image: an air-gapped or mirrored build swaps a builder stage's base for a local image.
+  if (opts.builderImages) {
+    for (const st of file.stages) {
+      if (st === final && mode === 'rebase') continue;
+      const cur = fromEdits.get(st.from)?.image ?? st.image;
+      const to = [cur, cur.split('@')[0], st.image, st.resolvedImage].map((k) => opts.builderImages![k]).find((v) => v !== undefined);
+      if (to === undefined || to === cur) continue;
+      const e = fromEdit(st);
+      e.image = to;
+      e.why.push(`builder base ${st.resolvedImage} replaced by ${to} (--builder-image)`);
+    }
+  }
+
   for (const [instr, e] of fromEdits) {
     const st = file.stages.find((s) => s.from === instr)!;
     if (e.image === st.image && e.name === st.name) continue;

@@ -18,6 +18,8 @@ export interface ConvertOptions {
   basePrefix?: string;
   /** Rust: add a cargo-chef planner/cacher so dependencies build in their own layer. */
   cargoChef?: boolean;
+  /** Builder-stage base swaps, original FROM image (as written or resolved) -> replacement (e.g. a local mirror). */
+  builderImages?: Record<string, string>;
 }
 
 /** One explained change; `line` is 1-based in the input when the change comes from a line. */
