@@ -76,7 +76,7 @@ export async function runInspectBench(): Promise<InspectBenchRow[]> {
   }
   const med = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
   const base = med(runs.base!);
-  const rows: InspectBenchRow[] = [{ what: 'gzip -dc | tar -t', seconds: base, runs: runs.base!, peakRssMiB: undefined, ratio: undefined, pass: undefined }];
+  const rows: InspectBenchRow[] = [{ what: 'gzip -dc \\| tar -t', seconds: base, runs: runs.base!, peakRssMiB: undefined, ratio: undefined, pass: undefined }];
   for (const [name] of variants) {
     const s = med(runs[name]!);
     const r = s / base;
@@ -91,7 +91,7 @@ export async function runInspectBench(): Promise<InspectBenchRow[]> {
     });
   }
 
-  console.log(`\n| command | median s (runs) | vs gzip|tar (target <= ${RATIO_TARGET}x) | peak RSS (target < ${RSS_TARGET_MB} MB) | result |`);
+  console.log(`\n| command | median s (runs) | vs gzip\\|tar (target <= ${RATIO_TARGET}x) | peak RSS (target < ${RSS_TARGET_MB} MB) | result |`);
   console.log('|---|---|---|---|---|');
   for (const r of rows) {
     const rssOk = r.peakRssMiB === undefined ? '' : (r.peakRssMiB * 1024 * 1024) / 1e6 < RSS_TARGET_MB ? ' ok' : ' OVER';
