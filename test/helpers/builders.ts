@@ -135,5 +135,8 @@ export async function ensureBuilder(kind: BuilderKind): Promise<string> {
   const id = pulled.stdout.trim().split('\n').pop()!;
   const tagged = await podman(['tag', id, ref]);
   if (tagged.code !== 0) throw new Error(`podman tag ${ref}: ${tagged.stderr}`);
+  // `podman pull oci:DIR` also names the image after DIR; keep only the builder's own name.
+  const names = (await podman(['image', 'inspect', '--format', '{{join .RepoTags " "}}', id])).stdout.split(/\s+/);
+  for (const n of names) if (n && n !== ref) await podman(['untag', id, n]);
   return ref;
 }
