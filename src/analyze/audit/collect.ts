@@ -1,13 +1,11 @@
 /**
- * What an audit needs from an image, gathered in one streaming pass over its layers: the merged
- * filesystem (path -> final entry, with OCI whiteouts applied) and the contents of the few small
- * files the checks read (passwd, shadow, package.json files, secret candidates).
+ * What an audit needs from an image, gathered in one streaming pass over its layers (the layers
+ * module's walkImage): the merged filesystem (path -> final entry, whiteouts applied) and the
+ * contents of the few small files the checks read (passwd, shadow, package.json, secret candidates).
  */
-import type { Readable } from 'node:stream';
-import * as tar from 'tar-stream';
 import type { Image } from '../../oci/image.ts';
 import type { ImageConfig } from '../../oci/types.ts';
-import { DistillError } from '../../util/errors.ts';
+import { walkImage } from '../../layers/filesystem.ts';
 
 export type EntryType = 'file' | 'directory' | 'symlink' | 'link' | 'char' | 'block' | 'fifo' | 'other';
 
@@ -34,16 +32,6 @@ export interface AuditInput {
   reference?: string;
 }
 
-const TYPE: Record<string, EntryType> = {
-  file: 'file',
-  'contiguous-file': 'file',
-  directory: 'directory',
-  symlink: 'symlink',
-  link: 'link',
-  'character-device': 'char',
-  'block-device': 'block',
-  fifo: 'fifo',
-};
 
 /** `./usr/bin/` -> `/usr/bin`; `..` never climbs above the root. */
 export function normalPath(name: string): string {
@@ -78,83 +66,29 @@ export function isSecretCandidate(path: string, size: number): boolean {
   return /\.(env|json|ya?ml|toml|ini|cfg|conf|properties|txt|sh|py|js|ts|rb|go|xml)$/.test(base) || !base.includes('.');
 }
 
-/** Reads everything the audit needs from `image` in one pass over its layers. */
+const TYPES: Record<string, EntryType> = { hardlink: 'link' };
+
+/** Reads everything the audit needs from `image` in one pass over its layers (`walkImage`). */
 export async function collectAuditInput(image: Image, reference?: string): Promise<AuditInput> {
   const config = await image.config();
-  const layers = await image.layers();
-  const files = new Map<string, FsEntry>();
-  const layerTarBytes: number[] = [];
   const contents = new Map<string, { layer: number; data: Buffer }>();
-  const removePrefix = (dir: string, before: number) => {
-    const pre = dir === '/' ? '/' : dir + '/';
-    for (const [p, e] of files) if (e.layer < before && p.startsWith(pre)) files.delete(p);
-  };
-  for (const [i, layer] of layers.entries()) {
-    const ex = tar.extract();
-    const done = new Promise<void>((resolve, reject) => {
-      ex.on('entry', (h, stream, next) => {
-        const drain = () => {
-          stream.on('end', () => next());
-          stream.resume();
-        };
-        const path = normalPath(h.name);
-        const slash = path.lastIndexOf('/');
-        const dir = path.slice(0, slash) || '/';
-        const base = path.slice(slash + 1);
-        if (base === '.wh..wh..opq') {
-          removePrefix(dir, i);
-          return drain();
-        }
-        if (base.startsWith('.wh.')) {
-          const target = (dir === '/' ? '' : dir) + '/' + base.slice(4);
-          const prev = files.get(target);
-          files.delete(target);
-          contents.delete(target);
-          if (prev?.type === 'directory') removePrefix(target, i);
-          return drain();
-        }
-        const type = TYPE[h.type ?? 'file'] ?? 'other';
-        const prev = files.get(path);
-        if (prev?.type === 'directory' && type !== 'directory') removePrefix(path, i);
-        files.set(path, {
-          path,
-          type,
-          size: h.size ?? 0,
-          mode: (h.mode ?? 0) & 0o7777,
-          uid: h.uid ?? 0,
-          gid: h.gid ?? 0,
-          ...(h.linkname ? { linkname: h.linkname } : {}),
-          layer: i,
-        });
-        if (type === 'file' && wantContent(path, h.size ?? 0)) {
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-          stream.on('end', () => {
-            contents.set(path, { layer: i, data: Buffer.concat(chunks) });
-            next();
-          });
-        } else {
-          contents.delete(path);
-          drain();
-        }
-      });
-      ex.on('finish', resolve);
-      ex.on('error', reject);
-    });
-    const src: Readable = await layer.uncompressed();
-    let bytes = 0;
-    src.on('data', (c: Buffer) => (bytes += c.length));
-    src.on('error', (e) => ex.destroy(e));
-    src.pipe(ex);
-    try {
-      await done;
-    } catch (e) {
-      if (e instanceof DistillError) throw e;
-      throw new DistillError(`layer ${layer.digest}`, `unreadable tar: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    layerTarBytes.push(bytes);
+  const merged = await walkImage(image, {
+    wantContent: (p, e) => wantContent(`/${p}`, e.size),
+    async onContent(p, layer, body) {
+      const chunks: Buffer[] = [];
+      for await (const c of body) chunks.push(c as Buffer);
+      contents.set(`/${p}`, { layer, data: Buffer.concat(chunks) });
+    },
+  });
+  const files = new Map<string, FsEntry>();
+  for (const [p, e] of merged.entries) {
+    const path = `/${p}`.replace(/\/+$/, '') || '/';
+    const type = TYPES[e.type] ?? (e.type in TYPE_NAMES ? (e.type as EntryType) : 'other');
+    files.set(path, { path, type, size: e.size, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, ...(e.linkname ? { linkname: e.linkname } : {}), layer: e.layerIndex });
   }
   const final = new Map<string, Buffer>();
   for (const [p, c] of contents) if (files.get(p)?.layer === c.layer) final.set(p, c.data);
-  return { config, files, contents: final, layerCount: layers.length, layerTarBytes, reference };
+  return { config, files, contents: final, layerCount: merged.layers.length, layerTarBytes: merged.layers.map((l) => l.tarBytes), reference };
 }
+
+const TYPE_NAMES: Record<EntryType, true> = { file: true, directory: true, symlink: true, link: true, char: true, block: true, fifo: true, other: true };
