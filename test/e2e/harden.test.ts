@@ -1,0 +1,50 @@
+/**
+ * The README's main job: `distill harden` on the bundled examples/node-express. The distroless
+ * image must be at least 60% smaller than the traditional one, with no shell, no package manager
+ * and user 65532; both are run for real and the traditional one fails for the right reasons.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runDistill } from '../helpers/cli.ts';
+import { podmanEnv } from '../helpers/podman.ts';
+import { tempDir } from '../helpers/images.ts';
+
+test('distill harden on examples/node-express: table, report, >= 60% smaller, hardened and verified', async () => {
+  const out = tempDir('distill-e2e-harden-');
+  const r = await runDistill(['harden', '-o', out, '--json'], { env: podmanEnv() });
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  const [fat, slim] = j.comparison;
+  assert.equal(fat.label, 'traditional');
+  assert.equal(slim.label, 'distroless');
+  assert.ok(slim.compressed <= fat.compressed * 0.4, `distroless ${slim.compressed} vs traditional ${fat.compressed} compressed`);
+  assert.ok(slim.uncompressed <= fat.uncompressed * 0.4, `distroless ${slim.uncompressed} vs traditional ${fat.uncompressed} uncompressed`);
+  assert.equal(slim.shell, false);
+  assert.equal(slim.packageManager, false);
+  assert.equal(slim.user, '65532');
+  assert.equal(slim.runsAsRoot, false);
+  assert.equal(fat.shell, true);
+  assert.equal(fat.packageManager, true);
+  assert.equal(fat.runsAsRoot, true);
+
+  const [vf, vs] = j.verify;
+  assert.equal(vs.passed, true, JSON.stringify(vs.checks));
+  assert.equal(vf.passed, false);
+  const failed = vf.checks.filter((c: { status: string }) => c.status === 'fail').map((c: { id: string }) => c.id).sort();
+  assert.deepEqual(failed, ['no-shell', 'non-root']);
+
+  assert.ok(existsSync(j.report));
+  assert.match(readFileSync(j.report, 'utf8'), /<canvas id="sizeChart">/);
+  const converted = readFileSync(join(out, 'Dockerfile.distroless'), 'utf8');
+  assert.match(converted, /^USER 65532:65532$/m);
+  assert.ok(j.lint.some((f: { rule: string }) => f.rule), 'the traditional Dockerfile has lint findings');
+
+  // the text form prints the table and where the files are
+  const text = await runDistill(['harden', '-o', out], { env: podmanEnv() });
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /size \(compressed\)/);
+  assert.match(text.stdout, /distroless: distroless: no shell, no package manager, non-root \(uid 65532\)/);
+  assert.match(text.stdout, new RegExp(`report: +${join(out, 'report.html').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+});
