@@ -4,21 +4,22 @@ import { DistillError } from '../util/errors.ts';
 import { registerCommands } from './commands/index.ts';
 import { VERSION } from '../version.ts';
 
-export function buildProgram(): Command {
+/** The program with the command `argv` names registered (all of them when it names none). */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('distill')
     .description('Take a container image from fat to hardened distroless, and prove it.')
     .version(VERSION)
     // Usage errors follow the one-line convention too: `distill: <what is wrong> (see --help)`.
     .configureOutput({ outputError: (str, write) => write(`distill: ${str.replace(/^error: /, '').trim()} (see --help)\n`) })
     .exitOverride();
-  registerCommands(program);
+  await registerCommands(program, argv);
   return program;
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {

@@ -13,3 +13,23 @@ test('an unknown flag is a usage error: one line on stderr, exit 2', async () =>
   assert.equal(r.code, 2);
   assert.match(r.stderr, /unknown option '--no-such-flag'/);
 });
+
+test('top-level help lists every command although commands load lazily; `help CMD` and `CMD --help` show that command', async () => {
+  const { COMMANDS } = await import('../../src/cli/commands/index.ts');
+  const all = await runDistill(['--help']);
+  for (const name of Object.keys(COMMANDS)) assert.match(all.stdout, new RegExp(`^  ${name} `, 'm'), `${name} in --help`);
+  for (const argv of [['help', 'push'], ['push', '--help']]) {
+    const r = await runDistill(argv);
+    assert.equal(r.code, 0, argv.join(' '));
+    assert.match(r.stdout, /^Usage: distill push /m);
+  }
+  const v = await runDistill(['--version']);
+  assert.match(v.stdout, /^\d+\.\d+\.\d+/);
+});
+
+test('an unknown command is a usage error naming it', async () => {
+  const r = await runDistill(['inpsect', 'x']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^distill: unknown command 'inpsect'/);
+  assert.match(r.stderr, /inspect/, 'suggests the nearest command');
+});

@@ -85,6 +85,15 @@ test('plain http only for loopback or --insecure', async () => {
   assert.equal(await new RegistryClient(DOCKER_HUB.name, 'library/a', ['pull']).base(), `https://${DOCKER_HUB.apiHost}`);
 });
 
+test('an unknown registry host fails at once, without retries', async () => {
+  await assert.rejects(readRegistry('no-such-host.invalid/a:1', { insecure: true, backoffMs: 10_000 }), (e: unknown) => {
+    assert.ok(e instanceof DistillError);
+    assert.match(e.message, /ENOTFOUND/);
+    assert.doesNotMatch(e.message, /gave up after/);
+    return true;
+  });
+});
+
 /** A fake registry with a Bearer token endpoint, serving one image; the first blob GET is cut short. */
 async function fakeRegistry(opts: { anonymous: boolean; ignoreRange: boolean; stall?: boolean }) {
   const img = await makeImage([[{ name: 'f.bin', content: randomBytes(100_000) }]]);

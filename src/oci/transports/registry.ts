@@ -99,6 +99,12 @@ function netMessage(e: unknown): string {
   return `${msg}${cause}`;
 }
 
+/** The system error code (ENOTFOUND, ECONNRESET…) of a fetch failure, if any. */
+function errorCode(e: unknown): string | undefined {
+  const cause = e instanceof Error ? (e.cause as { code?: unknown } | undefined) : undefined;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
+}
+
 /** `HTTP 404 Not Found (MANIFEST_UNKNOWN: manifest unknown)` from a failed response. */
 async function httpError(res: Response): Promise<string> {
   let detail = '';
@@ -244,6 +250,8 @@ export class RegistryClient {
           ...(body && typeof body === 'object' && ('getReader' in body || Symbol.asyncIterator in body) ? { duplex: 'half' } : {}),
         } as RequestInit);
       } catch (e) {
+        // An unknown host stays unknown: fail at once instead of backing off for seconds.
+        if (errorCode(e) === 'ENOTFOUND') throw new DistillError(init.what, `${method} ${url}: ${netMessage(e)}`);
         throw new RetryableError(init.what, `${method} ${url}: ${netMessage(e)}`);
       }
       if (res.status === 401 && !authed) {
