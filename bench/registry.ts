@@ -1,8 +1,8 @@
 /**
  * Registry benchmark: push and pull of a ~200 MB image of random (incompressible) layers to
  * Debian's docker-registry on loopback, distill (through the real CLI) versus `skopeo copy` of the
- * same image in the same run. Each tool pushes to its own fresh registry so neither finds the
- * other's blobs; each pull goes to a fresh OCI layout. Target from the issue: ratio <= 1.0x.
+ * same image in the same run: the median of three rounds in alternating order. Each tool pushes to
+ * its own fresh registry so neither finds the other's blobs; each pull goes to a fresh OCI layout. Target from the issue: ratio <= 1.0x.
  *
  * Runs alone with `node --import tsx bench/registry.ts [MiB]` (default 200).
  */
@@ -51,42 +51,62 @@ export async function runRegistryBench(totalMiB = 200): Promise<RegistryBenchRes
   const size = (await img.layers()).reduce((a, l) => a + l.size, 0);
   console.log(`image ${digest}: ${layerCount} layers, ${(size / MiB).toFixed(1)} MiB`);
 
-  const regD = await startRegistry();
-  const regS = await startRegistry();
   const env = { ...podmanEnv(), DISTILL_FROM_SOURCE: process.env.DISTILL_FROM_SOURCE ?? '' };
+  const rounds = 3;
+  const times = { dPush: [] as number[], sPush: [] as number[], dPull: [] as number[], sPull: [] as number[], lPush: [] as number[], lPull: [] as number[] };
+  let startupS = 0;
+  for (let round = 0; round < rounds; round++) {
+    // Fresh registries every round, so no push finds blobs left by an earlier one; the order of
+    // the two tools alternates so neither always runs on a warmer page cache.
+    const regD = await startRegistry();
+    const regS = await startRegistry();
+    try {
+      const distillPush = async () => times.dPush.push((await timeCommand(process.execPath, [BIN, 'push', '-q', `oci:${src}:bench`, `${regD.host}/bench/app:1`], { env })).seconds);
+      const skopeoPush = async () => times.sPush.push((await timeCommand('skopeo', ['copy', '-q', '--dest-tls-verify=false', '--preserve-digests', `oci:${src}:bench`, `docker://${regS.host}/bench/app:1`], { env })).seconds);
+      const distillPull = async () => times.dPull.push((await timeCommand(process.execPath, [BIN, 'pull', '-q', `${regD.host}/bench/app:1`, `oci:${join(dir, `pull-distill-${round}`)}:1`], { env })).seconds);
+      const skopeoPull = async () => times.sPull.push((await timeCommand('skopeo', ['copy', '-q', '--src-tls-verify=false', '--preserve-digests', `docker://${regS.host}/bench/app:1`, `oci:${join(dir, `pull-skopeo-${round}`)}:1`], { env })).seconds);
+      for (const step of round % 2 ? [skopeoPush, distillPush, skopeoPull, distillPull] : [distillPush, skopeoPush, distillPull, skopeoPull]) await step();
+      startupS = (await timeCommand(process.execPath, [BIN, '--version'], { env })).seconds;
+      let t0 = performance.now();
+      await copyImage(`oci:${src}:bench`, `${regD.host}/bench/lib:1`);
+      times.lPush.push((performance.now() - t0) / 1000);
+      t0 = performance.now();
+      await copyImage(`docker://${regD.host}/bench/lib:1`, `oci:${join(dir, `pull-lib-${round}`)}:1`);
+      times.lPull.push((performance.now() - t0) / 1000);
+    } finally {
+      await regD.stop();
+      await regS.stop();
+    }
+    for (const p of ['pull-distill', 'pull-skopeo', 'pull-lib']) rmSync(join(dir, `${p}-${round}`), { recursive: true, force: true });
+  }
   try {
-    const dPush = await timeCommand(process.execPath, [BIN, 'push', '-q', `oci:${src}:bench`, `${regD.host}/bench/app:1`], { env });
-    const sPush = await timeCommand('skopeo', ['copy', '-q', '--dest-tls-verify=false', '--preserve-digests', `oci:${src}:bench`, `docker://${regS.host}/bench/app:1`], { env });
-    const dPull = await timeCommand(process.execPath, [BIN, 'pull', '-q', `${regD.host}/bench/app:1`, `oci:${join(dir, 'pull-distill')}:1`], { env });
-    const sPull = await timeCommand('skopeo', ['copy', '-q', '--src-tls-verify=false', '--preserve-digests', `docker://${regS.host}/bench/app:1`, `oci:${join(dir, 'pull-skopeo')}:1`], { env });
-    const startup = await timeCommand(process.execPath, [BIN, '--version'], { env });
-    let t0 = performance.now();
-    await copyImage(`oci:${src}:bench`, `${regD.host}/bench/lib:1`);
-    const libraryPushS = (performance.now() - t0) / 1000;
-    t0 = performance.now();
-    await copyImage(`docker://${regD.host}/bench/lib:1`, `oci:${join(dir, 'pull-lib')}:1`);
-    const libraryPullS = (performance.now() - t0) / 1000;
     const r: RegistryBenchResult = {
-      libraryPushS,
-      libraryPullS,
-      startupS: startup.seconds,
+      libraryPushS: median(times.lPush),
+      libraryPullS: median(times.lPull),
+      startupS,
       imageMiB: size / MiB,
-      distillPushS: dPush.seconds,
-      skopeoPushS: sPush.seconds,
-      distillPullS: dPull.seconds,
-      skopeoPullS: sPull.seconds,
+      distillPushS: median(times.dPush),
+      skopeoPushS: median(times.sPush),
+      distillPullS: median(times.dPull),
+      skopeoPullS: median(times.sPull),
     };
-    const row = (op: string, d: number, s: number) => `${op.padEnd(6)} distill ${d.toFixed(2).padStart(7)} s   skopeo ${s.toFixed(2).padStart(7)} s   ratio ${ratio(d, s)} ${d <= s ? '(target <= 1.0x met)' : '(target <= 1.0x missed)'}`;
-    console.log(row('push', r.distillPushS, r.skopeoPushS));
-    console.log(row('pull', r.distillPullS, r.skopeoPullS));
-    console.log(`distill CLI start-up alone (node + tsx unless dist/ is built): ${startup.seconds.toFixed(2)} s`);
-    console.log(`in-process (no CLI start-up): push ${libraryPushS.toFixed(2)} s (${ratio(libraryPushS, r.skopeoPushS)}), pull ${libraryPullS.toFixed(2)} s (${ratio(libraryPullS, r.skopeoPullS)})`);
+    const runs = (xs: number[]) => `(${xs.map((x) => x.toFixed(2)).join(', ')})`;
+    const row = (op: string, d: number, s: number, dr: number[], sr: number[]) =>
+      `${op.padEnd(6)} distill ${d.toFixed(2).padStart(6)} s ${runs(dr)}   skopeo ${s.toFixed(2).padStart(6)} s ${runs(sr)}   ratio ${ratio(d, s)} ${d <= s ? '(target <= 1.0x met)' : '(target <= 1.0x missed)'}`;
+    console.log(`median of ${rounds} alternating rounds, each on fresh registries`);
+    console.log(row('push', r.distillPushS, r.skopeoPushS, times.dPush, times.sPush));
+    console.log(row('pull', r.distillPullS, r.skopeoPullS, times.dPull, times.sPull));
+    console.log(`distill CLI start-up alone (node + tsx unless dist/ is built): ${startupS.toFixed(2)} s, included above`);
+    console.log(`in-process (no CLI start-up): push ${r.libraryPushS.toFixed(2)} s (${ratio(r.libraryPushS, r.skopeoPushS)}), pull ${r.libraryPullS.toFixed(2)} s (${ratio(r.libraryPullS, r.skopeoPullS)})`);
     return r;
   } finally {
-    await regD.stop();
-    await regS.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

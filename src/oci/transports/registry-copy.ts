@@ -5,7 +5,7 @@
  */
 import type { Image } from '../image.ts';
 import { openImage, parseRef, writeImage } from '../reference.ts';
-import { pushRegistry, readRegistry, type RegistryOptions } from './registry.ts';
+import { DEFAULT_CONCURRENCY, pushRegistry, readRegistry, type RegistryOptions } from './registry.ts';
 import { initLayout, putBlob } from './layout.ts';
 import pLimit from 'p-limit';
 import { asDistillError, DistillError } from '../../util/errors.ts';
@@ -50,7 +50,7 @@ export async function copyImage(src: string, dst: string, opts: RegistryOptions 
       const res = await pushRegistry(image, d.name, opts);
       return { ref: res.ref, digest: res.digest, size: res.size };
     }
-    if (d.transport === 'oci') await prefetchLayers(image, d.path, opts.concurrency ?? 3);
+    if (d.transport === 'oci') await prefetchLayers(image, d.path, opts.concurrency ?? DEFAULT_CONCURRENCY);
     await writeImage(image, dst);
     const [raw, cfg, layers] = await Promise.all([image.rawManifest(), image.rawConfig(), image.layers()]);
     return { ref: dst, digest: await image.digest(), size: raw.length + cfg.length + layers.reduce((a, l) => a + l.size, 0) };

@@ -40,7 +40,7 @@ export interface RegistryOptions {
   chunkSize?: number;
   /** A blob download that delivers nothing for this long is cut and resumed (default 60 s). */
   stallTimeoutMs?: number;
-  /** Parallel blob transfers (default 3). */
+  /** Parallel blob transfers (default 4). */
   concurrency?: number;
   /** Environment for credential lookup (default process.env). */
   env?: NodeJS.ProcessEnv;
@@ -52,6 +52,9 @@ export interface RegistryOptions {
 
 const MANIFEST_ACCEPT = [MediaType.OciManifest, MediaType.OciIndex, MediaType.DockerManifest, MediaType.DockerManifestList].join(', ');
 const MiB = 1024 * 1024;
+
+/** Blobs in flight at once: 4 keeps a loopback registry and two cores busy without thrashing. */
+export const DEFAULT_CONCURRENCY = 4;
 
 /** A failure worth another attempt (network error, 429, 5xx), with the server's Retry-After if any. */
 class RetryableError extends DistillError {
@@ -364,17 +367,25 @@ export class RegistryClient {
         let skip = 0;
         if (res.status === 200 && received > 0) skip = received; // server ignored Range: restart
         let failure: unknown;
-        const body = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+        // The web stream's own reader, not Readable.fromWeb: one stream hop less per chunk.
+        const reader = (res.body as WebReadableStream<Uint8Array>).getReader();
         const stall = this.opts.stallTimeoutMs ?? 60_000;
-        const timer = setTimeout(() => body.destroy(new Error(`stalled: no data for ${stall} ms`)), stall);
+        let stalled: Error | undefined;
+        const timer = setTimeout(() => {
+          stalled = new Error(`stalled: no data for ${stall} ms`);
+          reader.cancel(stalled).catch(() => {});
+        }, stall);
         try {
-          for await (const c of body) {
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (stalled) throw stalled;
+            if (done) break;
             timer.refresh();
             if (out.destroyed) {
-              body.destroy();
+              void reader.cancel().catch(() => {});
               return;
             }
-            let chunk = c as Buffer;
+            let chunk = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
             if (skip > 0) {
               const n = Math.min(skip, chunk.length);
               skip -= n;
@@ -386,7 +397,7 @@ export class RegistryClient {
             if (!out.write(chunk)) {
               await drainOrClose(out);
               if (out.destroyed) {
-                body.destroy();
+                void reader.cancel().catch(() => {});
                 return;
               }
             }
@@ -582,7 +593,7 @@ export async function pushRegistry(image: Image, ref: string, opts: RegistryOpti
   const raw = await image.rawManifest();
   const digest = sha256(raw);
   const layers = await image.layers();
-  const limit = pLimit(opts.concurrency ?? 3);
+  const limit = pLimit(opts.concurrency ?? DEFAULT_CONCURRENCY);
   const wrap = (e: unknown) => {
     if (e instanceof DistillError && !e.input.startsWith(name)) throw new DistillError(name, `${e.input}: ${e.message}`);
     throw e;

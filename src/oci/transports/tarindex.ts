@@ -137,7 +137,7 @@ export class TarArchive {
   stream(name: string): Readable {
     const m = this.member(name);
     if (m.size === 0) return Readable.from([]);
-    return createReadStream(this.file, { start: m.offset, end: m.offset + m.size - 1, highWaterMark: 256 * 1024 });
+    return createReadStream(this.file, { start: m.offset, end: m.offset + m.size - 1, highWaterMark: 1024 * 1024 });
   }
 
   async read(name: string, limit: number): Promise<Buffer> {
