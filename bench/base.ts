@@ -136,8 +136,8 @@ export async function runBaseBench(flavours?: string[]): Promise<BaseBenchRow[]>
     '\nSizes are of the `latest` tag (debug tags add busybox). "Google (approx.)" are approximate published\n' +
       'compressed sizes of gcr.io/distroless/*-debian12 from the issue and Google\'s docs, not measured here.\n' +
       `"warm s" rebuilds every tag from the lockfile with the cache filled; "no debug" only latest,nonroot.\n` +
-      `The difference is the debug layer: busybox-static is not in the lockfile, so it is looked up in the\n` +
-      `archive's signed indexes on every build (InRelease fetch, Packages.xz decode and parse).\n` +
+      `The difference is the two debug tags: their busybox layer is unpacked, rewritten and compressed.\n` +
+      `Warm rebuilds touch no network: the lockfile pins busybox-static too and the .debs are cached.\n` +
       `CLI start-up alone (distill --version): ${startup.toFixed(2)} s, included in every time above.`,
   );
 
