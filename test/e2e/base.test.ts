@@ -107,6 +107,12 @@ test('two builds from the same lockfile give the same manifest digests', async (
   assert.equal(b.fromLock, true);
   assert.deepEqual(b.images.map((i: { digest: string }) => i.digest), a.images.map((i) => i.digest));
   assert.equal(readFileSync(a.lock, 'utf8'), lockText, 'rebuilding from a lock leaves it unchanged');
+
+  // With the .debs cached, a rebuild from the lock needs no archive at all: a dead mirror is fine.
+  const dead = 'http://127.0.0.1:9/debian';
+  const c = await runDistill(['base', 'static', '-o', join(work, 'repro-c'), '--lock', a.lock, '--json', '--mirror', dead, '--security-mirror', dead]);
+  assert.equal(c.code, 0, c.stderr);
+  assert.deepEqual(JSON.parse(c.stdout).images.map((i: { digest: string }) => i.digest), a.images.map((i) => i.digest));
 });
 
 test('a corrupted cached .deb is refused and no image is written', async () => {
