@@ -45,6 +45,7 @@ test('distill harden on examples/node-express: table, report, >= 60% smaller, ha
   const text = await runDistill(['harden', '-o', out], { env: podmanEnv() });
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /size \(compressed\)/);
-  assert.match(text.stdout, /distroless: distroless: no shell, no package manager, non-root \(uid 65532\)/);
+  assert.match(text.stdout, /^verdict distroless +distroless: no shell, no package manager, non-root \(uid 65532\)$/m);
+  assert.match(text.stdout, /^verdict traditional +not distroless: shell \(.*\), package manager \(.*\), runs as root$/m);
   assert.match(text.stdout, new RegExp(`report: +${join(out, 'report.html').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
 });

@@ -59,7 +59,8 @@ verification; 2 bad input.`,
       for (const row of comparisonRows(r.comparison, { bytes: humanBytes })) t.push(row);
       if (Array.isArray(r.verify)) t.push(['verified (run for real)', ...r.verify.map((v) => (v.passed ? 'passed' : `failed: ${v.checks.filter((c) => c.status === 'fail').map((c) => c.id).join(', ')}`))]);
       process.stdout.write(t.toString() + '\n');
-      for (const im of r.comparison.images) process.stdout.write(`${im.label}: ${im.verdict}\n`);
+      const w = Math.max(...r.comparison.images.map((im) => im.label.length));
+      for (const im of r.comparison.images) process.stdout.write(`verdict ${im.label.padEnd(w)}  ${im.verdict}\n`);
       if (r.comparison.vulnerabilityNote) process.stdout.write(`note: ${r.comparison.vulnerabilityNote}\n`);
       if (!Array.isArray(r.verify)) process.stdout.write(`note: images not run: ${r.verify.skipped}\n`);
       const lintErrors = r.lint.findings.filter((f) => f.severity === 'error').length;
