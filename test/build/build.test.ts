@@ -15,6 +15,7 @@ import type { Layer } from '../../src/oci/image.ts';
 import { DistillError } from '../../src/util/errors.ts';
 import { makeImage, tempDir } from '../helpers/images.ts';
 import { runDistill } from '../helpers/cli.ts';
+import { startRegistry } from '../helpers/registry.ts';
 
 const work = tempDir('distill-build-test-');
 const bases = join(work, 'bases');
@@ -297,4 +298,23 @@ test('CLI: --json reports digest, layers and config; oci-archive output', async 
   const bad = await runDistill(['build', app, '--runtime', 'cobol']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^distill: --runtime cobol: unknown runtime/m);
+});
+
+test('CLI --push: the image lands in a real registry with the digest the layout holds (skopeo reads it)', async () => {
+  const reg = await startRegistry();
+  try {
+    const app = nodeApp('node-push');
+    const layout = join(work, 'pushed');
+    const ref = `${reg.host}/team/app:1`;
+    const r = await runDistill(['build', app, '--base-dir', bases, '-o', `oci:${layout}:1`, '--push', ref, '--json'], { env: SDE });
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.pushed, [ref]);
+    const local = execFileSync('skopeo', ['inspect', '--format', '{{.Digest}}', `oci:${layout}:1`], { encoding: 'utf8' }).trim();
+    assert.equal(local, j.digest);
+    const pushed = execFileSync('skopeo', ['inspect', '--tls-verify=false', '--format', '{{.Digest}}', `docker://${ref}`], { encoding: 'utf8' }).trim();
+    assert.equal(pushed, j.digest);
+  } finally {
+    await reg.stop();
+  }
 });
