@@ -1,8 +1,9 @@
 /**
- * `distill harden APPDIR`: the main job, end to end on one app. Lint its traditional Dockerfile,
- * write the converted one, build the traditional image (assembled from Debian packages, as
- * `FROM node:22` would give) and the distroless one (`distill base` + `distill build`), run both
- * for real with the hardening flags, compare them, and write report.html.
+ * `distill harden APPDIR`: the main job, end to end on one app (Node.js, Python or Go). Lint its
+ * traditional Dockerfile, write the converted one, build the traditional image (assembled from
+ * Debian packages, as `FROM node:22`, `FROM python:3` or `FROM golang:1` would give) and the
+ * distroless one (`distill base` + `distill build`), run both for real with the hardening flags,
+ * compare them, and write report.html.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -16,7 +17,10 @@ import { renderReport } from '../report/html.ts';
 import { detectEngine } from '../runtime/engine.ts';
 import { verifyImage, type VerifyResult } from '../runtime/verify.ts';
 import { DistillError } from '../util/errors.ts';
-import { buildTraditionalNode } from './traditional.ts';
+import { parseDockerfile } from '../dockerfile/parse.ts';
+import { buildTraditional, TRADITIONAL_RUNTIMES, type TraditionalRuntime } from './traditional.ts';
+import { detectRuntime } from '../build/detect.ts';
+import type { BaseFlavour } from '../build/common.ts';
 
 export interface HardenOptions {
   appDir: string;
@@ -46,6 +50,32 @@ export interface HardenResult {
 
 const STEPS = 8;
 
+/** The distroless base each supported runtime builds on (as distill build picks it). */
+const FLAVOUR: Record<TraditionalRuntime, BaseFlavour> = { node: 'nodejs', python: 'python3', go: 'static' };
+
+/**
+ * The last stage's CMD (shell form run by /bin/sh -c, as Docker does) for the traditional image,
+ * and the URL its HEALTHCHECK curls (else /health on 8080) for the HTTP probe of both images.
+ */
+export function fromDockerfile(text: string): { cmd?: string[]; probe: string } {
+  let cmd: string[] | undefined;
+  let probe = 'http://127.0.0.1:8080/health';
+  try {
+    const model = parseDockerfile(text);
+    const last = model.stages[model.stages.length - 1];
+    for (const ins of last?.instructions ?? []) {
+      if (ins.keyword === 'CMD') cmd = ins.exec ?? ['/bin/sh', '-c', ins.args];
+      if (ins.keyword === 'HEALTHCHECK') {
+        const m = /https?:\/\/(?:localhost|127\.0\.0\.1|0\.0\.0\.0)(:\d+)?(\/[^\s"'|;&]*)?/.exec(ins.args);
+        if (m) probe = `http://127.0.0.1${m[1] ?? ''}${m[2] ?? '/'}`;
+      }
+    }
+  } catch {
+    // lint reports a broken Dockerfile; the defaults stand
+  }
+  return { cmd, probe };
+}
+
 function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, text);
@@ -56,10 +86,15 @@ function writeAtomic(path: string, text: string): void {
 export async function harden(opts: HardenOptions): Promise<HardenResult> {
   const appDir = resolve(opts.appDir);
   const dockerfile = join(appDir, 'Dockerfile');
-  if (!existsSync(join(appDir, 'package.json'))) {
-    throw new DistillError(opts.appDir, 'harden builds Node.js apps (package.json) so far; for other languages use lint, convert, build, verify and compare one by one');
+  if (!existsSync(appDir)) throw new DistillError(opts.appDir, 'no such directory');
+  const detected = detectRuntime(appDir);
+  if (!(detected in FLAVOUR)) {
+    throw new DistillError(opts.appDir, `harden builds Node.js, Python and Go apps; this looks like ${detected}: use lint, convert, build, verify and compare one by one`);
   }
+  const runtime = detected as TraditionalRuntime;
+  const flavour = FLAVOUR[runtime];
   if (!existsSync(dockerfile)) throw new DistillError(opts.appDir, 'no Dockerfile: harden starts from the app\'s traditional Dockerfile');
+  const { cmd, probe } = fromDockerfile(readFileSync(dockerfile, 'utf8'));
   const name = basename(appDir).toLowerCase().replace(/[^a-z0-9._-]/g, '-');
   const out = resolve(opts.out ?? join('distill-out', name));
   mkdirSync(out, { recursive: true });
@@ -74,19 +109,19 @@ export async function harden(opts: HardenOptions): Promise<HardenResult> {
   const convFile = join(out, 'Dockerfile.distroless');
   writeAtomic(convFile, conv.dockerfile);
 
-  step(3, 'build the distroless nodejs base from Debian packages');
+  step(3, `build the distroless ${flavour} base from Debian packages`);
   const bases = join(out, 'bases');
   mkdirSync(bases, { recursive: true });
-  const base = await buildBase({ flavour: 'nodejs', node: nodeMajor, lock: join(bases, 'nodejs.lock.json'), tags: ['nonroot'], onWarning: () => undefined });
-  await writeLayout(base.images.nonroot!, join(bases, 'nodejs'), 'nonroot');
+  const base = await buildBase({ flavour, ...(flavour === 'nodejs' ? { node: nodeMajor } : {}), lock: join(bases, `${flavour}.lock.json`), tags: ['nonroot'], onWarning: () => undefined });
+  await writeLayout(base.images.nonroot!, join(bases, flavour), 'nonroot');
 
   const layout = join(out, 'images');
-  step(4, 'build the traditional image (Debian + apt + shell + node, as FROM node:22 gives)');
-  const fat = await buildTraditionalNode({ appDir, nodeMajor });
+  step(4, `build the traditional image (Debian + apt + shell + ${runtime} toolchain, as ${TRADITIONAL_RUNTIMES[runtime].like} gives)`);
+  const fat = await buildTraditional({ appDir, runtime, nodeMajor, cmd });
   await writeLayout(fat, layout, 'traditional');
 
   step(5, 'build the distroless image (no daemon)');
-  const built = await buildApp({ appDir, baseDir: bases, baseTag: 'nonroot', runtime: 'node' });
+  const built = await buildApp({ appDir, baseDir: bases, baseTag: 'nonroot', runtime });
   try {
     await writeLayout(built.image, layout, 'distroless');
   } finally {
@@ -109,7 +144,7 @@ export async function harden(opts: HardenOptions): Promise<HardenResult> {
     step(6, 'verify both images for real (read-only, cap-drop ALL, no-new-privileges, HTTP probe)');
     verify = [];
     for (const ref of [images.traditional, images.distroless]) {
-      verify.push(await verifyImage(ref, { probe: 'http://127.0.0.1:8080/health', duration: 2 }));
+      verify.push(await verifyImage(ref, { probe, duration: 2 }));
     }
   }
 

@@ -1,10 +1,12 @@
 /**
- * The "before" picture for `distill harden`: what `FROM node:22` gives a team today, assembled
- * from Debian packages without a daemon — Debian with a shell, apt and dpkg (a real
- * /var/lib/dpkg/status), the usual curl/git/compilers, the Node.js tarball and npm under
- * /usr/local, the app with all its dependencies (dev ones too, as `npm install` does), and no USER.
+ * The "before" picture for `distill harden`: what `FROM node:22`, `FROM python:3` or
+ * `FROM golang:1` gives a team today, assembled from Debian packages without a daemon — Debian
+ * with a shell, apt and dpkg (a real /var/lib/dpkg/status), the usual curl/git/compilers, the
+ * language toolchain (Node.js and npm under /usr/local as the node images have them; Debian's
+ * python3 with pip; Debian's Go), the app as its single-stage Dockerfile leaves it (node_modules
+ * with dev dependencies; the Go binary beside its sources), the Dockerfile's CMD, and no USER.
  * Maintainer scripts do not run; the files they would create that matter (passwd, group, shadow,
- * the CA bundle) are written here, with the `node` user (1000) the official images have.
+ * the CA bundle) are written here, with the `node` user (1000) the official node images have.
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,12 +31,47 @@ export const FAT_PACKAGES = [
   'gcc', 'g++', 'make', 'libc6-dev', 'python3', 'xz-utils', 'unzip', 'file', 'patch', 'less',
 ];
 
+/** The runtimes harden builds a traditional image for, and what each adds to the Debian layer. */
+export const TRADITIONAL_RUNTIMES = {
+  node: { packages: [] as string[], like: 'FROM node:22' },
+  python: { packages: ['python3', 'python3-pip', 'python3-venv', 'python-is-python3'], like: 'FROM python:3' },
+  go: { packages: ['golang-go'], like: 'FROM golang:1' },
+} as const;
+export type TraditionalRuntime = keyof typeof TRADITIONAL_RUNTIMES;
+
 export interface TraditionalOptions {
   appDir: string;
+  /** Default node. */
+  runtime?: TraditionalRuntime;
+  /** The Dockerfile's CMD (argv; shell form already wrapped in /bin/sh -c); default per runtime. */
+  cmd?: string[];
   nodeMajor?: string;
   archive?: ArchiveOptions;
   progress?: boolean;
   onStep?: (msg: string) => void;
+}
+
+/** What the official images' Dockerfiles usually end with, when the app's own has no CMD. */
+const DEFAULT_CMD: Record<TraditionalRuntime, string[]> = {
+  node: ['/bin/sh', '-c', 'npm start'],
+  python: ['/bin/sh', '-c', 'python app.py'],
+  go: ['/app/server'],
+};
+
+/**
+ * The traditional image would run `pip install -r requirements.txt`; with no package index here
+ * (and no wheelhouse) only apps on the standard library can be pictured honestly.
+ */
+function refuseThirdPartyRequirements(appDir: string): void {
+  const req = join(appDir, 'requirements.txt');
+  if (!existsSync(req)) return;
+  const wanted = readFileSync(req, 'utf8')
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean);
+  if (wanted.length) {
+    throw new DistillError(req, `lists ${wanted.length} package(s) (${wanted.slice(0, 3).join(', ')}): harden pictures Python apps on the standard library only; use distill build --artifact WHEELHOUSE and distill compare`);
+  }
 }
 
 function walk(dir: string, base = dir, out: string[] = []): string[] {
@@ -49,16 +86,25 @@ function walk(dir: string, base = dir, out: string[] = []): string[] {
 }
 
 /** Builds the traditional image of a Node.js app. */
-export async function buildTraditionalNode(opts: TraditionalOptions): Promise<Image> {
+export function buildTraditionalNode(opts: TraditionalOptions): Promise<Image> {
+  return buildTraditional({ ...opts, runtime: 'node' });
+}
+
+/** Builds the traditional image of a Node.js, Python or Go app. */
+export async function buildTraditional(opts: TraditionalOptions): Promise<Image> {
   const step = opts.onStep ?? (() => undefined);
-  if (!existsSync(join(opts.appDir, 'package.json'))) throw new DistillError(opts.appDir, 'no package.json: the traditional image is built for Node.js apps');
-  step('resolving the Debian packages of a node:22-like image');
+  const runtime = opts.runtime ?? 'node';
+  const rt = TRADITIONAL_RUNTIMES[runtime];
+  if (runtime === 'node' && !existsSync(join(opts.appDir, 'package.json'))) throw new DistillError(opts.appDir, 'no package.json: the traditional image is built for Node.js apps');
+  if (runtime === 'go' && !existsSync(join(opts.appDir, 'go.mod'))) throw new DistillError(opts.appDir, 'no go.mod: the traditional Go image builds the module in APPDIR');
+  if (runtime === 'python') refuseThirdPartyRequirements(opts.appDir);
+  step(`resolving the Debian packages of a ${rt.like.replace('FROM ', '')}-like image`);
   const archive = await loadArchive({ ...(opts.archive ?? {}), onWarning: () => undefined });
   const required = archive.index.packageNames().filter((n) => {
     const e = archive.index.get(n);
     return e && (e.priority === 'required' || e.essential) && (e.architecture === 'amd64' || e.architecture === 'all');
   });
-  const resolution = resolveDeps(archive.index, { packages: [...new Set([...required, ...FAT_PACKAGES])] });
+  const resolution = resolveDeps(archive.index, { packages: [...new Set([...required, ...FAT_PACKAGES, ...rt.packages])] });
   step(`downloading ${resolution.packages.length} Debian packages`);
   const debs = await downloadDebs(resolution.packages.map((p) => p.entry), { progress: opts.progress });
   const when = reproducibleTime();
@@ -74,9 +120,10 @@ export async function buildTraditionalNode(opts: TraditionalOptions): Promise<Im
       return w.add({ name, type: 'file', mode, uid: 0, gid: 0, size: b.length }, b);
     };
     await w.add({ name: 'etc', type: 'directory', mode: 0o755, uid: 0, gid: 0 });
-    await file('etc/passwd', 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nbin:x:2:2:bin:/bin:/usr/sbin/nologin\nsys:x:3:3:sys:/dev:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\nnode:x:1000:1000::/home/node:/bin/bash\n');
-    await file('etc/group', 'root:x:0:\ndaemon:x:1:\nbin:x:2:\nsys:x:3:\nstaff:x:50:\nnogroup:x:65534:\nnode:x:1000:\n');
-    await file('etc/shadow', 'root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\nbin:*:19000:0:99999:7:::\nsys:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\nnode:!:19000:0:99999:7:::\n', 0o640);
+    const node = runtime === 'node';
+    await file('etc/passwd', `root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nbin:x:2:2:bin:/bin:/usr/sbin/nologin\nsys:x:3:3:sys:/dev:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n${node ? 'node:x:1000:1000::/home/node:/bin/bash\n' : ''}`);
+    await file('etc/group', `root:x:0:\ndaemon:x:1:\nbin:x:2:\nsys:x:3:\nstaff:x:50:\nnogroup:x:65534:\n${node ? 'node:x:1000:\n' : ''}`);
+    await file('etc/shadow', `root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\nbin:*:19000:0:99999:7:::\nsys:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n${node ? 'node:!:19000:0:99999:7:::\n' : ''}`, 0o640);
     if (w.certs.size) {
       await w.add({ name: 'etc/ssl', type: 'directory', mode: 0o755, uid: 0, gid: 0 });
       await w.add({ name: 'etc/ssl/certs', type: 'directory', mode: 0o755, uid: 0, gid: 0 });
@@ -87,31 +134,59 @@ export async function buildTraditionalNode(opts: TraditionalOptions): Promise<Im
     await file('var/lib/dpkg/status', records.map((r) => statusStanza(r)).join('\n'));
     const debianLayer = await sink.finish();
 
-    step('adding Node.js and npm under /usr/local');
-    const nodeRt = await resolveNode(opts.nodeMajor ?? '22');
-    const npmRt = await resolveNpmPackage('npm', '10');
-    const nodeTar = await fetchNode(nodeRt);
-    const npmTar = await fetchNode(npmRt);
-    const rsink = new LayerSink(work, when);
-    const rw = new RootfsWriter(rsink, () => false);
-    for (const d of ['usr', 'usr/local', 'usr/local/bin', 'usr/local/lib', 'usr/local/lib/node_modules', 'usr/local/lib/node_modules/npm']) {
-      await rw.add({ name: d, type: 'directory', mode: 0o755, uid: 0, gid: 0 });
-    }
-    for await (const f of tarballFiles(nodeTar.path, (n) => (/^(bin|include|share|lib)(\/|$)/.test(n) ? `usr/local/${n}` : undefined))) {
-      await rw.add({ name: f.path, type: f.type, mode: f.mode, uid: 0, gid: 0, size: f.size, linkname: f.linkname }, f.type === 'file' ? f.body : undefined);
-    }
-    for await (const f of tarballFiles(npmTar.path, (n) => (n ? `usr/local/lib/node_modules/npm/${n}` : undefined))) {
-      await rw.add({ name: f.path, type: f.type, mode: f.mode, uid: 0, gid: 0, size: f.size, linkname: f.linkname }, f.type === 'file' ? f.body : undefined);
-    }
-    await rw.add({ name: 'usr/local/bin/npm', type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: '../lib/node_modules/npm/bin/npm-cli.js' });
-    await rw.add({ name: 'usr/local/bin/npx', type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: '../lib/node_modules/npm/bin/npx-cli.js' });
-    const runtimeLayer = await rsink.finish();
-
-    step('installing the app with npm install (dev dependencies included, as the Dockerfile does)');
+    const when_ = when.toISOString();
+    const layers: Array<{ layer: Awaited<ReturnType<LayerSink['finish']>>; history: { created_by: string; created: string } }> = [
+      { layer: debianLayer, history: { created_by: `debian bookworm: ${resolution.packages.length} packages (apt, bash, curl, git, gcc, ${runtime === 'node' ? 'python3' : rt.packages[0]}, …)`, created: when_ } },
+    ];
+    const env: Record<string, string> = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', PORT: '8080' };
     const app = join(work, 'app');
     cpSync(opts.appDir, app, { recursive: true, filter: (src) => !/\/(node_modules|\.git)(\/|$)/.test(src) });
-    if (existsSync(join(app, 'package-lock.json')) || JSON.stringify(JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')).dependencies ?? {}) !== '{}') {
-      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, stdio: ['ignore', 'ignore', 'pipe'] });
+    let appStep: string;
+    if (runtime === 'node') {
+      step('adding Node.js and npm under /usr/local');
+      const nodeRt = await resolveNode(opts.nodeMajor ?? '22');
+      const npmRt = await resolveNpmPackage('npm', '10');
+      const nodeTar = await fetchNode(nodeRt);
+      const npmTar = await fetchNode(npmRt);
+      const rsink = new LayerSink(work, when);
+      const rw = new RootfsWriter(rsink, () => false);
+      for (const d of ['usr', 'usr/local', 'usr/local/bin', 'usr/local/lib', 'usr/local/lib/node_modules', 'usr/local/lib/node_modules/npm']) {
+        await rw.add({ name: d, type: 'directory', mode: 0o755, uid: 0, gid: 0 });
+      }
+      for await (const f of tarballFiles(nodeTar.path, (n) => (/^(bin|include|share|lib)(\/|$)/.test(n) ? `usr/local/${n}` : undefined))) {
+        await rw.add({ name: f.path, type: f.type, mode: f.mode, uid: 0, gid: 0, size: f.size, linkname: f.linkname }, f.type === 'file' ? f.body : undefined);
+      }
+      for await (const f of tarballFiles(npmTar.path, (n) => (n ? `usr/local/lib/node_modules/npm/${n}` : undefined))) {
+        await rw.add({ name: f.path, type: f.type, mode: f.mode, uid: 0, gid: 0, size: f.size, linkname: f.linkname }, f.type === 'file' ? f.body : undefined);
+      }
+      await rw.add({ name: 'usr/local/bin/npm', type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: '../lib/node_modules/npm/bin/npm-cli.js' });
+      await rw.add({ name: 'usr/local/bin/npx', type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: '../lib/node_modules/npm/bin/npx-cli.js' });
+      layers.push({ layer: await rsink.finish(), history: { created_by: `node ${nodeRt.version} and npm ${npmRt.version} under /usr/local`, created: when_ } });
+      env.NODE_VERSION = nodeRt.version;
+
+      step('installing the app with npm install (dev dependencies included, as the Dockerfile does)');
+      if (existsSync(join(app, 'package-lock.json')) || JSON.stringify(JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')).dependencies ?? {}) !== '{}') {
+        execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, stdio: ['ignore', 'ignore', 'pipe'] });
+      }
+      appStep = 'COPY . /app + RUN npm install';
+    } else if (runtime === 'go') {
+      // The single-stage Dockerfile's `RUN go build -o /app/server .`: the binary sits beside the
+      // sources and the toolchain. Built here with the host's Go, as distill build does.
+      step('building the Go binary into /app/server (as RUN go build does)');
+      try {
+        execFileSync('go', ['build', '-trimpath', '-o', join(app, 'server'), '.'], {
+          cwd: app,
+          env: { ...process.env, CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: process.env.GOFLAGS ?? '' },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+      } catch (e) {
+        const err = (e as { stderr?: Buffer }).stderr?.toString().trim().split('\n')[0] ?? String(e);
+        throw new DistillError(opts.appDir, `go build failed: ${err}`);
+      }
+      env.GOPATH = '/go';
+      appStep = 'COPY . /app + RUN go build -o /app/server .';
+    } else {
+      appStep = 'COPY . /app + RUN pip install -r requirements.txt';
     }
     const asink = new LayerSink(work, when);
     await asink.add({ name: 'app', type: 'directory', mode: 0o755, uid: 0, gid: 0 });
@@ -121,18 +196,13 @@ export async function buildTraditionalNode(opts: TraditionalOptions): Promise<Im
       if (st.isDirectory()) await asink.add({ name: `app/${rel}`, type: 'directory', mode: 0o755, uid: 0, gid: 0 });
       else if (st.isFile()) await asink.add({ name: `app/${rel}`, type: 'file', mode: st.mode & 0o111 ? 0o755 : 0o644, uid: 0, gid: 0, size: st.size }, readFileSync(abs));
     }
-    const appLayer = await asink.finish();
+    layers.push({ layer: await asink.finish(), history: { created_by: appStep, created: when_ } });
 
-    let img = appendLayers(
-      emptyImage(),
-      { layer: debianLayer, history: { created_by: `debian bookworm: ${resolution.packages.length} packages (apt, bash, curl, git, gcc, python3, …)`, created: when.toISOString() } },
-      { layer: runtimeLayer, history: { created_by: `node ${nodeRt.version} and npm ${npmRt.version} under /usr/local`, created: when.toISOString() } },
-      { layer: appLayer, history: { created_by: 'COPY . /app + RUN npm install', created: when.toISOString() } },
-    );
+    let img = appendLayers(emptyImage(), ...layers);
     img = setConfig(img, {
-      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', NODE_VERSION: nodeRt.version, PORT: '8080' },
+      env,
       workdir: '/app',
-      cmd: ['/bin/sh', '-c', 'npm start'],
+      cmd: opts.cmd ?? DEFAULT_CMD[runtime],
       exposedPorts: ['8080'],
     });
     return setCreated(img, when);

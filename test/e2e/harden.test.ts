@@ -49,3 +49,24 @@ test('distill harden on examples/node-express: table, report, >= 60% smaller, ha
   assert.match(text.stdout, /^verdict traditional +not distroless: shell \(.*\), package manager \(.*\), runs as root$/m);
   assert.match(text.stdout, new RegExp(`report: +${join(out, 'report.html').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
 });
+
+for (const [app, flavour, toolchain] of [['python-http', 'python3', /RUN pip install/], ['go-http', 'static', /RUN go build/]] as const) {
+  test(`distill harden examples/${app}: the ${flavour} base, >= 60% smaller, hardened and verified`, async () => {
+    const out = tempDir(`distill-e2e-harden-${app}-`);
+    const r = await runDistill(['harden', join('examples', app), '-o', out, '--json'], { env: podmanEnv() });
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    const [fat, slim] = j.comparison;
+    assert.ok(slim.compressed <= fat.compressed * 0.4, `distroless ${slim.compressed} vs traditional ${fat.compressed}`);
+    assert.deepEqual([slim.shell, slim.packageManager, slim.runsAsRoot, slim.user], [false, false, false, '65532']);
+    assert.deepEqual([fat.shell, fat.packageManager, fat.runsAsRoot], [true, true, true]);
+    const [vf, vs] = j.verify;
+    assert.equal(vs.passed, true, JSON.stringify(vs.checks));
+    assert.deepEqual(vf.checks.filter((c: { status: string }) => c.status === 'fail').map((c: { id: string }) => c.id).sort(), ['no-shell', 'non-root']);
+    assert.ok(existsSync(join(out, 'bases', flavour)), `the ${flavour} base was built`);
+    // The traditional image is the single-stage Dockerfile's picture: its last layer did the toolchain step.
+    const inspect = await runDistill(['inspect', j.images.traditional, '--json']);
+    const layers = JSON.parse(inspect.stdout).layers as Array<{ createdBy: string }>;
+    assert.match(layers[layers.length - 1]!.createdBy, toolchain);
+  });
+}

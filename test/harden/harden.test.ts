@@ -1,0 +1,46 @@
+/**
+ * The parts of `distill harden` that need no network: what it takes from the app's Dockerfile
+ * (CMD for the traditional image, the HEALTHCHECK URL for the probe) and the apps it refuses,
+ * with the reason, before any work is done.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromDockerfile, harden } from '../../src/harden/index.ts';
+import { buildTraditional } from '../../src/harden/traditional.ts';
+import { DistillError } from '../../src/util/errors.ts';
+import { tempDir } from '../helpers/images.ts';
+
+test('CMD in shell form runs under /bin/sh -c, exec form as written; the last stage wins', () => {
+  assert.deepEqual(fromDockerfile('FROM python:3.13\nCMD python app.py\n').cmd, ['/bin/sh', '-c', 'python app.py']);
+  assert.deepEqual(fromDockerfile('FROM golang:1.22 AS b\nCMD ["x"]\nFROM golang:1.22\nCMD ["/app/server", "-v"]\n').cmd, ['/app/server', '-v']);
+  assert.equal(fromDockerfile('FROM node:22\n').cmd, undefined);
+});
+
+test('the probe is the URL the HEALTHCHECK curls, on loopback; else /health on 8080', () => {
+  assert.equal(fromDockerfile('FROM x\nHEALTHCHECK CMD curl -fsS http://localhost:3000/healthz || exit 1\n').probe, 'http://127.0.0.1:3000/healthz');
+  assert.equal(fromDockerfile('FROM x\nHEALTHCHECK --interval=5s CMD ["wget", "-qO-", "http://127.0.0.1:9000/ready"]\n').probe, 'http://127.0.0.1:9000/ready');
+  assert.equal(fromDockerfile('FROM x\nHEALTHCHECK CMD curl -f http://localhost:8081 || exit 1\n').probe, 'http://127.0.0.1:8081/');
+  assert.equal(fromDockerfile('FROM x\nCMD ["a"]\n').probe, 'http://127.0.0.1:8080/health');
+});
+
+test('unsupported runtimes, missing Dockerfiles and third-party Python requirements are refused up front', async () => {
+  const rust = tempDir('distill-harden-rust-');
+  writeFileSync(join(rust, 'Cargo.toml'), '[package]\nname = "x"\nversion = "0.1.0"\n');
+  writeFileSync(join(rust, 'Dockerfile'), 'FROM rust:1\n');
+  await assert.rejects(harden({ appDir: rust, out: join(rust, 'out'), verify: false }), (e: unknown) => e instanceof DistillError && /Node\.js, Python and Go/.test(e.message) && /rust/.test(e.message));
+
+  const nodf = tempDir('distill-harden-nodf-');
+  writeFileSync(join(nodf, 'go.mod'), 'module x\n\ngo 1.19\n');
+  await assert.rejects(harden({ appDir: nodf, verify: false }), (e: unknown) => e instanceof DistillError && /no Dockerfile/.test(e.message));
+
+  const py = tempDir('distill-harden-py-');
+  mkdirSync(py, { recursive: true });
+  writeFileSync(join(py, 'requirements.txt'), '# web\nflask==3.0.0\n');
+  writeFileSync(join(py, 'app.py'), 'print(1)\n');
+  writeFileSync(join(py, 'Dockerfile'), 'FROM python:3.13\nCOPY . .\nCMD python app.py\n');
+  await assert.rejects(buildTraditional({ appDir: py, runtime: 'python' }), (e: unknown) => e instanceof DistillError && /flask==3\.0\.0/.test(e.message) && e.input.endsWith('requirements.txt'));
+
+  await assert.rejects(harden({ appDir: join(py, 'nope'), verify: false }), (e: unknown) => e instanceof DistillError && /no such directory/.test(e.message));
+});
