@@ -2,6 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import * as CDX from '@cyclonedx/cyclonedx-library';
 import { makeImage, tempDir } from '../helpers/images.ts';
 import { writeImage } from '../../src/oci/reference.ts';
 import { runDistill, ROOT } from '../helpers/cli.ts';
@@ -69,4 +71,34 @@ test('scan without a database says how to get one (exit 2)', async () => {
   const r = await runDistill(['scan', ref], { env: { DISTILL_CACHE_DIR: tempDir('distill-empty-cache-') } });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^distill: .*no OSV database here; run `distill db import/);
+});
+
+test('scan --format cyclonedx: a strict-valid CycloneDX 1.6 BOM whose vulnerabilities affect the scanned components', async () => {
+  const dir = tempDir();
+  const cache = tempDir('distill-scan-cache-');
+  const env = { DISTILL_CACHE_DIR: cache, SOURCE_DATE_EPOCH: '1700000000' };
+  assert.equal((await runDistill(['db', 'import', join(ROOT, 'test/fixtures/osv/db')], { env })).code, 0);
+  const ref = await fixture(dir);
+  const ignore = join(dir, 'ignore.json');
+  writeFileSync(ignore, JSON.stringify([{ id: 'DSA-5532-1', reason: 'openssl is not reachable from the app' }]));
+  const r = await runDistill(['scan', ref, '--format', 'cyclonedx', '--ignore-file', ignore], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const errors = await new CDX.Validation.JsonStrictValidator(CDX.Spec.Version.v1dot6).validate(r.stdout);
+  assert.equal(errors, null, JSON.stringify(errors));
+  const bom = JSON.parse(r.stdout);
+  assert.equal(bom.metadata.timestamp, '2023-11-14T22:13:20.000Z');
+  const refs = new Map<string, string>(bom.components.map((c: { 'bom-ref': string; name: string; version: string }) => [c['bom-ref'], `${c.name}@${c.version}`]));
+  const vulns = new Map<string, { affects: { ref: string; versions: { version: string; status: string }[] }[]; ratings: { severity: string }[]; recommendation: string; analysis?: { detail: string } }>(
+    bom.vulnerabilities.map((v: { id: string }) => [v.id, v]),
+  );
+  assert.deepEqual([...vulns.keys()].sort(), ['DSA-5532-1', 'GHSA-35jh-r3h4-6jhm']);
+  const lodash = vulns.get('GHSA-35jh-r3h4-6jhm')!;
+  assert.deepEqual(lodash.affects.map((a) => refs.get(a.ref)), ['lodash@4.17.20']);
+  assert.deepEqual(lodash.affects[0]!.versions, [{ version: '4.17.20', status: 'affected' }]);
+  assert.equal(lodash.ratings[0]!.severity, 'high');
+  assert.match(lodash.recommendation, /4\.17\.21/);
+  assert.equal(lodash.analysis, undefined);
+  const ssl = vulns.get('DSA-5532-1')!;
+  assert.deepEqual(ssl.affects.map((a) => refs.get(a.ref)), ['libssl3@3.0.11-1~deb12u1']);
+  assert.match(ssl.analysis!.detail, /openssl is not reachable from the app/);
 });

@@ -5,12 +5,13 @@ import { scanImage } from '../../vuln/image.ts';
 import { pendingUpdates } from '../../vuln/pending.ts';
 import { exceedsThreshold } from '../../vuln/scan.ts';
 import { scanToSarif } from '../../vuln/sarif.ts';
+import { scanToCycloneDxJson } from '../../vuln/cyclonedx.ts';
 import { parseSeverityLevel, SEVERITY_LEVELS, type SeverityLevel } from '../../vuln/severity.ts';
 import { DistillError } from '../../util/errors.ts';
 import { colors, printJson, table, type CommonOptions } from '../output.ts';
 
 interface ScanCliOptions extends CommonOptions {
-  format: 'table' | 'json' | 'sarif';
+  format: 'table' | 'json' | 'sarif' | 'cyclonedx';
   severity?: string;
   ignoreUnfixed?: boolean;
   failOn?: string;
@@ -44,7 +45,7 @@ export function register(program: Command): void {
     .command('scan')
     .description('match the packages of an image against the OSV vulnerability database')
     .argument('<image>', 'image reference (oci:DIR[:TAG], oci-archive:FILE, docker-archive:FILE, podman:NAME, …)')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'sarif']).default('table'))
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'sarif', 'cyclonedx']).default('table'))
     .option('--json', 'same as --format json')
     .option('--severity <levels>', 'only these severities, comma-separated (e.g. high,critical)')
     .option('--ignore-unfixed', 'hide vulnerabilities that have no fixed version yet')
@@ -61,7 +62,9 @@ export function register(program: Command): void {
 Load a database first: distill db import DIR|ZIP (OSV export layout) or distill db update --from URL.
 Severity is the advisory's own rating when it has one, else the CVSS v3/v4 base score band; the
 source is always shown. Packages that cannot be matched (no ecosystem, unknown distro) are listed
-as not covered rather than reported clean.
+as not covered rather than reported clean. --format cyclonedx writes a CycloneDX 1.6 BOM with the
+image's components and a vulnerabilities section (ratings, CVE references, fixes, affected
+components; ignored findings keep the ignore rule's reason as their analysis).
 
 Exit status: 0 nothing at or above --fail-on (or no --fail-on); 1 something is; 2 bad input or no DB.`,
     )
@@ -79,6 +82,7 @@ Exit status: 0 nothing at or above --fail-on (or no --fail-on); 1 something is; 
       const { sbom: _sbom, ...rest } = r;
       if (format === 'json') printJson(pending ? { ...rest, pendingUpdates: pending.updates, pendingNotes: pending.notes } : rest);
       else if (format === 'sarif') printJson(scanToSarif(r));
+      else if (format === 'cyclonedx') process.stdout.write(scanToCycloneDxJson(r));
       else {
         const c = r.counts;
         const summary = `${ref}: ${r.packages} packages, ${r.vulnerabilities.length} vulnerabilities (critical ${c.critical}, high ${c.high}, medium ${c.medium}, low ${c.low}, unknown ${c.unknown})${r.db ? `; OSV DB of ${r.db.dbDate?.slice(0, 10) ?? 'unknown date'}` : ''}`;
