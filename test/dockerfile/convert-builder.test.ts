@@ -36,3 +36,17 @@ test('NAME=REF parsing: pairs map, malformed ones are user errors', async () => 
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--builder-image: "golang": expected NAME=REF/);
 });
+
+test('--base-prefix with a Python builder no Debian release ships is a warning; 3.11/3.13 or a swapped builder are not', () => {
+  const py = (v: string) => `FROM python:${v}\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD ["python", "app.py"]\n`;
+  const ctx = { 'requirements.txt': 'flask==3.0.0\n', 'app.py': 'print(1)\n' };
+  const warned = convertDockerfile(py('3.12'), { basePrefix: 'localhost/d', context: ctx });
+  assert.ok(warned.warnings.some((w) => /Python 3\.12/.test(w) && /3\.11 on Debian 12 or 3\.13 on Debian 13/.test(w)), warned.warnings.join('\n'));
+  for (const r of [
+    convertDockerfile(py('3.13'), { basePrefix: 'localhost/d', context: ctx }),
+    convertDockerfile(py('3.11'), { basePrefix: 'localhost/d', context: ctx }),
+    convertDockerfile(py('3.12'), { basePrefix: 'localhost/d', builderImages: { 'python:3.12': 'localhost/tc/python:3.11' }, context: ctx }),
+  ]) {
+    assert.ok(!r.warnings.some((w) => /distill base/.test(w)), r.warnings.join('\n'));
+  }
+});

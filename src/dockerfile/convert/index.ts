@@ -104,6 +104,11 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
     if (lang === 'python' && plan.version && base.version && plan.version !== base.version) {
       warnings.push(`the builder uses Python ${plan.version} but ${base.ref} runs Python ${base.version}: compiled wheels and the standard library may differ — build with python:${base.version}`);
     }
+    // A local base from `distill base` carries its Debian release's Python: 3.11 on 12, 3.13 on 13.
+    // Any other builder minor cannot match it, whichever release the base was built from.
+    if (lang === 'python' && opts.basePrefix && plan.version && !['3.11', '3.13'].includes(plan.version) && !Object.keys(opts.builderImages ?? {}).length) {
+      warnings.push(`the builder uses Python ${plan.version} but ${base.ref} (from distill base) runs its Debian release's Python, 3.11 on Debian 12 or 3.13 on Debian 13: compiled wheels and the standard library may differ — build with the same minor (python:3.11 or python:3.13, or --builder-image)`);
+    }
   }
   if (base.flavour === 'base' || base.flavour === 'cc') {
     // A binary linked against a newer glibc than the base's fails to start (symbol versions).
