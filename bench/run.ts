@@ -4,6 +4,7 @@
  * runs only the benchmarks whose file name contains NAME.
  */
 import { readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -13,6 +14,13 @@ const files = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.startsWith('_'))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
+
+// The CLI runs from dist/ only while it is newer than src/ (bin/distill.js); build it first so no
+// benchmark times tsx compiling the sources on every start.
+if (!process.env.DISTILL_FROM_SOURCE) {
+  console.log('building dist/ (npm run build) so the CLI starts from compiled code…');
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: join(here, '..'), stdio: 'inherit' });
+}
 
 let failed = 0;
 for (const f of files) {

@@ -3,7 +3,7 @@
  * mtime 0) and an image from layers. Deterministic, so tests can compare digests.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -26,10 +26,22 @@ export interface TestEntry {
 }
 
 let counter = 0;
-/** A fresh temp dir with a lowercase name (podman names `oci:` images after their path). */
+const made: string[] = [];
+
+/**
+ * A fresh temp dir with a lowercase name (podman names `oci:` images after their path), removed
+ * when the test process exits (each test file is its own process) unless DISTILL_KEEP_TEST_DIRS
+ * is set: a suite that builds images leaves gigabytes behind otherwise.
+ */
 export function tempDir(prefix = 'distill-test-'): string {
   const dir = join(tmpdir(), `${prefix}${process.pid}-${randomBytes(6).toString('hex')}`);
   mkdirSync(dir, { recursive: true });
+  if (made.length === 0 && !process.env.DISTILL_KEEP_TEST_DIRS) {
+    process.once('exit', () => {
+      for (const d of made) rmSync(d, { recursive: true, force: true, maxRetries: 2 });
+    });
+  }
+  made.push(dir);
   return dir;
 }
 
