@@ -82,21 +82,31 @@ export function lastLine(s: string): string {
 
 /**
  * A name the engine can run for `ref`: engine-store names as they are, layouts and archives
- * pulled by podman itself, anything else exported through openImage and loaded.
+ * pulled by podman itself, anything else exported through openImage and loaded. `imported` says
+ * whether this call put the image into the engine's store (it was not there before), so the
+ * caller can remove it again instead of leaving one more image behind on every run.
  */
-export async function engineImage(engine: Engine, ref: string): Promise<string> {
+export async function engineImage(engine: Engine, ref: string): Promise<{ name: string; imported: boolean }> {
   const r = parseRef(ref);
-  if (r.transport === engine) return r.name;
-  if (r.transport === 'registry') return r.name;
+  if (r.transport === engine) return { name: r.name, imported: false };
+  if (r.transport === 'registry') return { name: r.name, imported: false };
+  const image = await openImage(ref);
+  // The engine's image id is the config digest: whether it is already stored decides `imported`.
+  const id = (await image.manifest()).config.digest.slice('sha256:'.length);
+  const present = (await runEngine(engine, ['image', 'inspect', '--format', '{{.Id}}', id])).code === 0;
   if (engine === 'podman' && (r.transport === 'oci' || r.transport === 'oci-archive' || r.transport === 'docker-archive')) {
     const p = await runEngine('podman', ['pull', '-q', ref]);
     if (p.code !== 0) throw new DistillError(ref, `podman pull failed: ${lastLine(p.stderr)}`);
-    return p.stdout.trim().split('\n').pop()!;
+    return { name: p.stdout.trim().split('\n').pop()!, imported: !present };
   }
-  const image = await openImage(ref);
   const name = `localhost/distill-run:${(await image.digest()).slice(7, 19)}`;
   await writeImage(image, `${engine}:${name}`);
-  return name;
+  return { name, imported: !present };
+}
+
+/** Removes an image `engineImage` imported; the engine's own complaints do not matter here. */
+export async function releaseEngineImage(engine: Engine, img: { name: string; imported: boolean }): Promise<void> {
+  if (img.imported) await runEngine(engine, ['rmi', '-f', img.name]);
 }
 
 /** State of a container as the engine reports it. */

@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { openImage } from '../oci/reference.ts';
 import { DistillError } from '../util/errors.ts';
-import { containerState, detectEngine, engineImage, HARDENING_FLAGS, lastLine, processUid, runEngine, type Engine } from './engine.ts';
+import { containerState, detectEngine, engineImage, releaseEngineImage, HARDENING_FLAGS, lastLine, processUid, runEngine, type Engine } from './engine.ts';
 import { lookup, mergedFs, type FsNode } from './fsview.ts';
 
 export type CheckStatus = 'pass' | 'fail' | 'unknown';
@@ -135,107 +135,113 @@ export async function verifyImage(ref: string, opts: VerifyOptions = {}): Promis
   const tests = opts.tests ? readTestFile(opts.tests) : [];
   const probe = opts.probe ? probeTarget(opts.probe) : undefined;
   const durationMs = Math.round((opts.duration ?? 3) * 1000);
-  const image = await engineImage(engine, ref);
-  const checks: VerifyCheck[] = [];
-  const name = `distill-verify-${randomBytes(5).toString('hex')}`;
-  const net = probe ? ['-p', `127.0.0.1:${probe.port}:${probe.port}`] : ['--network', 'none'];
-  const started = Date.now();
-  const run = await runEngine(engine, ['run', '-d', '--name', name, ...HARDENING_FLAGS, ...net, ...entryArgs(image, opts.entrypoint, opts.cmd)], { timeoutMs: 120_000 });
+  const imported = await engineImage(engine, ref);
+  const image = imported.name;
   try {
-    if (run.code !== 0) {
-      checks.push({ id: 'read-only', status: 'fail', reason: `did not start with the hardening flags: ${lastLine(run.stderr)}` });
-    }
-    // The uid, read from the host's /proc while the process is alive.
-    let observed: { uid: number; gid: number } | undefined;
-    let state = run.code === 0 ? await containerState(engine, name) : undefined;
-    for (let i = 0; run.code === 0 && i < 20 && state?.running; i++) {
-      if (state.pid > 0) observed = processUid(state.pid);
-      if (observed) break;
-      await sleep(100);
-      state = await containerState(engine, name);
-    }
-    if (observed) {
+    const checks: VerifyCheck[] = [];
+    const name = `distill-verify-${randomBytes(5).toString('hex')}`;
+    const net = probe ? ['-p', `127.0.0.1:${probe.port}:${probe.port}`] : ['--network', 'none'];
+    const started = Date.now();
+    const run = await runEngine(engine, ['run', '-d', '--name', name, ...HARDENING_FLAGS, ...net, ...entryArgs(image, opts.entrypoint, opts.cmd)], { timeoutMs: 120_000 });
+    try {
+      if (run.code !== 0) {
+        checks.push({ id: 'read-only', status: 'fail', reason: `did not start with the hardening flags: ${lastLine(run.stderr)}` });
+      }
+      // The uid, read from the host's /proc while the process is alive.
+      let observed: { uid: number; gid: number } | undefined;
+      let state = run.code === 0 ? await containerState(engine, name) : undefined;
+      for (let i = 0; run.code === 0 && i < 20 && state?.running; i++) {
+        if (state.pid > 0) observed = processUid(state.pid);
+        if (observed) break;
+        await sleep(100);
+        state = await containerState(engine, name);
+      }
+      if (observed) {
+        checks.push(
+          observed.uid === 0
+            ? { id: 'non-root', status: 'fail', reason: `runs as root: the process has uid 0 (gid ${observed.gid})` }
+            : { id: 'non-root', status: 'pass', reason: `process runs as uid ${observed.uid} gid ${observed.gid}` },
+        );
+      } else {
+        // Exited too soon to be observed: fall back to the configured user.
+        const u = await runEngine(engine, ['image', 'inspect', '--format', '{{.Config.User}}', image]);
+        const user = u.code === 0 ? u.stdout.trim() : undefined;
+        const uid = user === undefined ? undefined : user === '' ? 0 : /^\d+/.test(user) ? Number(/^\d+/.exec(user)![0]) : undefined;
+        if (uid === 0) checks.push({ id: 'non-root', status: 'fail', reason: `runs as root: the image user is ${user ? `"${user}"` : 'unset'} (process exited before it could be observed)` });
+        else if (uid !== undefined) checks.push({ id: 'non-root', status: 'pass', reason: `image user ${user} (process exited before it could be observed)` });
+        else checks.push({ id: 'non-root', status: 'unknown', reason: `process exited before it could be observed and the image user "${user ?? '?'}" is not numeric` });
+      }
+
+      // Shells: exec into the running container, or run each as the entrypoint when it has exited.
+      // Only "not found" counts as absent: any other failure (the engine could not start the
+      // container at all) leaves the answer unknown rather than claiming there is no shell.
+      const ran: string[] = [];
+      const undecided: string[] = [];
+      const shells = opts.shells ?? ['sh', '/bin/sh', '/busybox/sh', 'bash'];
+      for (const sh of shells) {
+        const live = (await containerState(engine, name))?.running;
+        const r = live
+          ? await runEngine(engine, ['exec', name, sh, '-c', 'true'], { timeoutMs: 30_000 })
+          : await runEngine(engine, ['run', '--rm', ...HARDENING_FLAGS, '--network', 'none', '--entrypoint', sh, image, '-c', 'true'], { timeoutMs: 60_000 });
+        if (r.code === 0) ran.push(sh);
+        else if (!/not found|no such file or directory/i.test(r.stderr)) undecided.push(`${sh}: ${lastLine(r.stderr) || `exit ${r.code}`}`);
+      }
       checks.push(
-        observed.uid === 0
-          ? { id: 'non-root', status: 'fail', reason: `runs as root: the process has uid 0 (gid ${observed.gid})` }
-          : { id: 'non-root', status: 'pass', reason: `process runs as uid ${observed.uid} gid ${observed.gid}` },
+        ran.length
+          ? { id: 'no-shell', status: 'fail', reason: `shell present: ${ran.map((s) => `\`${s} -c true\``).join(', ')} ran` }
+          : undecided.length
+            ? { id: 'no-shell', status: 'unknown', reason: `could not tell: ${undecided.join('; ')}` }
+            : { id: 'no-shell', status: 'pass', reason: `no shell can be executed (tried ${shells.join(', ')})` },
       );
-    } else {
-      // Exited too soon to be observed: fall back to the configured user.
-      const u = await runEngine(engine, ['image', 'inspect', '--format', '{{.Config.User}}', image]);
-      const user = u.code === 0 ? u.stdout.trim() : undefined;
-      const uid = user === undefined ? undefined : user === '' ? 0 : /^\d+/.test(user) ? Number(/^\d+/.exec(user)![0]) : undefined;
-      if (uid === 0) checks.push({ id: 'non-root', status: 'fail', reason: `runs as root: the image user is ${user ? `"${user}"` : 'unset'} (process exited before it could be observed)` });
-      else if (uid !== undefined) checks.push({ id: 'non-root', status: 'pass', reason: `image user ${user} (process exited before it could be observed)` });
-      else checks.push({ id: 'non-root', status: 'unknown', reason: `process exited before it could be observed and the image user "${user ?? '?'}" is not numeric` });
-    }
 
-    // Shells: exec into the running container, or run each as the entrypoint when it has exited.
-    // Only "not found" counts as absent: any other failure (the engine could not start the
-    // container at all) leaves the answer unknown rather than claiming there is no shell.
-    const ran: string[] = [];
-    const undecided: string[] = [];
-    const shells = opts.shells ?? ['sh', '/bin/sh', '/busybox/sh', 'bash'];
-    for (const sh of shells) {
-      const live = (await containerState(engine, name))?.running;
-      const r = live
-        ? await runEngine(engine, ['exec', name, sh, '-c', 'true'], { timeoutMs: 30_000 })
-        : await runEngine(engine, ['run', '--rm', ...HARDENING_FLAGS, '--network', 'none', '--entrypoint', sh, image, '-c', 'true'], { timeoutMs: 60_000 });
-      if (r.code === 0) ran.push(sh);
-      else if (!/not found|no such file or directory/i.test(r.stderr)) undecided.push(`${sh}: ${lastLine(r.stderr) || `exit ${r.code}`}`);
-    }
-    checks.push(
-      ran.length
-        ? { id: 'no-shell', status: 'fail', reason: `shell present: ${ran.map((s) => `\`${s} -c true\``).join(', ')} ran` }
-        : undecided.length
-          ? { id: 'no-shell', status: 'unknown', reason: `could not tell: ${undecided.join('; ')}` }
-          : { id: 'no-shell', status: 'pass', reason: `no shell can be executed (tried ${shells.join(', ')})` },
-    );
-
-    if (probe && run.code === 0) {
-      const deadline = Date.now() + (opts.probeTimeout ?? 15) * 1000;
-      let last = '';
-      let ok = false;
-      while (Date.now() < deadline) {
-        try {
-          const res = await fetch(probe.url, { signal: AbortSignal.timeout(2000), redirect: 'manual' });
-          await res.arrayBuffer();
-          last = `HTTP ${res.status}`;
-          if (res.status < 400) {
-            ok = true;
+      if (probe && run.code === 0) {
+        const deadline = Date.now() + (opts.probeTimeout ?? 15) * 1000;
+        let last = '';
+        let ok = false;
+        while (Date.now() < deadline) {
+          try {
+            const res = await fetch(probe.url, { signal: AbortSignal.timeout(2000), redirect: 'manual' });
+            await res.arrayBuffer();
+            last = `HTTP ${res.status}`;
+            if (res.status < 400) {
+              ok = true;
+              break;
+            }
+          } catch (e) {
+            last = (e as Error & { cause?: Error }).cause?.message ?? (e as Error).message;
+          }
+          if (!(await containerState(engine, name))?.running) {
+            last += ' (container exited)';
             break;
           }
-        } catch (e) {
-          last = (e as Error & { cause?: Error }).cause?.message ?? (e as Error).message;
+          await sleep(250);
         }
-        if (!(await containerState(engine, name))?.running) {
-          last += ' (container exited)';
-          break;
-        }
-        await sleep(250);
+        checks.push(ok ? { id: 'probe', status: 'pass', reason: `${probe.url.href} answered ${last}` } : { id: 'probe', status: 'fail', reason: `${probe.url.href} did not answer with success: ${last}` });
       }
-      checks.push(ok ? { id: 'probe', status: 'pass', reason: `${probe.url.href} answered ${last}` } : { id: 'probe', status: 'fail', reason: `${probe.url.href} did not answer with success: ${last}` });
+
+      if (run.code === 0) {
+        const left = durationMs - (Date.now() - started);
+        if (left > 0) await sleep(left);
+        const st = await containerState(engine, name);
+        const secs = ((Date.now() - started) / 1000).toFixed(1);
+        if (st?.running) checks.push({ id: 'read-only', status: 'pass', reason: `still running after ${secs} s with a read-only root filesystem` });
+        else if (st && st.exitCode === 0) checks.push({ id: 'read-only', status: 'pass', reason: `one-shot: exited 0 with a read-only root filesystem` });
+        else {
+          const logs = await runEngine(engine, ['logs', '--tail', '5', name]);
+          const tail = (logs.stderr + logs.stdout).trim().split('\n').slice(-3).join(' | ');
+          checks.push({ id: 'read-only', status: 'fail', reason: `exited with code ${st?.exitCode ?? '?'} read-only${tail ? `: ${tail}` : ''}` });
+        }
+      }
+    } finally {
+      await runEngine(engine, ['rm', '-f', '-t', '0', name]);
     }
 
-    if (run.code === 0) {
-      const left = durationMs - (Date.now() - started);
-      if (left > 0) await sleep(left);
-      const st = await containerState(engine, name);
-      const secs = ((Date.now() - started) / 1000).toFixed(1);
-      if (st?.running) checks.push({ id: 'read-only', status: 'pass', reason: `still running after ${secs} s with a read-only root filesystem` });
-      else if (st && st.exitCode === 0) checks.push({ id: 'read-only', status: 'pass', reason: `one-shot: exited 0 with a read-only root filesystem` });
-      else {
-        const logs = await runEngine(engine, ['logs', '--tail', '5', name]);
-        const tail = (logs.stderr + logs.stdout).trim().split('\n').slice(-3).join(' | ');
-        checks.push({ id: 'read-only', status: 'fail', reason: `exited with code ${st?.exitCode ?? '?'} read-only${tail ? `: ${tail}` : ''}` });
-      }
-    }
+    if (tests.length) checks.push(...(await runTests(engine, ref, image, tests)));
+    return { reference: ref, engine, engineImage: image, passed: !checks.some((c) => c.status === 'fail'), checks };
   } finally {
-    await runEngine(engine, ['rm', '-f', '-t', '0', name]);
+    // Leave the engine's store as it was: remove the image if this run imported it.
+    await releaseEngineImage(engine, imported);
   }
-
-  if (tests.length) checks.push(...(await runTests(engine, ref, image, tests)));
-  return { reference: ref, engine, engineImage: image, passed: !checks.some((c) => c.status === 'fail'), checks };
 }
 
 /** Runs the test file's checks: file ones on the image's merged layers, commands as entrypoints. */

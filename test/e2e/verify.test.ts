@@ -11,8 +11,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDistill } from '../helpers/cli.ts';
 import { podman, podmanEnv } from '../helpers/podman.ts';
-import { tempDir } from '../helpers/images.ts';
+import { makeLayer, tempDir } from '../helpers/images.ts';
 import type { VerifyResult } from '../../src/runtime/verify.ts';
+import { openImage, writeImage } from '../../src/oci/reference.ts';
+import { appendLayers } from '../../src/mutate/mutate.ts';
+import { randomBytes } from 'node:crypto';
 
 const work = tempDir('distill-e2e-verify-');
 const env = podmanEnv();
@@ -78,6 +81,18 @@ test('distroless python3 serving HTTP passes every check, probe and tests includ
   assert.equal((await podman(['ps', '-a', '--filter', 'name=distill-verify-', '--format', '{{.Names}}'])).stdout.trim(), '', 'no container left behind');
 });
 
+test('an image verify imports into podman\'s store is removed again', async () => {
+  // A config no other test (or earlier run) can have put in the store: the base plus a unique file.
+  const unique = appendLayers(await openImage(PY), { layer: await makeLayer([{ name: 'etc/', type: 'directory' }, { name: 'etc/verify-run-id', content: randomBytes(16).toString('hex') }]) });
+  const ref = `oci:${join(work, 'unique')}:nonroot`;
+  await writeImage(unique, ref);
+  const configHex = (await unique.manifest()).config.digest.slice(7);
+  assert.notEqual((await podman(['image', 'exists', configHex])).code, 0);
+  const r = await verify([ref, '--duration', '1', '--', '-c', 'import time; time.sleep(30)']);
+  assert.equal(r.json.passed, true, JSON.stringify(r.json.checks));
+  assert.notEqual((await podman(['image', 'exists', configHex])).code, 0, 'no image left behind in the store');
+});
+
 test('traditional Debian image fails on "runs as root" and "shell present"; text output says so', async () => {
   const r = await verify([`podman:${FAT}`, '--entrypoint', 'sleep', '--', '30']);
   assert.equal(r.code, 1);
@@ -92,6 +107,7 @@ test('traditional Debian image fails on "runs as root" and "shell present"; text
   assert.match(text.stdout, /runs as root/);
   assert.match(text.stdout, /shell present/);
   assert.match(text.stdout, /not verified: .* failed non-root, no-shell/);
+  assert.equal((await podman(['image', 'exists', FAT])).code, 0, 'an image that was in the store before stays there');
 });
 
 test('a one-shot that exits 0 passes; one that fails read-only is reported with its output', async () => {
