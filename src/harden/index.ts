@@ -1,9 +1,10 @@
 /**
- * `distill harden APPDIR`: the main job, end to end on one app (Node.js, Python or Go). Lint its
- * traditional Dockerfile, write the converted one, build the traditional image (assembled from
- * Debian packages, as `FROM node:22`, `FROM python:3` or `FROM golang:1` would give) and the
- * distroless one (`distill base` + `distill build`), run both for real with the hardening flags,
- * compare them, and write report.html.
+ * `distill harden APPDIR`: the main job, end to end on one app (Node.js, Python, Go, Java or
+ * Rust). Lint its traditional Dockerfile, write the converted one, build the traditional image
+ * (assembled from Debian packages, as `FROM node:22`, `python:3`, `golang:1`,
+ * `eclipse-temurin:17` or `rust:1` would give) and the distroless one (`distill base` +
+ * `distill build`), run both for real with the hardening flags, compare them, and write
+ * report.html.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -51,7 +52,7 @@ export interface HardenResult {
 const STEPS = 8;
 
 /** The distroless base each supported runtime builds on (as distill build picks it). */
-const FLAVOUR: Record<TraditionalRuntime, BaseFlavour> = { node: 'nodejs', python: 'python3', go: 'static' };
+const FLAVOUR: Record<TraditionalRuntime, BaseFlavour> = { node: 'nodejs', python: 'python3', go: 'static', java: 'java', rust: 'cc' };
 
 /**
  * The last stage's CMD (shell form run by /bin/sh -c, as Docker does) for the traditional image,
@@ -89,7 +90,7 @@ export async function harden(opts: HardenOptions): Promise<HardenResult> {
   if (!existsSync(appDir)) throw new DistillError(opts.appDir, 'no such directory');
   const detected = detectRuntime(appDir);
   if (!(detected in FLAVOUR)) {
-    throw new DistillError(opts.appDir, `harden builds Node.js, Python and Go apps; this looks like ${detected}: use lint, convert, build, verify and compare one by one`);
+    throw new DistillError(opts.appDir, `harden builds Node.js, Python, Go, Java and Rust apps; this looks like ${detected}: use lint, convert, build, verify and compare one by one`);
   }
   const runtime = detected as TraditionalRuntime;
   const flavour = FLAVOUR[runtime];

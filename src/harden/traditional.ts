@@ -1,10 +1,12 @@
 /**
- * The "before" picture for `distill harden`: what `FROM node:22`, `FROM python:3` or
- * `FROM golang:1` gives a team today, assembled from Debian packages without a daemon — Debian
- * with a shell, apt and dpkg (a real /var/lib/dpkg/status), the usual curl/git/compilers, the
- * language toolchain (Node.js and npm under /usr/local as the node images have them; Debian's
- * python3 with pip; Debian's Go), the app as its single-stage Dockerfile leaves it (node_modules
- * with dev dependencies; the Go binary beside its sources), the Dockerfile's CMD, and no USER.
+ * The "before" picture for `distill harden`: what `FROM node:22`, `python:3`, `golang:1`,
+ * `eclipse-temurin:17` or `rust:1` gives a team today, assembled from Debian packages without a
+ * daemon — Debian with a shell, apt and dpkg (a real /var/lib/dpkg/status), the usual
+ * curl/git/compilers, the language toolchain (Node.js and npm under /usr/local as the node images
+ * have them; Debian's python3 with pip, Go, OpenJDK 17 JDK, rustc and cargo), the app as its
+ * single-stage Dockerfile leaves it (node_modules with dev dependencies; the Go binary, the jar
+ * or cargo's target/ beside the sources, built here with the host's toolchain), the Dockerfile's
+ * CMD, and no USER.
  * Maintainer scripts do not run; the files they would create that matter (passwd, group, shadow,
  * the CA bundle) are written here, with the `node` user (1000) the official node images have.
  */
@@ -24,6 +26,7 @@ import { RootfsWriter } from '../base/build.ts';
 import { caBundle } from '../base/files.ts';
 import { fetchNode, resolveNode, resolveNpmPackage, tarballFiles } from '../base/node.ts';
 import { DistillError } from '../util/errors.ts';
+import { findMainClass } from '../build/java.ts';
 
 /** Beyond Priority: required — what the official node images add (buildpack-deps, in short). */
 export const FAT_PACKAGES = [
@@ -36,6 +39,8 @@ export const TRADITIONAL_RUNTIMES = {
   node: { packages: [] as string[], like: 'FROM node:22' },
   python: { packages: ['python3', 'python3-pip', 'python3-venv', 'python-is-python3'], like: 'FROM python:3' },
   go: { packages: ['golang-go'], like: 'FROM golang:1' },
+  java: { packages: ['openjdk-17-jdk-headless'], like: 'FROM eclipse-temurin:17' },
+  rust: { packages: ['rustc', 'cargo'], like: 'FROM rust:1' },
 } as const;
 export type TraditionalRuntime = keyof typeof TRADITIONAL_RUNTIMES;
 
@@ -56,7 +61,23 @@ const DEFAULT_CMD: Record<TraditionalRuntime, string[]> = {
   node: ['/bin/sh', '-c', 'npm start'],
   python: ['/bin/sh', '-c', 'python app.py'],
   go: ['/app/server'],
+  java: ['java', '-jar', '/app/app.jar'],
+  rust: ['/app/server'],
 };
+
+/** Links update-alternatives would make in the JDK's postinst, which does not run here. */
+const JDK = 'usr/lib/jvm/java-17-openjdk-amd64';
+const JDK_TOOLS = ['java', 'javac', 'jar', 'jshell', 'keytool'];
+
+/** Runs a toolchain step on the host's copy of the app; a failure names the app and the step. */
+function hostStep(appDir: string, what: string, cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): void {
+  try {
+    execFileSync(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    const err = (e as { stderr?: Buffer; code?: string }).code === 'ENOENT' ? `${cmd} is not installed` : ((e as { stderr?: Buffer }).stderr?.toString().trim().split('\n').filter(Boolean).pop() ?? String(e));
+    throw new DistillError(appDir, `${what} failed: ${err}`);
+  }
+}
 
 /**
  * The traditional image would run `pip install -r requirements.txt`; with no package index here
@@ -72,6 +93,12 @@ function refuseThirdPartyRequirements(appDir: string): void {
   if (wanted.length) {
     throw new DistillError(req, `lists ${wanted.length} package(s) (${wanted.slice(0, 3).join(', ')}): harden pictures Python apps on the standard library only; use distill build --artifact WHEELHOUSE and distill compare`);
   }
+}
+
+function javaSources(dir: string): string[] {
+  return walk(dir)
+    .filter((r) => r.endsWith('.java'))
+    .map((r) => join(dir, r));
 }
 
 function walk(dir: string, base = dir, out: string[] = []): string[] {
@@ -98,6 +125,10 @@ export async function buildTraditional(opts: TraditionalOptions): Promise<Image>
   if (runtime === 'node' && !existsSync(join(opts.appDir, 'package.json'))) throw new DistillError(opts.appDir, 'no package.json: the traditional image is built for Node.js apps');
   if (runtime === 'go' && !existsSync(join(opts.appDir, 'go.mod'))) throw new DistillError(opts.appDir, 'no go.mod: the traditional Go image builds the module in APPDIR');
   if (runtime === 'python') refuseThirdPartyRequirements(opts.appDir);
+  if (runtime === 'rust' && !existsSync(join(opts.appDir, 'Cargo.toml'))) throw new DistillError(opts.appDir, 'no Cargo.toml: the traditional Rust image builds the crate in APPDIR');
+  if (runtime === 'java' && !existsSync(join(opts.appDir, 'src', 'main', 'java'))) {
+    throw new DistillError(opts.appDir, 'harden pictures Java apps compiled with javac from src/main/java; for Maven or Gradle builds use distill build --artifact JAR and distill compare');
+  }
   step(`resolving the Debian packages of a ${rt.like.replace('FROM ', '')}-like image`);
   const archive = await loadArchive({ ...(opts.archive ?? {}), onWarning: () => undefined });
   const required = archive.index.packageNames().filter((n) => {
@@ -132,6 +163,9 @@ export async function buildTraditional(opts: TraditionalOptions): Promise<Image>
     await w.add({ name: 'tmp', type: 'directory', mode: 0o1777, uid: 0, gid: 0 });
     await w.add({ name: 'var/lib/dpkg', type: 'directory', mode: 0o755, uid: 0, gid: 0 });
     await file('var/lib/dpkg/status', records.map((r) => statusStanza(r)).join('\n'));
+    if (runtime === 'java') {
+      for (const t of JDK_TOOLS) await w.add({ name: `usr/bin/${t}`, type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: `/${JDK}/bin/${t}` });
+    }
     const debianLayer = await sink.finish();
 
     const when_ = when.toISOString();
@@ -173,18 +207,24 @@ export async function buildTraditional(opts: TraditionalOptions): Promise<Image>
       // The single-stage Dockerfile's `RUN go build -o /app/server .`: the binary sits beside the
       // sources and the toolchain. Built here with the host's Go, as distill build does.
       step('building the Go binary into /app/server (as RUN go build does)');
-      try {
-        execFileSync('go', ['build', '-trimpath', '-o', join(app, 'server'), '.'], {
-          cwd: app,
-          env: { ...process.env, CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: process.env.GOFLAGS ?? '' },
-          stdio: ['ignore', 'ignore', 'pipe'],
-        });
-      } catch (e) {
-        const err = (e as { stderr?: Buffer }).stderr?.toString().trim().split('\n')[0] ?? String(e);
-        throw new DistillError(opts.appDir, `go build failed: ${err}`);
-      }
+      hostStep(opts.appDir, 'go build', 'go', ['build', '-trimpath', '-o', join(app, 'server'), '.'], app, { CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: process.env.GOFLAGS ?? '' });
       env.GOPATH = '/go';
       appStep = 'COPY . /app + RUN go build -o /app/server .';
+    } else if (runtime === 'java') {
+      // The Dockerfile's `RUN javac -d classes … && jar --create --file app.jar --main-class …`.
+      step('compiling the app with javac into /app/app.jar (as the RUN step does)');
+      const sources = javaSources(join(app, 'src', 'main', 'java'));
+      const main = findMainClass(join(app, 'src', 'main', 'java'), sources);
+      if (!main) throw new DistillError(opts.appDir, 'no class with public static void main(String[]) under src/main/java');
+      hostStep(opts.appDir, 'javac', 'javac', ['-d', join(app, 'classes'), ...sources], app);
+      hostStep(opts.appDir, 'jar', 'jar', ['--create', '--file', join(app, 'app.jar'), '--main-class', main, '-C', join(app, 'classes'), '.'], app);
+      env.JAVA_HOME = `/${JDK}`;
+      appStep = 'COPY . /app + RUN javac && jar --create --file app.jar';
+    } else if (runtime === 'rust') {
+      // `RUN cargo build --release` leaves target/ (dependencies, incremental state) in the image.
+      step('building the crate with cargo build --release (as the RUN step does)');
+      hostStep(opts.appDir, 'cargo build --release', 'cargo', ['build', '--release', '--offline'], app, { CARGO_TARGET_DIR: join(app, 'target') });
+      appStep = 'COPY . /app + RUN cargo build --release';
     } else {
       appStep = 'COPY . /app + RUN pip install -r requirements.txt';
     }

@@ -50,7 +50,12 @@ test('distill harden on examples/node-express: table, report, >= 60% smaller, ha
   assert.match(text.stdout, new RegExp(`report: +${join(out, 'report.html').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
 });
 
-for (const [app, flavour, toolchain] of [['python-http', 'python3', /RUN pip install/], ['go-http', 'static', /RUN go build/]] as const) {
+for (const [app, flavour, toolchain] of [
+  ['python-http', 'python3', /RUN pip install/],
+  ['go-http', 'static', /RUN go build/],
+  ['java-http', 'java', /RUN javac && jar/],
+  ['rust-http', 'cc', /RUN cargo build --release/],
+] as const) {
   test(`distill harden examples/${app}: the ${flavour} base, >= 60% smaller, hardened and verified`, async () => {
     const out = tempDir(`distill-e2e-harden-${app}-`);
     const r = await runDistill(['harden', join('examples', app), '-o', out, '--json'], { env: podmanEnv() });

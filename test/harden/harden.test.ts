@@ -25,11 +25,15 @@ test('the probe is the URL the HEALTHCHECK curls, on loopback; else /health on 8
   assert.equal(fromDockerfile('FROM x\nCMD ["a"]\n').probe, 'http://127.0.0.1:8080/health');
 });
 
-test('unsupported runtimes, missing Dockerfiles and third-party Python requirements are refused up front', async () => {
-  const rust = tempDir('distill-harden-rust-');
-  writeFileSync(join(rust, 'Cargo.toml'), '[package]\nname = "x"\nversion = "0.1.0"\n');
-  writeFileSync(join(rust, 'Dockerfile'), 'FROM rust:1\n');
-  await assert.rejects(harden({ appDir: rust, out: join(rust, 'out'), verify: false }), (e: unknown) => e instanceof DistillError && /Node\.js, Python and Go/.test(e.message) && /rust/.test(e.message));
+test('unsupported runtimes, missing Dockerfiles, Maven builds and third-party Python requirements are refused up front', async () => {
+  const dotnet = tempDir('distill-harden-dotnet-');
+  writeFileSync(join(dotnet, 'web.csproj'), '<Project Sdk="Microsoft.NET.Sdk.Web"></Project>\n');
+  writeFileSync(join(dotnet, 'Dockerfile'), 'FROM mcr.microsoft.com/dotnet/sdk:8.0\n');
+  await assert.rejects(harden({ appDir: dotnet, out: join(dotnet, 'out'), verify: false }), (e: unknown) => e instanceof DistillError && /Node\.js, Python, Go, Java and Rust/.test(e.message) && /dotnet/.test(e.message));
+
+  const maven = tempDir('distill-harden-maven-');
+  writeFileSync(join(maven, 'pom.xml'), '<project/>\n');
+  await assert.rejects(buildTraditional({ appDir: maven, runtime: 'java' }), (e: unknown) => e instanceof DistillError && /src\/main\/java/.test(e.message) && /--artifact/.test(e.message));
 
   const nodf = tempDir('distill-harden-nodf-');
   writeFileSync(join(nodf, 'go.mod'), 'module x\n\ngo 1.19\n');

@@ -20,7 +20,7 @@ export function register(program: Command): void {
   program
     .command('harden')
     .description('the whole job on one app: lint, convert, build the traditional and the distroless image, verify both, compare, report')
-    .argument('[appdir]', 'Node.js, Python or Go app directory with its traditional Dockerfile (default: the bundled examples/node-express)')
+    .argument('[appdir]', 'Node.js, Python, Go, Java or Rust app directory with its traditional Dockerfile (default: the bundled examples/node-express)')
     .option('-o, --out <dir>', 'where to write everything (default ./distill-out/<app>)')
     .option('--node <major>', 'Node.js major version for both images', '22')
     .option('--no-verify', 'do not run the images (podman or docker)')
@@ -32,7 +32,7 @@ export function register(program: Command): void {
       `
 Writes, under the output directory: Dockerfile.distroless (with every change explained in the
 report), images/ (an OCI layout with tags traditional and distroless), bases/ (the distroless
-base — nodejs, python3 or static — and its lockfile), report.html and summary.json.
+base — nodejs, python3, static, java or cc — and its lockfile), report.html and summary.json.
 
 Exit status: 0 done and the distroless image verified; 1 done but the distroless image failed
 verification; 2 bad input.`,
