@@ -29,6 +29,8 @@ export interface VerifyResult {
   engine: Engine;
   /** What the engine ran (an image id or name). */
   engineImage: string;
+  /** Name of the container the checks ran in (removed when they finish). */
+  container: string;
   /** True when no check failed. */
   passed: boolean;
   checks: VerifyCheck[];
@@ -237,7 +239,7 @@ export async function verifyImage(ref: string, opts: VerifyOptions = {}): Promis
     }
 
     if (tests.length) checks.push(...(await runTests(engine, ref, image, tests)));
-    return { reference: ref, engine, engineImage: image, passed: !checks.some((c) => c.status === 'fail'), checks };
+    return { reference: ref, engine, engineImage: image, container: name, passed: !checks.some((c) => c.status === 'fail'), checks };
   } finally {
     // Leave the engine's store as it was: remove the image if this run imported it.
     await releaseEngineImage(engine, imported);
