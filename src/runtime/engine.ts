@@ -104,9 +104,12 @@ export async function engineImage(engine: Engine, ref: string): Promise<{ name: 
   return { name, imported: !present };
 }
 
-/** Removes an image `engineImage` imported; the engine's own complaints do not matter here. */
+/**
+ * Removes an image `engineImage` imported. Never forced: if another run started a container
+ * from the same image (reproducible builds share ids) or tagged it meanwhile, it stays.
+ */
 export async function releaseEngineImage(engine: Engine, img: { name: string; imported: boolean }): Promise<void> {
-  if (img.imported) await runEngine(engine, ['rmi', '-f', img.name]);
+  if (img.imported) await runEngine(engine, ['rmi', img.name]);
 }
 
 /** State of a container as the engine reports it. */
