@@ -7,6 +7,7 @@
  * layers, commands run as the entrypoint.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
@@ -121,6 +122,18 @@ export function probeTarget(url: string): { url: URL; port: number } {
   return { url: u, port };
 }
 
+/** A loopback port nobody listens on right now (the kernel picks it). */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 /** Arguments that run `image` with an optional entrypoint/command override (docker takes one word). */
 function entryArgs(image: string, entrypoint: string[] | undefined, cmd: string[] | undefined): string[] {
   if (entrypoint?.length) return ['--entrypoint', entrypoint[0]!, image, ...entrypoint.slice(1), ...(cmd ?? [])];
@@ -142,7 +155,11 @@ export async function verifyImage(ref: string, opts: VerifyOptions = {}): Promis
   try {
     const checks: VerifyCheck[] = [];
     const name = `distill-verify-${randomBytes(5).toString('hex')}`;
-    const net = probe ? ['-p', `127.0.0.1:${probe.port}:${probe.port}`] : ['--network', 'none'];
+    // The probe's port inside the container is published on a free loopback port of the host, so
+    // whatever already listens on the host's 8080 neither blocks the run nor answers the probe.
+    const hostPort = probe ? await freeLoopbackPort() : 0;
+    const net = probe ? ['-p', `127.0.0.1:${hostPort}:${probe.port}`] : ['--network', 'none'];
+    const probeUrl = probe ? Object.assign(new URL(probe.url.href), { hostname: '127.0.0.1', port: String(hostPort) }) : undefined;
     const started = Date.now();
     const run = await runEngine(engine, ['run', '-d', '--name', name, ...HARDENING_FLAGS, ...net, ...entryArgs(image, opts.entrypoint, opts.cmd)], { timeoutMs: 120_000 });
     try {
@@ -202,7 +219,7 @@ export async function verifyImage(ref: string, opts: VerifyOptions = {}): Promis
         let ok = false;
         while (Date.now() < deadline) {
           try {
-            const res = await fetch(probe.url, { signal: AbortSignal.timeout(2000), redirect: 'manual' });
+            const res = await fetch(probeUrl!, { signal: AbortSignal.timeout(2000), redirect: 'manual' });
             await res.arrayBuffer();
             last = `HTTP ${res.status}`;
             if (res.status < 400) {
@@ -218,7 +235,8 @@ export async function verifyImage(ref: string, opts: VerifyOptions = {}): Promis
           }
           await sleep(250);
         }
-        checks.push(ok ? { id: 'probe', status: 'pass', reason: `${probe.url.href} answered ${last}` } : { id: 'probe', status: 'fail', reason: `${probe.url.href} did not answer with success: ${last}` });
+        const via = `(published on ${probeUrl!.host})`;
+        checks.push(ok ? { id: 'probe', status: 'pass', reason: `${probe.url.href} ${via} answered ${last}` } : { id: 'probe', status: 'fail', reason: `${probe.url.href} ${via} did not answer with success: ${last}` });
       }
 
       if (run.code === 0) {

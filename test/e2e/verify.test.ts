@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { runDistill } from '../helpers/cli.ts';
 import { podman, podmanEnv } from '../helpers/podman.ts';
@@ -69,13 +70,16 @@ test('distroless python3 serving HTTP passes every check, probe and tests includ
       '',
     ].join('\n'),
   );
-  const r = await verify([PY, '--probe', `http://127.0.0.1:${port}/passwd`, '--tests', tests, '--', '-m', 'http.server', String(port), '-d', '/etc']);
+  // Something else already answers on the host's port: the probe must reach the container anyway.
+  const squatter = createServer((_req, res) => res.writeHead(503).end('not the app'));
+  await new Promise<void>((ok) => squatter.listen(port, '127.0.0.1', ok));
+  const r = await verify([PY, '--probe', `http://127.0.0.1:${port}/passwd`, '--tests', tests, '--', '-m', 'http.server', String(port), '-d', '/etc']).finally(() => squatter.close());
   assert.equal(r.code, 0, JSON.stringify(r.json.checks, null, 1));
   assert.equal(r.json.passed, true);
   const c = byId(r.json);
   assert.deepEqual(Object.keys(c), ['non-root', 'no-shell', 'probe', 'read-only', 'test:python', 'test:no shell file', 'test:no apt', 'test:python version', 'test:exit code']);
   assert.match(c['non-root']!.reason, /uid 65532 gid 65532/);
-  assert.match(c['probe']!.reason, /answered HTTP 200/);
+  assert.match(c['probe']!.reason, new RegExp(`^http://127\\.0\\.0\\.1:${port}/passwd \\(published on 127\\.0\\.0\\.1:\\d+\\) answered HTTP 200$`));
   assert.match(c['read-only']!.reason, /still running after \d/);
   assert.match(c['test:python']!.reason, /at \/usr\/bin\/python3\.\d+/);
   // Other test files may be verifying at the same time: ask about this run's container only.

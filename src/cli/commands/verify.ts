@@ -45,7 +45,7 @@ export function register(program: Command): void {
     .argument('[cmd...]', 'command (arguments) to run instead of the image\'s CMD, after --')
     .addOption(new Option('--engine <engine>', 'container engine (default: podman, else docker)').choices(['podman', 'docker']))
     .option('--duration <seconds>', 'how long it must stay up read-only (a one-shot may exit 0 instead)', '3')
-    .option('--probe <url>', 'HTTP(S) URL on 127.0.0.1 that must answer < 400; its port is published on loopback')
+    .option('--probe <url>', 'HTTP(S) URL (127.0.0.1 or localhost, the port the app listens on in the container) that must answer < 400; published on a free loopback port')
     .option('--probe-timeout <seconds>', 'how long to keep trying the probe', '15')
     .option('--tests <file>', 'YAML test file: fileExists / fileAbsent / command (expectedOutput, excludedOutput, exitCode)')
     .option('--entrypoint <program>', 'entrypoint instead of the image\'s (a path or a JSON array)')
