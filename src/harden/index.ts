@@ -56,11 +56,12 @@ const FLAVOUR: Record<TraditionalRuntime, BaseFlavour> = { node: 'nodejs', pytho
 
 /**
  * The last stage's CMD (shell form run by /bin/sh -c, as Docker does) for the traditional image,
- * and the URL its HEALTHCHECK curls (else /health on 8080) for the HTTP probe of both images.
+ * and the URL its HEALTHCHECK curls for the HTTP probe of both images. Without a HEALTHCHECK there
+ * is no probe: guessing a path would fail apps that serve none, and a failed guess is a false claim.
  */
-export function fromDockerfile(text: string): { cmd?: string[]; probe: string } {
+export function fromDockerfile(text: string): { cmd?: string[]; probe?: string } {
   let cmd: string[] | undefined;
-  let probe = 'http://127.0.0.1:8080/health';
+  let probe: string | undefined;
   try {
     const model = parseDockerfile(text);
     const last = model.stages[model.stages.length - 1];
@@ -142,10 +143,10 @@ export async function harden(opts: HardenOptions): Promise<HardenResult> {
   if (!wantVerify) verify = { skipped: 'not asked (--no-verify)' };
   else if (!engineOk) verify = { skipped: 'neither podman nor docker is installed' };
   else {
-    step(6, 'verify both images for real (read-only, cap-drop ALL, no-new-privileges, HTTP probe)');
+    step(6, `verify both images for real (read-only, cap-drop ALL, no-new-privileges${probe ? `, HTTP probe of ${new URL(probe).pathname}` : ', no HEALTHCHECK so no HTTP probe'})`);
     verify = [];
     for (const ref of [images.traditional, images.distroless]) {
-      verify.push(await verifyImage(ref, { probe, duration: 2 }));
+      verify.push(await verifyImage(ref, { ...(probe ? { probe } : {}), duration: 2 }));
     }
   }
 

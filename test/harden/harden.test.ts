@@ -18,11 +18,12 @@ test('CMD in shell form runs under /bin/sh -c, exec form as written; the last st
   assert.equal(fromDockerfile('FROM node:22\n').cmd, undefined);
 });
 
-test('the probe is the URL the HEALTHCHECK curls, on loopback; else /health on 8080', () => {
+test('the probe is the URL the HEALTHCHECK curls, on loopback; without a HEALTHCHECK there is none', () => {
   assert.equal(fromDockerfile('FROM x\nHEALTHCHECK CMD curl -fsS http://localhost:3000/healthz || exit 1\n').probe, 'http://127.0.0.1:3000/healthz');
   assert.equal(fromDockerfile('FROM x\nHEALTHCHECK --interval=5s CMD ["wget", "-qO-", "http://127.0.0.1:9000/ready"]\n').probe, 'http://127.0.0.1:9000/ready');
   assert.equal(fromDockerfile('FROM x\nHEALTHCHECK CMD curl -f http://localhost:8081 || exit 1\n').probe, 'http://127.0.0.1:8081/');
-  assert.equal(fromDockerfile('FROM x\nCMD ["a"]\n').probe, 'http://127.0.0.1:8080/health');
+  assert.equal(fromDockerfile('FROM x\nCMD ["a"]\n').probe, undefined);
+  assert.equal(fromDockerfile('FROM x\nHEALTHCHECK CMD ["/app/server", "-check"]\n').probe, undefined);
 });
 
 test('unsupported runtimes, missing Dockerfiles, Maven builds and third-party Python requirements are refused up front', async () => {
