@@ -66,8 +66,6 @@ export function isSecretCandidate(path: string, size: number): boolean {
   return /\.(env|json|ya?ml|toml|ini|cfg|conf|properties|txt|sh|py|js|ts|rb|go|xml)$/.test(base) || !base.includes('.');
 }
 
-const TYPES: Record<string, EntryType> = { hardlink: 'link' };
-
 /** Reads everything the audit needs from `image` in one pass over its layers (`walkImage`). */
 export async function collectAuditInput(image: Image, reference?: string): Promise<AuditInput> {
   const config = await image.config();
@@ -83,12 +81,11 @@ export async function collectAuditInput(image: Image, reference?: string): Promi
   const files = new Map<string, FsEntry>();
   for (const [p, e] of merged.entries) {
     const path = `/${p}`.replace(/\/+$/, '') || '/';
-    const type = TYPES[e.type] ?? (e.type in TYPE_NAMES ? (e.type as EntryType) : 'other');
+    // The layers module says `hardlink` where audit findings say `link`; every other type matches.
+    const type: EntryType = e.type === 'hardlink' ? 'link' : e.type;
     files.set(path, { path, type, size: e.size, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, ...(e.linkname ? { linkname: e.linkname } : {}), layer: e.layerIndex });
   }
   const final = new Map<string, Buffer>();
   for (const [p, c] of contents) if (files.get(p)?.layer === c.layer) final.set(p, c.data);
   return { config, files, contents: final, layerCount: merged.layers.length, layerTarBytes: merged.layers.map((l) => l.tarBytes), reference };
 }
-
-const TYPE_NAMES: Record<EntryType, true> = { file: true, directory: true, symlink: true, link: true, char: true, block: true, fifo: true, other: true };
