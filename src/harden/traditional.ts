@@ -27,6 +27,7 @@ import { caBundle } from '../base/files.ts';
 import { fetchNode, resolveNode, resolveNpmPackage, tarballFiles } from '../base/node.ts';
 import { DistillError } from '../util/errors.ts';
 import { findMainClass } from '../build/java.ts';
+import { runTool } from '../build/common.ts';
 
 /** Beyond Priority: required — what the official node images add (buildpack-deps, in short). */
 export const FAT_PACKAGES = [
@@ -69,16 +70,6 @@ const DEFAULT_CMD: Record<TraditionalRuntime, string[]> = {
 const JDK = 'usr/lib/jvm/java-17-openjdk-amd64';
 const JDK_TOOLS = ['java', 'javac', 'jar', 'jshell', 'keytool'];
 
-/** Runs a toolchain step on the host's copy of the app; a failure names the app and the step. */
-function hostStep(appDir: string, what: string, cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): void {
-  try {
-    execFileSync(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (e) {
-    const err = (e as { stderr?: Buffer; code?: string }).code === 'ENOENT' ? `${cmd} is not installed` : ((e as { stderr?: Buffer }).stderr?.toString().trim().split('\n').filter(Boolean).pop() ?? String(e));
-    throw new DistillError(appDir, `${what} failed: ${err}`);
-  }
-}
-
 /**
  * The traditional image would run `pip install -r requirements.txt`; with no package index here
  * (and no wheelhouse) only apps on the standard library can be pictured honestly.
@@ -117,7 +108,7 @@ export function buildTraditionalNode(opts: TraditionalOptions): Promise<Image> {
   return buildTraditional({ ...opts, runtime: 'node' });
 }
 
-/** Builds the traditional image of a Node.js, Python or Go app. */
+/** Builds the traditional image of a Node.js, Python, Go, Java or Rust app. */
 export async function buildTraditional(opts: TraditionalOptions): Promise<Image> {
   const step = opts.onStep ?? (() => undefined);
   const runtime = opts.runtime ?? 'node';
@@ -168,9 +159,9 @@ export async function buildTraditional(opts: TraditionalOptions): Promise<Image>
     }
     const debianLayer = await sink.finish();
 
-    const when_ = when.toISOString();
+    const created = when.toISOString();
     const layers: Array<{ layer: Awaited<ReturnType<LayerSink['finish']>>; history: { created_by: string; created: string } }> = [
-      { layer: debianLayer, history: { created_by: `debian bookworm: ${resolution.packages.length} packages (apt, bash, curl, git, gcc, ${runtime === 'node' ? 'python3' : rt.packages[0]}, …)`, created: when_ } },
+      { layer: debianLayer, history: { created_by: `debian bookworm: ${resolution.packages.length} packages (apt, bash, curl, git, gcc, ${runtime === 'node' ? 'python3' : rt.packages[0]}, …)`, created } },
     ];
     const env: Record<string, string> = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', PORT: '8080' };
     const app = join(work, 'app');
@@ -195,7 +186,7 @@ export async function buildTraditional(opts: TraditionalOptions): Promise<Image>
       }
       await rw.add({ name: 'usr/local/bin/npm', type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: '../lib/node_modules/npm/bin/npm-cli.js' });
       await rw.add({ name: 'usr/local/bin/npx', type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: '../lib/node_modules/npm/bin/npx-cli.js' });
-      layers.push({ layer: await rsink.finish(), history: { created_by: `node ${nodeRt.version} and npm ${npmRt.version} under /usr/local`, created: when_ } });
+      layers.push({ layer: await rsink.finish(), history: { created_by: `node ${nodeRt.version} and npm ${npmRt.version} under /usr/local`, created } });
       env.NODE_VERSION = nodeRt.version;
 
       step('installing the app with npm install (dev dependencies included, as the Dockerfile does)');
@@ -207,7 +198,7 @@ export async function buildTraditional(opts: TraditionalOptions): Promise<Image>
       // The single-stage Dockerfile's `RUN go build -o /app/server .`: the binary sits beside the
       // sources and the toolchain. Built here with the host's Go, as distill build does.
       step('building the Go binary into /app/server (as RUN go build does)');
-      hostStep(opts.appDir, 'go build', 'go', ['build', '-trimpath', '-o', join(app, 'server'), '.'], app, { CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: process.env.GOFLAGS ?? '' });
+      await runTool('go', ['build', '-trimpath', '-o', join(app, 'server'), '.'], { cwd: app, what: opts.appDir, env: { CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: process.env.GOFLAGS ?? '' } });
       env.GOPATH = '/go';
       appStep = 'COPY . /app + RUN go build -o /app/server .';
     } else if (runtime === 'java') {
@@ -216,14 +207,14 @@ export async function buildTraditional(opts: TraditionalOptions): Promise<Image>
       const sources = javaSources(join(app, 'src', 'main', 'java'));
       const main = findMainClass(join(app, 'src', 'main', 'java'), sources);
       if (!main) throw new DistillError(opts.appDir, 'no class with public static void main(String[]) under src/main/java');
-      hostStep(opts.appDir, 'javac', 'javac', ['-d', join(app, 'classes'), ...sources], app);
-      hostStep(opts.appDir, 'jar', 'jar', ['--create', '--file', join(app, 'app.jar'), '--main-class', main, '-C', join(app, 'classes'), '.'], app);
+      await runTool('javac', ['-d', join(app, 'classes'), ...sources], { cwd: app, what: opts.appDir });
+      await runTool('jar', ['--create', '--file', join(app, 'app.jar'), '--main-class', main, '-C', join(app, 'classes'), '.'], { cwd: app, what: opts.appDir });
       env.JAVA_HOME = `/${JDK}`;
       appStep = 'COPY . /app + RUN javac && jar --create --file app.jar';
     } else if (runtime === 'rust') {
       // `RUN cargo build --release` leaves target/ (dependencies, incremental state) in the image.
       step('building the crate with cargo build --release (as the RUN step does)');
-      hostStep(opts.appDir, 'cargo build --release', 'cargo', ['build', '--release', '--offline'], app, { CARGO_TARGET_DIR: join(app, 'target') });
+      await runTool('cargo', ['build', '--release', '--offline'], { cwd: app, what: opts.appDir, env: { CARGO_TARGET_DIR: join(app, 'target') } });
       appStep = 'COPY . /app + RUN cargo build --release';
     } else {
       appStep = 'COPY . /app + RUN pip install -r requirements.txt';
@@ -236,7 +227,7 @@ export async function buildTraditional(opts: TraditionalOptions): Promise<Image>
       if (st.isDirectory()) await asink.add({ name: `app/${rel}`, type: 'directory', mode: 0o755, uid: 0, gid: 0 });
       else if (st.isFile()) await asink.add({ name: `app/${rel}`, type: 'file', mode: st.mode & 0o111 ? 0o755 : 0o644, uid: 0, gid: 0, size: st.size }, readFileSync(abs));
     }
-    layers.push({ layer: await asink.finish(), history: { created_by: appStep, created: when_ } });
+    layers.push({ layer: await asink.finish(), history: { created_by: appStep, created } });
 
     let img = appendLayers(emptyImage(), ...layers);
     img = setConfig(img, {
