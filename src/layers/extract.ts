@@ -15,14 +15,14 @@
  * The tree is built in a fresh temp directory beside the target and renamed into place, so a
  * failure leaves nothing behind and the target is never half written.
  */
-import { constants, createWriteStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { chmod, lchown, link, lstat, mkdir, mkdtemp, open, readdir, rename, rm, rmdir, symlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Image } from '../oci/image.ts';
 import { DistillError } from '../util/errors.ts';
-import { readTar, type TarEntry } from './tar.ts';
+import { bodyFailed, readTar, type TarEntry } from './tar.ts';
 import { parseWhiteout } from './whiteout.ts';
 
 export interface ExtractOptions {
@@ -129,7 +129,15 @@ class Applier {
       case 'file': {
         if (st) await this.clear(abs);
         const fh = await open(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-        await pipeline(body, createWriteStream('', { fd: fh }));
+        // When the layer fails mid-entry (a truncated tar), readTar destroys the body under us.
+        // A body destroyed before we pipe it would never settle the pipeline, leaving the handle
+        // to the garbage collector (whose warning lands after our one-line error), so that case
+        // closes the handle and stops here; otherwise the stream closes it, on success or error.
+        if (bodyFailed(body)) {
+          await fh.close();
+          throw new DistillError(this.what, `the layer ended inside ${e.path}`);
+        }
+        await pipeline(body, fh.createWriteStream());
         await chmod(abs, mode);
         this.result.files++;
         break;

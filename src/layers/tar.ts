@@ -74,6 +74,10 @@ export async function readTar(
 ): Promise<void> {
   const max = opts.maxEntrySize ?? MAX_ENTRY_SIZE;
   const ex = tar.extract();
+  // The entry being handled: when the tar itself fails mid-body, tar-stream neither ends nor
+  // errors the entry stream, so we fail it ourselves and wait for the callback to let go (a
+  // callback writing the body to a file must get to close it before we reject).
+  let current: { stream: { destroy(e?: Error): void }; settled: Promise<unknown> } | undefined;
   const done = new Promise<void>((resolve, reject) => {
     ex.on('entry', (h, stream, next) => {
       let ended = false;
@@ -112,9 +116,16 @@ export async function readTar(
         mtime: h.mtime ? Math.floor(h.mtime.getTime() / 1000) : 0,
         dotDot,
       };
-      Promise.resolve()
-        .then(() => onEntry(entry, stream as unknown as Readable))
-        .then(
+      const handled = Promise.resolve().then(() => onEntry(entry, stream as unknown as Readable));
+      const settled = handled.then(
+        () => undefined,
+        () => undefined,
+      );
+      current = { stream, settled };
+      void settled.then(() => {
+        if (current?.settled === settled) current = undefined;
+      });
+      handled.then(
           () => {
             if (ended) next();
             else {
@@ -126,7 +137,13 @@ export async function readTar(
         );
     });
     ex.on('finish', resolve);
-    ex.on('error', (e: Error) => reject(asDistillError(e, opts.what)));
+    ex.on('error', (e: Error) => {
+      const err = asDistillError(e, opts.what);
+      const c = current;
+      if (!c) return reject(err);
+      c.stream.destroy(err);
+      void c.settled.then(() => reject(err));
+    });
   });
   source.on('error', (e) => ex.destroy(e));
   source.pipe(ex as unknown as NodeJS.WritableStream);
@@ -136,4 +153,13 @@ export async function readTar(
     source.unpipe(ex as unknown as NodeJS.WritableStream);
     if (!source.destroyed && !source.readableEnded) source.destroy();
   }
+}
+
+/**
+ * True when an entry body handed out by `readTar` was destroyed because the tar failed. Node's
+ * `pipeline` never settles on an already-destroyed tar-stream body (it waits for events that
+ * were emitted before it listened), so pipe a body only after this says false.
+ */
+export function bodyFailed(body: Readable): boolean {
+  return body.destroyed || (body as { destroying?: boolean }).destroying === true;
 }

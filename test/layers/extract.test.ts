@@ -62,3 +62,31 @@ test('a layer replacing a symlink with a directory does not write through the ol
   assert.equal(readFileSync(join(out, 'd/f'), 'utf8'), 'inside');
   assert.deepEqual(readdirSync(victim), []);
 });
+
+/** Host paths under `root` that this process still has open. */
+function openUnder(root: string): string[] {
+  return readdirSync('/proc/self/fd')
+    .map((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    })
+    .filter((p) => p.startsWith(root));
+}
+
+test('a layer that ends inside a file body fails cleanly: no temp tree, no file left open', async () => {
+  const big = Buffer.alloc(4 << 20, 7);
+  const whole = rawTar([dir('d'), file('d/small', 'ok'), file('d/big', big)]);
+  // Cut inside the big body (the write is under way when the tar fails) and right after its
+  // header (the body fails before anything pipes it).
+  const headerEnd = whole.indexOf(Buffer.from('d/big')) + 512;
+  for (const cut of [headerEnd + (1 << 20), headerEnd]) {
+    const base = tempDir();
+    const out = join(base, 'rootfs');
+    await assert.rejects(extractImage(memImage([gzLayer(whole.subarray(0, cut))]), out), (e: unknown) => e instanceof DistillError && e.input.startsWith('layer sha256:'));
+    assert.deepEqual(readdirSync(base), [], `cut at ${cut}: nothing left behind`);
+    assert.deepEqual(openUnder(base), [], `cut at ${cut}: the half-written file was closed`);
+  }
+});
