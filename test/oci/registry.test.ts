@@ -95,7 +95,7 @@ test('an unknown registry host fails at once, without retries', async () => {
 });
 
 /** A fake registry with a Bearer token endpoint, serving one image; the first blob GET is cut short. */
-async function fakeRegistry(opts: { anonymous: boolean; ignoreRange: boolean; stall?: boolean }) {
+async function fakeRegistry(opts: { anonymous: boolean; ignoreRange: boolean; stall?: boolean; redirectTo?: (digest: string) => string }) {
   const img = await makeImage([[{ name: 'f.bin', content: randomBytes(100_000) }]]);
   const raw = Buffer.from(await img.rawManifest());
   const cfg = Buffer.from(await img.rawConfig());
@@ -132,6 +132,11 @@ async function fakeRegistry(opts: { anonymous: boolean; ignoreRange: boolean; st
       res.writeHead(404).end();
       return;
     }
+    if (opts.redirectTo) {
+      // Like registries that hand blob GETs to a storage host with a signed URL.
+      res.writeHead(307, { location: opts.redirectTo(m[1]!) }).end();
+      return;
+    }
     if (req.headers.range) ranges.push(String(req.headers.range));
     const r = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
     if (r && !opts.ignoreRange) {
@@ -150,7 +155,7 @@ async function fakeRegistry(opts: { anonymous: boolean; ignoreRange: boolean; st
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const host = `127.0.0.1:${(server.address() as { port: number }).port}`;
-  return { img, host, tokenRequests, ranges, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
+  return { img, host, tokenRequests, ranges, blobs, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
 }
 
 test('Bearer flow with basic credentials for the token, and a download restarted when Range is ignored', async () => {
@@ -203,6 +208,44 @@ test('a download that stalls is cut after the stall timeout and resumed with Ran
     assert.deepEqual(f.ranges, ['bytes=40000-']);
   } finally {
     await f.close();
+  }
+});
+
+test('blob GETs follow a redirect to another origin without the registry token; a cut download resumes there', async () => {
+  // The storage host: serves whatever blob the registry redirects to, records what it was sent.
+  const seen: Array<{ auth?: string; range?: string }> = [];
+  const known: { blobs?: Map<string, Buffer> } = {};
+  let cut = false;
+  const storage = createServer((req, res) => {
+    seen.push({ auth: req.headers.authorization, range: req.headers.range });
+    const b = known.blobs?.get(new URL(req.url!, 'http://x').searchParams.get('d') ?? '');
+    if (!b) return void res.writeHead(404).end();
+    const r = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
+    if (r) return void res.writeHead(206, { 'content-length': b.length - Number(r[1]) }).end(b.subarray(Number(r[1])));
+    res.writeHead(200, { 'content-length': b.length });
+    if (b.length > 50_000 && !cut) {
+      cut = true;
+      res.write(b.subarray(0, 30_000), () => setTimeout(() => res.socket?.destroy(), 20));
+      return;
+    }
+    res.end(b);
+  });
+  await new Promise<void>((r) => storage.listen(0, '127.0.0.1', r));
+  const storageUrl = `http://127.0.0.1:${(storage.address() as { port: number }).port}`;
+  const f = await fakeRegistry({ anonymous: true, ignoreRange: false, redirectTo: (d) => `${storageUrl}/blob?d=${d}&sig=abc` });
+  known.blobs = f.blobs;
+  try {
+    const img = await readRegistry(`${f.host}/x/y:1`, { env: { HOME: tempDir() }, backoffMs: 5 });
+    const [layer] = await img.layers();
+    const got = await readSmall(await layer!.compressed(), 1 << 24, 'layer');
+    assert.equal(got.length, layer!.size);
+    assert.ok(seen.length >= 2, 'the layer was fetched from the storage host, and resumed there');
+    assert.ok(seen.every((s) => s.auth === undefined), 'the registry token never reaches another origin');
+    assert.ok(seen.some((s) => s.range === 'bytes=30000-'), 'the resume asked for the rest');
+  } finally {
+    await f.close();
+    storage.closeAllConnections();
+    await new Promise((r) => storage.close(r));
   }
 });
 

@@ -8,7 +8,7 @@
  * with `insecure` or for loopback hosts. Hand-written: no maintained JS registry client exists that
  * streams, resumes and stays off the network stack of a daemon.
  */
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import pLimit from 'p-limit';
 import { isDigest, sha256, type Digest } from '../digest.ts';
@@ -21,6 +21,7 @@ import type { Descriptor } from '../types.ts';
 import { apiHost, formatDockerRef, isLoopback, parseDockerRef, type DockerRef } from '../docker-ref.ts';
 import { findCredentials, type Credentials } from '../credentials.ts';
 import { DistillError } from '../../util/errors.ts';
+import { streamGet, StreamResponse } from './http-get.ts';
 
 /** Options of registry reads and writes; every field has a sensible default. */
 export interface RegistryOptions {
@@ -104,8 +105,12 @@ function netMessage(e: unknown): string {
 
 /** The system error code (ENOTFOUND, ECONNRESET…) of a fetch failure, if any. */
 function errorCode(e: unknown): string | undefined {
-  const cause = e instanceof Error ? (e.cause as { code?: unknown } | undefined) : undefined;
-  return typeof cause?.code === 'string' ? cause.code : undefined;
+  // fetch wraps the system error as its cause; node:http throws it directly.
+  for (const x of [e, e instanceof Error ? e.cause : undefined]) {
+    const code = (x as { code?: unknown } | undefined)?.code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
 }
 
 /** `HTTP 404 Not Found (MANIFEST_UNKNOWN: manifest unknown)` from a failed response. */
@@ -124,7 +129,8 @@ async function httpError(res: Response): Promise<string> {
 }
 
 async function drain(res: Response): Promise<void> {
-  await res.body?.cancel().catch(() => undefined);
+  if (res instanceof StreamResponse) res.stream.destroy();
+  else await res.body?.cancel().catch(() => undefined);
 }
 
 const schemeCache = new Map<string, Promise<string>>();
@@ -137,6 +143,8 @@ interface SendInit {
   ok?: number[];
   /** Names the operation in errors. */
   what: string;
+  /** A blob GET: the answer is a StreamResponse whose body is a Node stream (see http-get.ts). */
+  stream?: boolean;
 }
 
 /** One registry and repository, with its auth state. */
@@ -245,7 +253,7 @@ export class RegistryClient {
       const body = init.body ? await init.body() : undefined;
       let res: Response;
       try {
-        res = await fetch(url, {
+        res = init.stream ? await streamGet(url, headers) : await fetch(url, {
           method,
           headers,
           body,
@@ -356,8 +364,11 @@ export class RegistryClient {
    */
   async openBlob(desc: Descriptor, what = `blob ${desc.digest}`): Promise<Readable> {
     const url = await this.url(`blobs/${desc.digest}`);
-    const first = await this.request('GET', url, { what });
-    const out = new PassThrough({ highWaterMark: MiB });
+    const first = await this.request('GET', url, { what, stream: true });
+    // A Readable fed by push() rather than a PassThrough: one stream hop less per chunk. Its
+    // read() resumes whichever response body copyBody paused.
+    const feed = { wake: () => {} };
+    const out = new Readable({ highWaterMark: MiB, read: () => feed.wake() });
     const onBytes = this.opts.onBytes;
     const pump = async (initial: Response) => {
       let res: Response | undefined = initial;
@@ -367,51 +378,20 @@ export class RegistryClient {
         let skip = 0;
         if (res.status === 200 && received > 0) skip = received; // server ignored Range: restart
         let failure: unknown;
-        // The web stream's own reader, not Readable.fromWeb: one stream hop less per chunk.
-        const reader = (res.body as WebReadableStream<Uint8Array>).getReader();
-        const stall = this.opts.stallTimeoutMs ?? 60_000;
-        let stalled: Error | undefined;
-        const timer = setTimeout(() => {
-          stalled = new Error(`stalled: no data for ${stall} ms`);
-          reader.cancel(stalled).catch(() => {});
-        }, stall);
         try {
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (stalled) throw stalled;
-            if (done) break;
-            timer.refresh();
-            if (out.destroyed) {
-              void reader.cancel().catch(() => {});
-              return;
-            }
-            let chunk = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-            if (skip > 0) {
-              const n = Math.min(skip, chunk.length);
-              skip -= n;
-              chunk = chunk.subarray(n);
-              if (!chunk.length) continue;
-            }
-            received += chunk.length;
-            onBytes?.(chunk.length);
-            if (!out.write(chunk)) {
-              await drainOrClose(out);
-              if (out.destroyed) {
-                void reader.cancel().catch(() => {});
-                return;
-              }
-            }
-          }
+          const r = await this.copyBody(res as StreamResponse, out, feed, skip, (n) => {
+            received += n;
+            onBytes?.(n);
+          });
+          if (r === 'closed') return;
           if (received >= desc.size) {
-            out.end();
+            out.push(null);
             return;
           }
           failure = new Error(`connection closed after ${received} of ${desc.size} bytes`);
         } catch (e) {
           if (out.destroyed) return;
           failure = e;
-        } finally {
-          clearTimeout(timer);
         }
         if (resumes++ >= this.retries) {
           out.destroy(new DistillError(what, `download interrupted after ${received} of ${desc.size} bytes: ${netMessage(failure)} (gave up after ${resumes} resume attempt${resumes === 1 ? '' : 's'})`));
@@ -419,7 +399,7 @@ export class RegistryClient {
         }
         await sleep(Math.min(10_000, this.backoffMs * 2 ** (resumes - 1)));
         try {
-          res = await this.request('GET', url, { headers: { range: `bytes=${received}-` }, ok: [200, 206], what });
+          res = await this.request('GET', url, { headers: { range: `bytes=${received}-` }, ok: [200, 206], what, stream: true });
         } catch (e) {
           out.destroy(e instanceof Error ? e : new Error(String(e)));
           return;
@@ -428,6 +408,53 @@ export class RegistryClient {
     };
     void pump(first).catch((e) => out.destroy(e instanceof Error ? e : new Error(String(e))));
     return out;
+  }
+
+  /**
+   * Copies one response body into `out`, dropping its first `skip` bytes (a server that ignored
+   * Range and restarted), with backpressure and a stall timer. Resolves 'ended' when the body
+   * ended, 'closed' when `out` was closed by its reader; rejects when the connection failed.
+   */
+  private copyBody(res: StreamResponse, out: Readable, feed: { wake: () => void }, skip: number, onChunk: (n: number) => void): Promise<'ended' | 'closed'> {
+    const body = res.stream;
+    const stall = this.opts.stallTimeoutMs ?? 60_000;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const finish = (how: 'ended' | 'closed' | Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        out.off('close', onOutClose);
+        feed.wake = () => {};
+        if (how instanceof Error) reject(how);
+        else resolve(how);
+      };
+      const timer = setTimeout(() => {
+        body.destroy();
+        finish(new Error(`stalled: no data for ${stall} ms`));
+      }, stall);
+      const onOutClose = () => {
+        body.destroy();
+        finish('closed');
+      };
+      out.on('close', onOutClose);
+      feed.wake = () => body.resume();
+      body.on('data', (c: Buffer) => {
+        timer.refresh();
+        if (skip > 0) {
+          const n = Math.min(skip, c.length);
+          skip -= n;
+          c = c.subarray(n);
+          if (!c.length) return;
+        }
+        onChunk(c.length);
+        if (!out.push(c)) body.pause();
+      });
+      body.on('end', () => finish('ended'));
+      body.on('error', (e) => finish(e));
+      // A socket closed without end or error (the peer hung up between chunks).
+      body.on('close', () => finish(new Error('connection closed')));
+    });
   }
 
   /** Pushes one blob unless present: mount from `mountFrom`, else monolithic or chunked upload. */
@@ -517,18 +544,6 @@ export class RegistryClient {
   }
 }
 
-/** Waits until `s` wants more data or is gone, leaving no listeners behind. */
-function drainOrClose(s: PassThrough): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      s.off('drain', done);
-      s.off('close', done);
-      resolve();
-    };
-    s.on('drain', done);
-    s.on('close', done);
-  });
-}
 
 /** Splits a stream into buffers of exactly `size` bytes (the last may be shorter). */
 async function* rechunk(src: Readable, size: number): AsyncGenerator<Buffer> {

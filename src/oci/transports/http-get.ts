@@ -1,0 +1,93 @@
+/**
+ * Blob downloads over node:http/https instead of fetch. Everything else the registry client sends
+ * (auth, manifests, uploads) goes through fetch; only the one request whose body is most of the
+ * bytes comes here, because fetch hands its body over as a web stream, with a promise and a view
+ * per chunk: pulling 200 MB from a loopback registry took 0.62 s through fetch and 0.47 s through
+ * node:http in the same process (skopeo: 0.50 s). The answer is a real `Response` for status and
+ * headers (so the client's auth, retry and error handling stay as they are) whose Node body is
+ * `stream`. Redirects are followed as fetch follows them, the Authorization header dropped when the
+ * redirect leaves the origin (registries send blob GETs to storage hosts with their own signed
+ * URLs). Hand-written: a few dozen lines over node:http that no library is needed for.
+ */
+import http from 'node:http';
+import type { Readable } from 'node:stream';
+
+/** A response whose body is a Node stream (`stream`), with an empty web body. */
+export class StreamResponse extends Response {
+  constructor(
+    readonly stream: Readable,
+    init: ResponseInit,
+    readonly finalUrl: string,
+  ) {
+    super(null, init);
+  }
+}
+
+const MAX_REDIRECTS = 20;
+/** Error bodies are read into the Response (for the registry's error document) up to this size. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+async function once(url: URL, headers: Record<string, string>): Promise<http.IncomingMessage> {
+  // node:https (and TLS with it) loads only when a URL needs it: a plain-http pull starts sooner.
+  const mod = url.protocol === 'https:' ? (await import('node:https')).default : url.protocol === 'http:' ? http : undefined;
+  if (!mod) throw new Error(`unsupported protocol ${url.protocol}`);
+  return new Promise((resolve, reject) => {
+    // No accept-encoding: a blob's digest is over its stored bytes, which is what we want back.
+    const req = mod.get(url, { headers }, resolve);
+    req.on('error', reject);
+  });
+}
+
+function toHeaders(msg: http.IncomingMessage): Headers {
+  const h = new Headers();
+  for (const [k, v] of Object.entries(msg.headers)) {
+    if (v === undefined) continue;
+    for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
+  }
+  return h;
+}
+
+async function readCapped(msg: http.IncomingMessage): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let n = 0;
+  for await (const c of msg) {
+    const b = c as Buffer;
+    if (n < MAX_ERROR_BODY) parts.push(b.subarray(0, MAX_ERROR_BODY - n));
+    n += b.length;
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * GETs `url`, following redirects. A 2xx answer carries its body as `stream` (the caller must
+ * consume or destroy it); any other status carries up to 64 KiB of its body as the web body, so
+ * `text()` gives the registry's error document.
+ */
+export async function streamGet(url: string, headers: Record<string, string>): Promise<Response> {
+  let u = new URL(url);
+  let h = { ...headers };
+  for (let hop = 0; ; hop++) {
+    const msg = await once(u, h);
+    const status = msg.statusCode ?? 0;
+    const location = msg.headers.location;
+    if ([301, 302, 303, 307, 308].includes(status) && location) {
+      msg.resume();
+      if (hop >= MAX_REDIRECTS) throw new Error(`too many redirects from ${url}`);
+      const next = new URL(location, u);
+      if (next.origin !== u.origin) {
+        h = Object.fromEntries(Object.entries(h).filter(([k]) => k.toLowerCase() !== 'authorization'));
+      }
+      u = next;
+      continue;
+    }
+    if (status < 200 || status > 599) {
+      msg.destroy();
+      throw new Error(`unexpected HTTP status ${status} from ${u.origin}`);
+    }
+    const init = { status, statusText: msg.statusMessage ?? '', headers: toHeaders(msg) };
+    if (status >= 200 && status < 300) return new StreamResponse(msg, init, u.href);
+    const body = await readCapped(msg);
+    // Statuses a Response cannot carry a body with (1xx are never seen here).
+    return new Response([204, 205, 304].includes(status) ? null : body, init);
+  }
+}
