@@ -1,6 +1,7 @@
 /** Output helpers shared by commands: JSON, quiet mode, TTY detection. */
 import pc from 'picocolors';
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+import type Table from 'cli-table3';
 
 export interface CommonOptions {
   json?: boolean;
@@ -32,5 +33,7 @@ export function humanBytes(n: number): string {
 
 /** A cli-table3 table with colours only on a terminal (its default paints headers red). */
 export function table(head: string[]): InstanceType<typeof Table> {
-  return new Table({ head, style: isTTY() ? { head: ['cyan'] } : { head: [], border: [] } });
+  // Required on first use: most runs print no table, and loading it costs every command's start.
+  const Ctor = createRequire(import.meta.url)('cli-table3') as typeof Table;
+  return new Ctor({ head, style: isTTY() ? { head: ['cyan'] } : { head: [], border: [] } });
 }

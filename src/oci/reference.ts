@@ -4,8 +4,10 @@
  */
 import type { Image } from './image.ts';
 import { readLayout, writeLayout } from './transports/layout.ts';
-import { readDockerArchive, readOciArchive, writeDockerArchive, writeOciArchive } from './transports/archive.ts';
-import { readDaemon, writeDaemon } from './transports/daemon.ts';
+// The archive and daemon transports (tar-stream, child processes) load only when a reference
+// names them: a registry or layout command starts without them.
+const archive = () => import('./transports/archive.ts');
+const daemon = () => import('./transports/daemon.ts');
 import { pushRegistry, readRegistry } from './transports/registry.ts';
 import { DistillError } from '../util/errors.ts';
 
@@ -61,12 +63,12 @@ export async function openImage(ref: string, opts: OpenOptions = {}): Promise<Im
     case 'oci':
       return readLayout(r.path, { tag: r.tag, platform: opts.platform });
     case 'oci-archive':
-      return readOciArchive(r.path, { tag: r.tag, platform: opts.platform });
+      return (await archive()).readOciArchive(r.path, { tag: r.tag, platform: opts.platform });
     case 'docker-archive':
-      return readDockerArchive(r.path, { tag: r.tag });
+      return (await archive()).readDockerArchive(r.path, { tag: r.tag });
     case 'podman':
     case 'docker':
-      return readDaemon(r.transport, r.name);
+      return (await daemon()).readDaemon(r.transport, r.name);
     case 'registry':
       return readRegistry(r.name, { platform: opts.platform });
   }
@@ -80,12 +82,12 @@ export async function writeImage(image: Image, ref: string): Promise<void> {
       await writeLayout(image, r.path, r.tag);
       return;
     case 'oci-archive':
-      return writeOciArchive(image, r.path, r.tag);
+      return (await archive()).writeOciArchive(image, r.path, r.tag);
     case 'docker-archive':
-      return writeDockerArchive(image, r.path, r.tag);
+      return (await archive()).writeDockerArchive(image, r.path, r.tag);
     case 'podman':
     case 'docker':
-      return writeDaemon(r.transport, image, r.name);
+      return (await daemon()).writeDaemon(r.transport, image, r.name);
     case 'registry':
       await pushRegistry(image, r.name);
       return;
