@@ -95,7 +95,7 @@ test('an unknown registry host fails at once, without retries', async () => {
 });
 
 /** A fake registry with a Bearer token endpoint, serving one image; the first blob GET is cut short. */
-async function fakeRegistry(opts: { anonymous: boolean; ignoreRange: boolean; stall?: boolean; redirectTo?: (digest: string) => string }) {
+async function fakeRegistry(opts: { anonymous: boolean; ignoreRange: boolean; stall?: boolean; redirectTo?: (digest: string) => string; silentLayerGets?: number }) {
   const img = await makeImage([[{ name: 'f.bin', content: randomBytes(100_000) }]]);
   const raw = Buffer.from(await img.rawManifest());
   const cfg = Buffer.from(await img.rawConfig());
@@ -130,6 +130,11 @@ async function fakeRegistry(opts: { anonymous: boolean; ignoreRange: boolean; st
     const b = m && blobs.get(m[1]!);
     if (!b) {
       res.writeHead(404).end();
+      return;
+    }
+    if (b === layerBytes && (opts.silentLayerGets ?? 0) > 0) {
+      // Take the request and never answer it.
+      opts.silentLayerGets!--;
       return;
     }
     if (opts.redirectTo) {
@@ -246,6 +251,29 @@ test('blob GETs follow a redirect to another origin without the registry token; 
     await f.close();
     storage.closeAllConnections();
     await new Promise((r) => storage.close(r));
+  }
+});
+
+test('a blob GET that is never answered is cut after the stall timeout and retried; one that never is fails on one line', async () => {
+  const f = await fakeRegistry({ anonymous: true, ignoreRange: false, silentLayerGets: 1 });
+  try {
+    const img = await readRegistry(`${f.host}/x/y:1`, { env: { HOME: tempDir() }, backoffMs: 5, stallTimeoutMs: 300 });
+    const [layer] = await img.layers();
+    const got = await readSmall(await layer!.compressed(), 1 << 24, 'layer');
+    assert.equal(got.length, layer!.size);
+  } finally {
+    await f.close();
+  }
+  const g = await fakeRegistry({ anonymous: true, ignoreRange: false, silentLayerGets: 100 });
+  try {
+    const img = await readRegistry(`${g.host}/x/y:1`, { env: { HOME: tempDir() }, backoffMs: 5, stallTimeoutMs: 200, retries: 1 });
+    const [layer] = await img.layers();
+    await assert.rejects(
+      (async () => readSmall(await layer!.compressed(), 1 << 24, 'layer'))(),
+      (e: unknown) => e instanceof DistillError && /no response from http:\/\/127\.0\.0\.1:\d+ within 200 ms \(gave up after 2 attempts\)/.test(e.oneLine()),
+    );
+  } finally {
+    await g.close();
   }
 });
 

@@ -27,14 +27,23 @@ const MAX_REDIRECTS = 20;
 /** Error bodies are read into the Response (for the registry's error document) up to this size. */
 const MAX_ERROR_BODY = 64 * 1024;
 
-async function once(url: URL, headers: Record<string, string>): Promise<http.IncomingMessage> {
+async function once(url: URL, headers: Record<string, string>, timeoutMs: number): Promise<http.IncomingMessage> {
   // node:https (and TLS with it) loads only when a URL needs it: a plain-http pull starts sooner.
   const mod = url.protocol === 'https:' ? (await import('node:https')).default : url.protocol === 'http:' ? http : undefined;
   if (!mod) throw new Error(`unsupported protocol ${url.protocol}`);
   return new Promise((resolve, reject) => {
     // No accept-encoding: a blob's digest is over its stored bytes, which is what we want back.
-    const req = mod.get(url, { headers }, resolve);
-    req.on('error', reject);
+    const req = mod.get(url, { headers }, (msg) => {
+      clearTimeout(timer);
+      resolve(msg);
+    });
+    // A server that takes the connection and never answers would otherwise hold the pull forever
+    // (the body's own stall timer starts only with a response).
+    const timer = setTimeout(() => req.destroy(new Error(`no response from ${url.origin} within ${timeoutMs} ms`)), timeoutMs);
+    req.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
   });
 }
 
@@ -59,15 +68,15 @@ async function readCapped(msg: http.IncomingMessage): Promise<Buffer> {
 }
 
 /**
- * GETs `url`, following redirects. A 2xx answer carries its body as `stream` (the caller must
+ * GETs `url`, following redirects; each hop must answer within `timeoutMs`. A 2xx answer carries its body as `stream` (the caller must
  * consume or destroy it); any other status carries up to 64 KiB of its body as the web body, so
  * `text()` gives the registry's error document.
  */
-export async function streamGet(url: string, headers: Record<string, string>): Promise<Response> {
+export async function streamGet(url: string, headers: Record<string, string>, timeoutMs: number): Promise<Response> {
   let u = new URL(url);
   let h = { ...headers };
   for (let hop = 0; ; hop++) {
-    const msg = await once(u, h);
+    const msg = await once(u, h, timeoutMs);
     const status = msg.statusCode ?? 0;
     const location = msg.headers.location;
     if ([301, 302, 303, 307, 308].includes(status) && location) {

@@ -39,7 +39,7 @@ export interface RegistryOptions {
   chunkThreshold?: number;
   /** Size of one PATCH of a chunked upload (default 16 MiB). */
   chunkSize?: number;
-  /** A blob download that delivers nothing for this long is cut and resumed (default 60 s). */
+  /** A blob download that answers or delivers nothing for this long is cut and retried (default 60 s). */
   stallTimeoutMs?: number;
   /** Parallel blob transfers (default 4). */
   concurrency?: number;
@@ -253,7 +253,7 @@ export class RegistryClient {
       const body = init.body ? await init.body() : undefined;
       let res: Response;
       try {
-        res = init.stream ? await streamGet(url, headers) : await fetch(url, {
+        res = init.stream ? await streamGet(url, headers, this.opts.stallTimeoutMs ?? 60_000) : await fetch(url, {
           method,
           headers,
           body,
