@@ -125,16 +125,13 @@ export async function readTar(
       void settled.then(() => {
         if (current?.settled === settled) current = undefined;
       });
-      handled.then(
-          () => {
-            if (ended) next();
-            else {
-              stream.on('end', () => next());
-              stream.resume();
-            }
-          },
-          fail,
-        );
+      handled.then(() => {
+        if (ended) next();
+        else {
+          stream.on('end', () => next());
+          stream.resume();
+        }
+      }, fail);
     });
     ex.on('finish', resolve);
     ex.on('error', (e: Error) => {

@@ -1,13 +1,14 @@
 /**
  * Blob downloads over node:http/https instead of fetch. Everything else the registry client sends
- * (auth, manifests, uploads) goes through fetch; only the one request whose body is most of the
- * bytes comes here, because fetch hands its body over as a web stream, with a promise and a view
- * per chunk: pulling 200 MB from a loopback registry took 0.62 s through fetch and 0.47 s through
- * node:http in the same process (skopeo: 0.50 s). The answer is a real `Response` for status and
- * headers (so the client's auth, retry and error handling stay as they are) whose Node body is
- * `stream`. Redirects are followed as fetch follows them, the Authorization header dropped when the
- * redirect leaves the origin (registries send blob GETs to storage hosts with their own signed
- * URLs). Hand-written: a few dozen lines over node:http that no library is needed for.
+ * (auth, manifests, uploads) goes through fetch; only the request whose body is most of the bytes
+ * comes here, because fetch hands its body over as a web stream, with a promise and a view per
+ * chunk. Fresh processes fetching the four blobs of a 200 MB image from a loopback registry, with
+ * sha256 and a file write: a bare fetch loop 0.59-0.67 s, the same loop over node:http 0.44-0.51 s,
+ * skopeo copy 0.49-0.52 s. The answer is a real `Response` for status and headers (so the client's
+ * auth, retry and error handling stay as they are) whose Node body is `stream`. Redirects are
+ * followed as fetch follows them, with the Authorization header dropped when the redirect leaves
+ * the origin (registries send blob GETs to storage hosts with signed URLs of their own).
+ * Hand-written: a few dozen lines over node:http, which no library is needed for.
  */
 import http from 'node:http';
 import type { Readable } from 'node:stream';
@@ -17,7 +18,6 @@ export class StreamResponse extends Response {
   constructor(
     readonly stream: Readable,
     init: ResponseInit,
-    readonly finalUrl: string,
   ) {
     super(null, init);
   }
@@ -61,16 +61,18 @@ async function readCapped(msg: http.IncomingMessage): Promise<Buffer> {
   let n = 0;
   for await (const c of msg) {
     const b = c as Buffer;
-    if (n < MAX_ERROR_BODY) parts.push(b.subarray(0, MAX_ERROR_BODY - n));
+    parts.push(b.subarray(0, MAX_ERROR_BODY - n));
     n += b.length;
+    // Enough for any error document; the rest is not worth waiting for.
+    if (n >= MAX_ERROR_BODY) break;
   }
   return Buffer.concat(parts);
 }
 
 /**
- * GETs `url`, following redirects; each hop must answer within `timeoutMs`. A 2xx answer carries its body as `stream` (the caller must
- * consume or destroy it); any other status carries up to 64 KiB of its body as the web body, so
- * `text()` gives the registry's error document.
+ * GETs `url`, following redirects; each hop must answer within `timeoutMs`. A 2xx answer carries
+ * its body as `stream` (the caller must consume or destroy it); any other status carries up to
+ * 64 KiB of its body as the web body, so `text()` gives the registry's error document.
  */
 export async function streamGet(url: string, headers: Record<string, string>, timeoutMs: number): Promise<Response> {
   let u = new URL(url);
@@ -94,7 +96,7 @@ export async function streamGet(url: string, headers: Record<string, string>, ti
       throw new Error(`unexpected HTTP status ${status} from ${u.origin}`);
     }
     const init = { status, statusText: msg.statusMessage ?? '', headers: toHeaders(msg) };
-    if (status >= 200 && status < 300) return new StreamResponse(msg, init, u.href);
+    if (status >= 200 && status < 300) return new StreamResponse(msg, init);
     const body = await readCapped(msg);
     // Statuses a Response cannot carry a body with (1xx are never seen here).
     return new Response([204, 205, 304].includes(status) ? null : body, init);
