@@ -3,17 +3,16 @@
  * .deb in turn), straight into gzip on disk: the base builder never holds a package in memory.
  * Order is the caller's; callers keep it deterministic (packages by name, each in its tar order).
  */
-import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import * as tarStream from 'tar-stream';
 import { DigestStream } from '../oci/digest.ts';
 import { fileLayer } from '../oci/layer.ts';
 import type { Layer } from '../oci/image.ts';
 import { gzipCompressor } from '../layers/compression.ts';
+import { pipeToFile } from '../util/files.ts';
 
 export interface SinkHeader {
   name: string;
@@ -36,7 +35,7 @@ export class LayerSink {
   constructor(dir: string, mtime: Date) {
     this.file = join(dir, `layer-${randomBytes(6).toString('hex')}.tar.gz`);
     this.mtime = mtime;
-    this.done = pipeline(this.pack, this.diff, gzipCompressor(), this.comp, createWriteStream(this.file));
+    this.done = pipeToFile(this.file, this.pack as unknown as Readable, { via: [this.diff, gzipCompressor(), this.comp] });
     this.done.catch(() => undefined);
   }
 

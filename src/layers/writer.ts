@@ -4,7 +4,7 @@
  * tar-stream decides), gzip at a fixed level. The layer streams to a temp file while both digests
  * (compressed and uncompressed) are computed in the same pass; same inputs give the same bytes.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { lstat, mkdir, opendir, readlink, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { fileLayer } from '../oci/layer.ts';
 import type { Layer } from '../oci/image.ts';
 import { MediaType } from '../oci/mediatypes.ts';
 import { DistillError } from '../util/errors.ts';
+import { pipeToFile } from '../util/files.ts';
 import { gzipCompressor } from './compression.ts';
 import { normalizePath } from './tar.ts';
 
@@ -101,7 +102,7 @@ export async function writeLayer(entries: readonly LayerEntry[], opts: WriteLaye
   const pack = tar.pack();
   const diff = new DigestStream();
   const comp = new DigestStream();
-  const done = pipeline(pack as unknown as Readable, diff, gzipCompressor(opts.gzipLevel ?? 6), comp, createWriteStream(path));
+  const done = pipeToFile(path, pack as unknown as Readable, { via: [diff, gzipCompressor(opts.gzipLevel ?? 6), comp] });
   done.catch(() => undefined);
   try {
     for (const e of sorted) {
@@ -132,6 +133,7 @@ export async function writeLayer(entries: readonly LayerEntry[], opts: WriteLaye
     await done;
   } catch (err) {
     pack.destroy();
+    await done.catch(() => undefined);
     await rm(path, { force: true });
     throw err;
   }

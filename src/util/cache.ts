@@ -9,12 +9,12 @@
  * not trust the disk (a cache may be corrupted or tampered with) call `verify()`.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { DistillError } from './errors.ts';
+import { pipeToFile } from './files.ts';
 
 /** Cache sections; each holds content-addressed files. */
 export type CacheKind = 'blobs' | 'debs' | 'indexes';
@@ -101,7 +101,7 @@ export async function putStream(
   const tmp = tempPath(kind);
   const hasher = new HashingStream();
   try {
-    await pipeline(input, hasher, createWriteStream(tmp));
+    await pipeToFile(tmp, input, { via: [hasher] });
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;

@@ -5,13 +5,13 @@
  * then renames into place. `file:` URLs read the local file the same way (apt allows file: mirrors).
  * Every failure is a DistillError naming the URL, so a user sees which download went wrong.
  */
-import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { DistillError } from './errors.ts';
+import { pipeToFile } from './files.ts';
 import { cachePath, HashingStream, hashFile, putFile, remove, sha256Hex, tempPath, type CacheKind } from './cache.ts';
 
 /** Options of one download. */
@@ -184,7 +184,7 @@ async function attempt(url: string, tmp: string, opts: FetchOptions): Promise<Fe
     hasher.on('data', () => cb(hasher.bytes, total ?? opts.size));
   }
   try {
-    await pipeline(body, hasher, createWriteStream(tmp));
+    await pipeToFile(tmp, body, { via: [hasher] });
   } catch (e) {
     const why = e instanceof Error ? e.message + (e.cause instanceof Error ? ` (${e.cause.message})` : '') : String(e);
     const expect = total ?? opts.size;

@@ -16,10 +16,10 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { crc32, inflateRawSync } from 'node:zlib';
-import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { cacheDir } from '../util/cache.ts';
 import { DistillError } from '../util/errors.ts';
+import { pipeToFile } from '../util/files.ts';
 import { parseOsvRecord, type OsvRecord } from './osv.ts';
 import { baseEcosystem } from './versions/index.ts';
 
@@ -494,7 +494,7 @@ export async function updateOsv(opts: { from?: string; ecosystems?: string[]; di
           missing.push(eco);
           continue;
         }
-        await pipeline(createReadStream(src), createWriteStream(dest));
+        await pipeToFile(dest, createReadStream(src));
       } else {
         let res: Response;
         try {
@@ -507,7 +507,7 @@ export async function updateOsv(opts: { from?: string; ecosystems?: string[]; di
           continue;
         }
         if (!res.ok || !res.body) throw new DistillError(url, `download failed: HTTP ${res.status}`);
-        await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(dest));
+        await pipeToFile(dest, Readable.fromWeb(res.body as import('node:stream/web').ReadableStream));
       }
       zips.push(dest);
     }

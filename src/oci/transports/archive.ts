@@ -4,11 +4,10 @@
  * Reading indexes the archive once and streams members by offset; writing streams blobs into a
  * tar-stream pack that goes to a temp file renamed into place.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, open as openFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import * as tarStream from 'tar-stream';
 import { hexOf, sha256, DigestStream, type Digest } from '../digest.ts';
@@ -21,6 +20,7 @@ import { TarArchive } from './tarindex.ts';
 import { readLayoutSource, REF_NAME, tempBeside, type LayoutSource, type ReadOptions } from './layout.ts';
 import { decompress, detectCompression } from '../../layers/compression.ts';
 import { DistillError } from '../../util/errors.ts';
+import { pipeToFile } from '../../util/files.ts';
 
 async function head(file: string, n: number): Promise<Buffer> {
   const fh = await openFile(file, 'r');
@@ -44,7 +44,7 @@ async function openArchive(file: string, name: string): Promise<TarArchive> {
   if (c === 'none') return TarArchive.open(file, name);
   const dir = await mkdtemp(join(tmpdir(), 'distill-archive-'));
   const plain = join(dir, 'archive.tar');
-  await pipeline(decompress(createReadStream(file), c), createWriteStream(plain));
+  await pipeToFile(plain, decompress(createReadStream(file), c));
   process.once('exit', () => void rm(dir, { recursive: true, force: true }));
   return TarArchive.open(plain, name);
 }
@@ -146,7 +146,7 @@ interface PackEntry {
 async function packToFile(target: string, entries: PackEntry[]): Promise<void> {
   const tmp = tempBeside(target);
   const pack = tarStream.pack();
-  const out = pipeline(pack, createWriteStream(tmp));
+  const out = pipeToFile(tmp, pack as unknown as Readable);
   try {
     for (const e of entries) {
       const src = await e.open();
@@ -242,7 +242,7 @@ export async function writeDockerArchive(image: Image, file: string, repoTag?: s
 
 async function uncompressedFile(l: Layer, dir: string): Promise<string> {
   const p = join(dir, hexOf(l.diffId));
-  await pipeline(await l.uncompressed(), createWriteStream(p));
+  await pipeToFile(p, await l.uncompressed());
   return p;
 }
 

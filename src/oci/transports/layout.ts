@@ -2,11 +2,10 @@
  * OCI image layout directories (image-spec "image-layout.md"): read an image by tag or platform,
  * write one and tag it. Blobs are written via temp file + rename and verified as they stream.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { hexOf, sha256, type Digest } from '../digest.ts';
 import type { Image } from '../image.ts';
@@ -16,6 +15,7 @@ import { parseJson } from '../layer.ts';
 import { parseIndex, selectPlatform } from '../platform.ts';
 import type { Descriptor, Index } from '../types.ts';
 import { DistillError } from '../../util/errors.ts';
+import { pipeToFile } from '../../util/files.ts';
 
 export const REF_NAME = 'org.opencontainers.image.ref.name';
 
@@ -144,7 +144,7 @@ export async function writeStreamAtomic(target: string, src: Readable): Promise<
   try {
     // A deep write buffer lets fs.WriteStream batch many network-sized chunks into one writev:
     // pulls of large blobs spend about a third less time in write calls than with the 16 KiB default.
-    await pipeline(src, createWriteStream(tmp, { highWaterMark: 4 * 1024 * 1024 }));
+    await pipeToFile(tmp, src, { highWaterMark: 4 * 1024 * 1024 });
     await rename(tmp, target);
   } catch (e) {
     await rm(tmp, { force: true });
