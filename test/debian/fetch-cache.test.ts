@@ -3,7 +3,7 @@
  * retries with backoff, truncated bodies, 404s that are not retried, hash checks, and cache
  * writes that stay whole under concurrency.
  */
-import { test, before, after } from 'node:test';
+import { test, before, beforeEach, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,6 +28,12 @@ before(async () => {
   server = await serve(root);
 });
 after(() => server.close());
+// Each test starts from a plain server, so one failure cannot leave its faults to the next.
+beforeEach(() => {
+  if (!server) return;
+  server.hooks.length = 0;
+  server.requests.length = 0;
+});
 
 test('cacheDir honours DISTILL_CACHE_DIR, then XDG_CACHE_HOME', () => {
   const saved = { d: process.env.DISTILL_CACHE_DIR, x: process.env.XDG_CACHE_HOME };
