@@ -74,7 +74,7 @@ export async function readTar(
 ): Promise<void> {
   const max = opts.maxEntrySize ?? MAX_ENTRY_SIZE;
   const ex = tar.extract();
-  // The entry being handled: when the tar itself fails mid-body, tar-stream neither ends nor
+  // The last entry handed out: when the tar itself fails mid-body, tar-stream neither ends nor
   // errors the entry stream, so we fail it ourselves and wait for the callback to let go (a
   // callback writing the body to a file must get to close it before we reject).
   let current: { stream: { destroy(e?: Error): void }; settled: Promise<unknown> } | undefined;
@@ -121,10 +121,9 @@ export async function readTar(
         () => undefined,
         () => undefined,
       );
+      // Kept after the callback settles: failing an ended body is harmless, and waiting on a
+      // settled promise costs nothing.
       current = { stream, settled };
-      void settled.then(() => {
-        if (current?.settled === settled) current = undefined;
-      });
       handled.then(() => {
         if (ended) next();
         else {

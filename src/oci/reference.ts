@@ -4,12 +4,13 @@
  */
 import type { Image } from './image.ts';
 import { readLayout, writeLayout } from './transports/layout.ts';
+import { pushRegistry, readRegistry } from './transports/registry.ts';
+import { DistillError } from '../util/errors.ts';
+
 // The archive and daemon transports (tar-stream, child processes) load only when a reference
 // names them: a registry or layout command starts without them.
 const archive = () => import('./transports/archive.ts');
 const daemon = () => import('./transports/daemon.ts');
-import { pushRegistry, readRegistry } from './transports/registry.ts';
-import { DistillError } from '../util/errors.ts';
 
 export type ImageRef =
   | { transport: 'oci'; path: string; tag?: string }

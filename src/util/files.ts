@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 /** Resolves once `out` has closed its file (at once if it already has). */
-export function fileClosed(out: WriteStream): Promise<void> {
+function fileClosed(out: WriteStream): Promise<void> {
   return out.closed ? Promise.resolve() : new Promise((resolve) => out.once('close', () => resolve()));
 }
 

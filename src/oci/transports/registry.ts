@@ -544,7 +544,6 @@ export class RegistryClient {
   }
 }
 
-
 /** Splits a stream into buffers of exactly `size` bytes (the last may be shorter). */
 async function* rechunk(src: Readable, size: number): AsyncGenerator<Buffer> {
   let parts: Buffer[] = [];
