@@ -4,7 +4,7 @@
  */
 import { createGunzip, createGzip, constants as zc } from 'node:zlib';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
-import { Decompress as FzstdDecompress } from 'fzstd';
+import type { Decompress as FzstdDecompress } from 'fzstd';
 import type { Compression } from '../oci/mediatypes.ts';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -41,31 +41,40 @@ export function decompress(input: Readable, compression: Compression): Readable 
   return input.pipe(out);
 }
 
+let fzstd: Promise<typeof import('fzstd')> | undefined;
+
 /**
  * zstd streaming decoder over fzstd's push API. zstddec's streaming entry takes a synchronous
  * iterable, which cannot wait for the next chunk of a Node stream, so it cannot decode a layer
- * without holding it whole; fzstd decodes chunk by chunk.
+ * without holding it whole; fzstd decodes chunk by chunk. fzstd loads with the first chunk: most
+ * commands never meet a zstd layer, and importing it costs a few ms of every start-up.
  */
 class ZstdDecodeStream extends Transform {
-  private readonly inner = new FzstdDecompress((data: Uint8Array) => {
-    this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-  });
+  private inner?: FzstdDecompress;
+
+  private feed(chunk: Uint8Array, final: boolean, cb: TransformCallback): void {
+    const push = () => {
+      try {
+        this.inner!.push(chunk, final);
+        cb();
+      } catch (e) {
+        cb(new Error(`zstd: ${e instanceof Error ? e.message : String(e)}`));
+      }
+    };
+    if (this.inner) return push();
+    (fzstd ??= import('fzstd')).then((m) => {
+      this.inner ??= new m.Decompress((data: Uint8Array) => {
+        this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      });
+      push();
+    }, cb);
+  }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    try {
-      this.inner.push(chunk);
-      cb();
-    } catch (e) {
-      cb(new Error(`zstd: ${e instanceof Error ? e.message : String(e)}`));
-    }
+    this.feed(chunk, false, cb);
   }
 
   override _flush(cb: TransformCallback): void {
-    try {
-      this.inner.push(new Uint8Array(0), true);
-      cb();
-    } catch (e) {
-      cb(new Error(`zstd: ${e instanceof Error ? e.message : String(e)}`));
-    }
+    this.feed(new Uint8Array(0), true, cb);
   }
 }

@@ -16,6 +16,10 @@ export type Opener = () => Promise<Readable>;
 /** Pipes `src` through `t`, forwarding errors from `src` so the consumer sees them. */
 export function chain<T extends NodeJS.ReadWriteStream & Readable>(src: Readable, t: T): T {
   src.on('error', (e) => t.destroy(e));
+  // A reader that gives up (destroys the result) frees the source too: its file or connection.
+  t.once('close', () => {
+    if (!src.readableEnded) src.destroy();
+  });
   return src.pipe(t);
 }
 
@@ -39,6 +43,11 @@ async function peek(open: Opener, n: number): Promise<Buffer> {
   });
 }
 
+/** The blob `desc` describes, opened by `open`; the stream errors at its end unless it matches. */
+export async function openVerified(desc: Descriptor, open: Opener, what = `layer ${desc.digest}`): Promise<Readable> {
+  return chain(await open(), new DigestStream({ digest: desc.digest, size: desc.size, what }));
+}
+
 /** A layer whose stored blob is opened by `open` and described by `desc`. */
 export function blobLayer(desc: Descriptor, diffId: Digest, open: Opener): Layer {
   const what = `layer ${desc.digest}`;
@@ -46,7 +55,7 @@ export function blobLayer(desc: Descriptor, diffId: Digest, open: Opener): Layer
   if (declared === undefined) {
     throw new DistillError(what, `unsupported layer media type ${desc.mediaType}`);
   }
-  const compressed = async () => chain(await open(), new DigestStream({ digest: desc.digest, size: desc.size, what }));
+  const compressed = () => openVerified(desc, open, what);
   return {
     digest: desc.digest,
     diffId,

@@ -5,7 +5,7 @@
 import type { Readable } from 'node:stream';
 import { DigestStream, parseDigest, sha256, type Digest } from './digest.ts';
 import type { Image, Layer } from './image.ts';
-import { blobLayer, chain, parseJson, readSmall } from './layer.ts';
+import { blobLayer, chain, openVerified, parseJson, readSmall } from './layer.ts';
 import { isManifestType } from './mediatypes.ts';
 import type { Descriptor, ImageConfig, Manifest } from './types.ts';
 import { DistillError } from '../util/errors.ts';
@@ -95,5 +95,14 @@ export class ManifestImage implements Image {
   async layers(): Promise<Layer[]> {
     const cfg = await this.config();
     return this.parsed.layers.map((d, i) => blobLayer(d, cfg.rootfs.diff_ids[i]!, () => this.open(d)));
+  }
+  /**
+   * The stored bytes of layer `i`, verified as they flow, without waiting for the config as
+   * layers() must (for diff_ids): a pull starts its layer downloads alongside the config's.
+   */
+  layerBlob(i: number): Promise<Readable> {
+    const d = this.parsed.layers[i];
+    if (!d) throw new DistillError(this.name, `no layer ${i}`);
+    return openVerified(d, () => this.open(d));
   }
 }

@@ -6,7 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { makeImage, tempDir } from '../helpers/images.ts';
@@ -83,6 +85,32 @@ test('credentials: REGISTRY_AUTH_FILE before docker config, scheme-prefixed keys
 test('plain http only for loopback or --insecure', async () => {
   assert.equal(await new RegistryClient('reg.example', 'a', ['pull']).base(), 'https://reg.example');
   assert.equal(await new RegistryClient(DOCKER_HUB.name, 'library/a', ['pull']).base(), `https://${DOCKER_HUB.apiHost}`);
+});
+
+test('a loopback registry is spoken to in the protocol its port speaks: plain http, or https', async () => {
+  const dir = tempDir();
+  const key = join(dir, 'key.pem');
+  const crt = join(dir, 'crt.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1', '-keyout', key, '-out', crt], { stdio: 'pipe' });
+  const answer = (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
+  };
+  const tls = createHttpsServer({ key: readFileSync(key), cert: readFileSync(crt) }, answer);
+  const plain = createServer(answer);
+  // A plain-http server that is no registry still gets plain http (its own error then says so).
+  const other = createServer((_req, res) => res.writeHead(404).end('not here'));
+  const ports: number[] = [];
+  for (const s of [tls, plain, other]) {
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    ports.push((s.address() as { port: number }).port);
+  }
+  try {
+    assert.equal(await new RegistryClient(`127.0.0.1:${ports[0]}`, 'a', ['pull']).base(), `https://127.0.0.1:${ports[0]}`);
+    assert.equal(await new RegistryClient(`127.0.0.1:${ports[1]}`, 'a', ['pull']).base(), `http://127.0.0.1:${ports[1]}`);
+    assert.equal(await new RegistryClient(`127.0.0.1:${ports[2]}`, 'a', ['pull']).base(), `http://127.0.0.1:${ports[2]}`);
+  } finally {
+    for (const s of [tls, plain, other]) s.close();
+  }
 });
 
 test('an unknown registry host fails at once, without retries', async () => {

@@ -3,10 +3,12 @@
  * through the registry client with its options (insecure, chunking, progress); everything else
  * through openImage/writeImage. Backs `distill pull`, `distill push` and `distill copy`.
  */
+import type { Readable } from 'node:stream';
 import type { Image } from '../image.ts';
 import { openImage, parseRef, writeImage } from '../reference.ts';
 import { DEFAULT_CONCURRENCY, pushRegistry, readRegistry, type RegistryOptions } from './registry.ts';
 import { initLayout, putBlob } from './layout.ts';
+import { ManifestImage } from '../manifest-image.ts';
 import pLimit from 'p-limit';
 import { asDistillError, DistillError } from '../../util/errors.ts';
 
@@ -27,13 +29,34 @@ export async function openAny(ref: string, opts: RegistryOptions = {}): Promise<
 
 /**
  * Puts an image's layers into a layout in parallel (the layout writer goes one blob at a time, which
- * leaves a registry connection idle while the disk writes); writeImage then finds them in place.
+ * leaves a registry connection idle while the disk writes), the config alongside them; writeImage
+ * then finds them in place. The first failure cancels the rest, and the copy fails only once every
+ * download has removed its temp file: a failed pull leaves nothing half-written in the layout.
  */
 async function prefetchLayers(image: Image, dir: string, concurrency: number): Promise<void> {
   await initLayout(dir);
   const limit = pLimit(concurrency);
-  const layers = await image.layers();
-  await Promise.all(layers.map((l) => limit(() => putBlob(dir, l.digest, l.size, () => l.compressed()))));
+  const descs = (await image.manifest()).layers;
+  // Not layers(): it waits for the config (for diff_ids), a round trip before the first layer byte.
+  const open = image instanceof ManifestImage ? (i: number) => image.layerBlob(i) : async (i: number) => (await image.layers())[i]!.compressed();
+  const streams = new Set<Readable>();
+  let failure: { error: unknown } | undefined;
+  const cancel = (error: unknown) => {
+    failure ??= { error };
+    for (const s of streams) s.destroy();
+  };
+  const opened = async (i: number) => {
+    const s = await open(i);
+    streams.add(s);
+    if (failure) s.destroy();
+    return s;
+  };
+  const jobs: Promise<unknown>[] = [
+    image.rawConfig(),
+    ...descs.map((d, i) => limit(async () => (failure ? undefined : putBlob(dir, d.digest, d.size, () => opened(i))))),
+  ];
+  await Promise.allSettled(jobs.map((j) => j.catch(cancel)));
+  if (failure) throw failure.error;
 }
 
 /** Copies the image `src` names to `dst`; errors name the reference they concern. */

@@ -1,5 +1,5 @@
 /**
- * OCI distribution (registry v2) client on Node's built-in fetch, as a transport of Image:
+ * OCI distribution (registry v2) client on node:http(s) (see http.ts), as a transport of Image:
  * `readRegistry` pulls (manifest by tag or digest, index -> platform, blobs streamed, verified by
  * ManifestImage/blobLayer, interrupted downloads resumed with Range), `pushRegistry` pushes (HEAD
  * existence checks, cross-repository mounts, monolithic or chunked uploads, manifest bytes as-is).
@@ -9,7 +9,6 @@
  * streams, resumes and stays off the network stack of a daemon.
  */
 import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import pLimit from 'p-limit';
 import { isDigest, sha256, type Digest } from '../digest.ts';
 import type { Image } from '../image.ts';
@@ -21,7 +20,7 @@ import type { Descriptor } from '../types.ts';
 import { apiHost, formatDockerRef, isLoopback, parseDockerRef, type DockerRef } from '../docker-ref.ts';
 import { findCredentials, type Credentials } from '../credentials.ts';
 import { DistillError } from '../../util/errors.ts';
-import { streamGet, StreamResponse } from './http-get.ts';
+import { httpRequest, type HttpResponse } from './http.ts';
 
 /** Options of registry reads and writes; every field has a sensible default. */
 export interface RegistryOptions {
@@ -96,16 +95,15 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Describes a fetch failure without ever echoing headers (which carry credentials). */
+/** Describes a network failure without ever echoing headers (which carry credentials). */
 function netMessage(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : '';
   return `${msg}${cause}`;
 }
 
-/** The system error code (ENOTFOUND, ECONNRESET…) of a fetch failure, if any. */
+/** The system error code (ENOTFOUND, ECONNRESET…) of a network failure, if any. */
 function errorCode(e: unknown): string | undefined {
-  // fetch wraps the system error as its cause; node:http throws it directly.
   for (const x of [e, e instanceof Error ? e.cause : undefined]) {
     const code = (x as { code?: unknown } | undefined)?.code;
     if (typeof code === 'string') return code;
@@ -114,10 +112,10 @@ function errorCode(e: unknown): string | undefined {
 }
 
 /** `HTTP 404 Not Found (MANIFEST_UNKNOWN: manifest unknown)` from a failed response. */
-async function httpError(res: Response): Promise<string> {
+async function httpError(res: HttpResponse): Promise<string> {
   let detail = '';
   try {
-    const text = (await res.text()).slice(0, 64 * 1024);
+    const text = await res.text();
     const j = JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> };
     if (Array.isArray(j.errors) && j.errors.length) {
       detail = ' (' + j.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ') + ')';
@@ -128,23 +126,16 @@ async function httpError(res: Response): Promise<string> {
   return `HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''}${detail}`;
 }
 
-async function drain(res: Response): Promise<void> {
-  if (res instanceof StreamResponse) res.stream.destroy();
-  else await res.body?.cancel().catch(() => undefined);
-}
-
 const schemeCache = new Map<string, Promise<string>>();
 
 interface SendInit {
   headers?: Record<string, string>;
   /** Makes a fresh body for each attempt (a stream cannot be sent twice). */
-  body?: () => Promise<RequestInit['body']> | RequestInit['body'];
+  body?: () => Promise<Uint8Array | Readable> | Uint8Array | Readable;
   /** Statuses that count as success (default: any 2xx). */
   ok?: number[];
   /** Names the operation in errors. */
   what: string;
-  /** A blob GET: the answer is a StreamResponse whose body is a Node stream (see http-get.ts). */
-  stream?: boolean;
 }
 
 /** One registry and repository, with its auth state. */
@@ -174,9 +165,22 @@ export class RegistryClient {
     if (!p) {
       p = (async () => {
         if (!plainOk) return `https://${host}`;
+        // A loopback port speaks one protocol, and plain http is allowed there: ask in plain http
+        // first, which spares loading TLS (~5 ms of a CLI pull). A TLS server drops plain http or
+        // answers it 400 (Go's and nginx's do), so then https is the protocol. Elsewhere
+        // (--insecure) https is preferred whenever it answers at all.
+        if (isLoopback(this.registry)) {
+          try {
+            const r = await httpRequest('GET', `http://${host}/v2/`, { timeoutMs: 5000 });
+            r.discard();
+            if (r.status !== 400) return `http://${host}`;
+          } catch {
+            /* not plain http */
+          }
+          return `https://${host}`;
+        }
         try {
-          const r = await fetch(`https://${host}/v2/`, { signal: AbortSignal.timeout(5000) });
-          await drain(r);
+          (await httpRequest('GET', `https://${host}/v2/`, { timeoutMs: 5000 })).discard();
           return `https://${host}`;
         } catch {
           return `http://${host}`;
@@ -216,10 +220,10 @@ export class RegistryClient {
     const u = new URL(realm);
     if (ch.params.service) u.searchParams.set('service', ch.params.service);
     for (const s of this.scopes()) u.searchParams.append('scope', s);
-    let res: Response | undefined;
+    let res: HttpResponse | undefined;
     for (let i = 0; ; i++) {
       try {
-        res = await fetch(u, { headers: basic ? { authorization: basic } : {} });
+        res = await httpRequest('GET', u.href, { headers: basic ? { authorization: basic } : {}, timeoutMs: this.opts.stallTimeoutMs });
       } catch (e) {
         if (i < this.retries) {
           await sleep(this.backoffMs * 2 ** i);
@@ -228,8 +232,8 @@ export class RegistryClient {
         throw new DistillError(what, `token request to ${u.origin}${u.pathname} failed: ${netMessage(e)}`);
       }
       if ((res.status === 429 || res.status >= 500) && i < this.retries) {
-        await drain(res);
-        await sleep(parseRetryAfter(res.headers.get('retry-after')) ?? this.backoffMs * 2 ** i);
+        res.discard();
+        await sleep(parseRetryAfter(res.header('retry-after')) ?? this.backoffMs * 2 ** i);
         continue;
       }
       break;
@@ -238,28 +242,27 @@ export class RegistryClient {
       const who = creds ? ` with credentials from ${creds.source}` : ' anonymously';
       throw new DistillError(what, `authentication failed${who}: token endpoint ${u.origin}${u.pathname} answered ${await httpError(res)}`);
     }
-    const j = (await res.json().catch(() => ({}))) as { token?: string; access_token?: string };
+    let j: { token?: string; access_token?: string } = {};
+    try {
+      j = JSON.parse(await res.text(MAX_JSON_BYTES)) as typeof j;
+    } catch {
+      /* reported as no token below */
+    }
     const token = j.token ?? j.access_token;
     if (!token) throw new DistillError(what, `token endpoint ${u.origin}${u.pathname} returned no token`);
     this.authHeader = `Bearer ${token}`;
   }
 
   /** One request (answering one auth challenge); throws RetryableError for network errors, 429, 5xx. */
-  async send(method: string, url: string, init: SendInit): Promise<Response> {
+  async send(method: string, url: string, init: SendInit): Promise<HttpResponse> {
     let authed = false;
     for (;;) {
       const headers: Record<string, string> = { ...init.headers };
       if (this.authHeader) headers.authorization = this.authHeader;
       const body = init.body ? await init.body() : undefined;
-      let res: Response;
+      let res: HttpResponse;
       try {
-        res = init.stream ? await streamGet(url, headers, this.opts.stallTimeoutMs ?? 60_000) : await fetch(url, {
-          method,
-          headers,
-          body,
-          redirect: 'follow',
-          ...(body && typeof body === 'object' && ('getReader' in body || Symbol.asyncIterator in body) ? { duplex: 'half' } : {}),
-        } as RequestInit);
+        res = await httpRequest(method, url, { headers, body, timeoutMs: this.opts.stallTimeoutMs });
       } catch (e) {
         // An unknown host stays unknown: fail at once instead of backing off for seconds.
         if (errorCode(e) === 'ENOTFOUND') throw new DistillError(init.what, `${method} ${url}: ${netMessage(e)}`);
@@ -268,8 +271,8 @@ export class RegistryClient {
       if (res.status === 401 && !authed) {
         authed = true;
         const had = this.authHeader;
-        const challenge = res.headers.get('www-authenticate');
-        await drain(res);
+        const challenge = res.header('www-authenticate') ?? null;
+        res.discard();
         if (had && had.startsWith('Basic')) {
           throw new DistillError(init.what, `authentication failed at ${this.registry}: HTTP 401 Unauthorized${await this.credSource()}`);
         }
@@ -283,7 +286,7 @@ export class RegistryClient {
         throw new DistillError(init.what, `authentication failed at ${this.registry}: ${msg}${await this.credSource()}`);
       }
       if (res.status === 429 || res.status >= 500 || res.status === 408) {
-        throw new RetryableError(init.what, msg, parseRetryAfter(res.headers.get('retry-after')));
+        throw new RetryableError(init.what, msg, parseRetryAfter(res.header('retry-after')));
       }
       throw new DistillError(init.what, msg);
     }
@@ -310,7 +313,7 @@ export class RegistryClient {
   }
 
   /** `send` with retries; for requests whose body can be made again. */
-  async request(method: string, url: string, init: SendInit): Promise<Response> {
+  async request(method: string, url: string, init: SendInit): Promise<HttpResponse> {
     return this.withRetries(init.what, () => this.send(method, url, init));
   }
 
@@ -319,13 +322,13 @@ export class RegistryClient {
     const url = await this.url(`manifests/${reference}`);
     const { raw, res } = await this.withRetries(what, async () => {
       const res = await this.send('GET', url, { headers: { accept: MANIFEST_ACCEPT }, what });
-      const len = Number(res.headers.get('content-length') ?? 0);
+      const len = Number(res.header('content-length') ?? 0);
       if (len > MAX_JSON_BYTES) {
-        await drain(res);
+        res.discard();
         throw new DistillError(what, `manifest of ${len} bytes is too large`);
       }
       try {
-        return { raw: await readSmall(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), MAX_JSON_BYTES, what), res };
+        return { raw: await readSmall(res.body, MAX_JSON_BYTES, what), res };
       } catch (e) {
         if (e instanceof DistillError) throw e;
         throw new RetryableError(what, `reading manifest: ${netMessage(e)}`);
@@ -335,11 +338,11 @@ export class RegistryClient {
     if (isDigest(reference) && digest !== reference) {
       throw new DistillError(what, `manifest digest mismatch: asked for ${reference}, content is ${digest}`);
     }
-    const announced = res.headers.get('docker-content-digest');
+    const announced = res.header('docker-content-digest');
     if (announced && isDigest(announced) && announced !== digest) {
       throw new DistillError(what, `manifest digest mismatch: registry says ${announced}, content is ${digest}`);
     }
-    let mediaType = res.headers.get('content-type')?.split(';')[0]?.trim();
+    let mediaType = res.header('content-type')?.split(';')[0]?.trim();
     try {
       const body = JSON.parse(raw.toString('utf8')) as { mediaType?: string; manifests?: unknown };
       if (body.mediaType) mediaType = body.mediaType;
@@ -353,7 +356,7 @@ export class RegistryClient {
   /** Whether the repository has the blob (HEAD). */
   async blobExists(digest: Digest, what: string): Promise<boolean> {
     const res = await this.request('HEAD', await this.url(`blobs/${digest}`), { ok: [200, 404], what });
-    await drain(res);
+    res.discard();
     return res.status === 200;
   }
 
@@ -364,14 +367,14 @@ export class RegistryClient {
    */
   async openBlob(desc: Descriptor, what = `blob ${desc.digest}`): Promise<Readable> {
     const url = await this.url(`blobs/${desc.digest}`);
-    const first = await this.request('GET', url, { what, stream: true });
+    const first = await this.request('GET', url, { what });
     // A Readable fed by push() rather than a PassThrough: one stream hop less per chunk. Its
     // read() resumes whichever response body copyBody paused.
     const feed = { wake: () => {} };
     const out = new Readable({ highWaterMark: MiB, read: () => feed.wake() });
     const onBytes = this.opts.onBytes;
-    const pump = async (initial: Response) => {
-      let res: Response | undefined = initial;
+    const pump = async (initial: HttpResponse) => {
+      let res: HttpResponse | undefined = initial;
       let received = 0;
       let resumes = 0;
       while (res) {
@@ -379,7 +382,7 @@ export class RegistryClient {
         if (res.status === 200 && received > 0) skip = received; // server ignored Range: restart
         let failure: unknown;
         try {
-          const r = await this.copyBody(res as StreamResponse, out, feed, skip, (n) => {
+          const r = await this.copyBody(res, out, feed, skip, (n) => {
             received += n;
             onBytes?.(n);
           });
@@ -399,7 +402,7 @@ export class RegistryClient {
         }
         await sleep(Math.min(10_000, this.backoffMs * 2 ** (resumes - 1)));
         try {
-          res = await this.request('GET', url, { headers: { range: `bytes=${received}-` }, ok: [200, 206], what, stream: true });
+          res = await this.request('GET', url, { headers: { range: `bytes=${received}-` }, ok: [200, 206], what });
         } catch (e) {
           out.destroy(e instanceof Error ? e : new Error(String(e)));
           return;
@@ -415,8 +418,8 @@ export class RegistryClient {
    * Range and restarted), with backpressure and a stall timer. Resolves 'ended' when the body
    * ended, 'closed' when `out` was closed by its reader; rejects when the connection failed.
    */
-  private copyBody(res: StreamResponse, out: Readable, feed: { wake: () => void }, skip: number, onChunk: (n: number) => void): Promise<'ended' | 'closed'> {
-    const body = res.stream;
+  private copyBody(res: HttpResponse, out: Readable, feed: { wake: () => void }, skip: number, onChunk: (n: number) => void): Promise<'ended' | 'closed'> {
+    const body = res.body;
     const stall = this.opts.stallTimeoutMs ?? 60_000;
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -466,14 +469,14 @@ export class RegistryClient {
       const uploads = await this.url('blobs/uploads/');
       const start = mountFrom ? `${uploads}?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(mountFrom)}` : uploads;
       const res = await this.send('POST', start, { ok: [201, 202], what, headers: { 'content-length': '0' } });
-      await drain(res);
+      res.discard();
       if (res.status === 201 && mountFrom) return 'mounted';
       let location = this.location(res, start, what);
       if (desc.size > threshold) {
         location = await this.uploadChunks(location, desc, await open(), what);
         const done = new URL(location);
         done.searchParams.set('digest', desc.digest);
-        await drain(await this.send('PUT', done.href, { ok: [201], what, headers: { 'content-length': '0' } }));
+        (await this.send('PUT', done.href, { ok: [201], what, headers: { 'content-length': '0' } })).discard();
         return 'uploaded-chunked';
       }
       const put = new URL(location);
@@ -493,25 +496,22 @@ export class RegistryClient {
         if (srcError instanceof DistillError) throw srcError;
         throw e;
       });
-      await drain(r);
+      r.discard();
       return 'uploaded';
     });
   }
 
-  private location(res: Response, requestUrl: string, what: string): string {
-    const loc = res.headers.get('location');
+  private location(res: HttpResponse, requestUrl: string, what: string): string {
+    const loc = res.header('location');
     if (!loc) throw new DistillError(what, `upload answer HTTP ${res.status} has no Location header`);
     return new URL(loc, requestUrl).href;
   }
 
-  /**
-   * `s` as a request body that reports bytes as they are sent. undici takes an async iterable
-   * directly, which skips the cost of converting to a web stream.
-   */
-  private counted(s: Readable): RequestInit['body'] {
+  /** `s` as a request body that reports bytes as they are sent. */
+  private counted(s: Readable): Readable {
     const onBytes = this.opts.onBytes;
     if (onBytes) s.on('data', (c: Buffer) => onBytes(c.length));
-    return s as unknown as RequestInit['body'];
+    return s;
   }
 
   private async uploadChunks(location: string, desc: { size: number }, src: Readable, what: string): Promise<string> {
@@ -526,7 +526,7 @@ export class RegistryClient {
         headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${end}`, 'content-length': String(chunk.length) },
         body: () => chunk,
       });
-      await drain(res);
+      res.discard();
       this.opts.onBytes?.(chunk.length);
       loc = this.location(res, loc, what);
       offset += chunk.length;
@@ -539,8 +539,8 @@ export class RegistryClient {
   async putManifest(reference: string, raw: Uint8Array, mediaType: string, what: string): Promise<string | undefined> {
     const url = await this.url(`manifests/${reference}`);
     const res = await this.request('PUT', url, { ok: [200, 201, 202], what, headers: { 'content-type': mediaType }, body: () => Buffer.from(raw) });
-    await drain(res);
-    return res.headers.get('docker-content-digest') ?? undefined;
+    res.discard();
+    return res.header('docker-content-digest');
   }
 }
 
