@@ -40,23 +40,39 @@ export function scanToCycloneDxModel(r: ImageScan, opts: BomOptions = {}): CDX.M
   const byPurl = new Map<string, CDX.Models.Component>();
   for (const c of bom.components) if (c.purl && !byPurl.has(c.purl.toString())) byPurl.set(c.purl.toString(), c);
 
-  // One vulnerability per advisory id, affecting every component it was found in.
-  const groups = new Map<string, { v: Vuln; purls: Set<string>; ignored?: string }>();
+  // One vulnerability per advisory id, affecting every component it was found in, each at the
+  // version installed there (one advisory can hit a package at several versions in one image).
+  // Findings an ignore rule silenced get entries of their own, so the analysis (the rule's reason)
+  // covers exactly the components it was given for.
+  interface Group {
+    v: Vuln;
+    found: Map<string, Vuln>;
+    ignored?: string;
+  }
+  const groups = new Map<string, Group>();
   const add = (v: Vuln, ignored?: string) => {
-    const g = groups.get(v.id) ?? { v, purls: new Set<string>(), ...(ignored ? { ignored } : {}) };
-    if (v.package.purl) g.purls.add(v.package.purl);
-    groups.set(v.id, g);
+    const key = ignored === undefined ? v.id : `${v.id}\u0000${ignored}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { v, found: new Map(), ...(ignored !== undefined ? { ignored } : {}) }));
+    if (v.package.purl && !g.found.has(v.package.purl)) g.found.set(v.package.purl, v);
   };
   for (const v of r.vulnerabilities) add(v);
   for (const i of r.ignored) add(i.vulnerability, i.rule.reason);
 
-  for (const [id, { v, purls, ignored }] of groups) {
+  const refs = new Set<string>();
+  for (const { v, found, ignored } of groups.values()) {
+    const id = v.id;
+    let bomRef = ignored === undefined ? `distill:vuln:${id}` : `distill:vuln:${id}:ignored`;
+    for (let n = 2; refs.has(bomRef); n++) bomRef = `distill:vuln:${id}:ignored:${n}`;
+    refs.add(bomRef);
+    const findings = found.size ? [...found.values()] : [v];
+    const upgrades = [...new Set(findings.filter((f) => f.fixedVersions.length).map((f) => `${f.package.name} to ${f.fixedVersions[0]}`))];
     const vuln = new V.Vulnerability({
-      bomRef: `distill:vuln:${id}`,
+      bomRef,
       id,
       source: sourceOf(id, v.url),
       ...(v.summary ? { description: v.summary } : {}),
-      recommendation: v.fixedVersions.length ? `Upgrade ${v.package.name} to ${v.fixedVersions[0]} or later.` : 'No fixed version is known yet.',
+      recommendation: upgrades.length ? `Upgrade ${upgrades.join(', ')} or later.` : 'No fixed version is known yet.',
       ...(v.published ? { published: new Date(v.published) } : {}),
       ...(v.modified ? { updated: new Date(v.modified) } : {}),
       ...(ignored ? { analysis: new V.Analysis({ detail: `ignored by the ignore file: ${ignored}` }) } : {}),
@@ -64,12 +80,13 @@ export function scanToCycloneDxModel(r: ImageScan, opts: BomOptions = {}): CDX.M
     vuln.ratings.add(rating(v.severity));
     for (const alias of new Set([...v.aliases, ...v.cves])) if (alias !== id) vuln.references.add(new V.Reference(alias, sourceOf(alias)));
     if (v.url) vuln.advisories.add(new V.Advisory(v.url));
-    for (const purl of purls) {
+    for (const [purl, f] of found) {
       const c = byPurl.get(purl);
       if (!c) continue;
-      vuln.affects.add(new V.Affect(c.bomRef, { versions: new V.AffectedVersionRepository([new V.AffectedSingleVersion(v.installedVersion, { status: CDX.Enums.Vulnerability.AffectStatus.Affected })]) }));
+      vuln.affects.add(new V.Affect(c.bomRef, { versions: new V.AffectedVersionRepository([new V.AffectedSingleVersion(f.installedVersion, { status: CDX.Enums.Vulnerability.AffectStatus.Affected })]) }));
     }
-    vuln.properties.add(new CDX.Models.Property('distill:fixed-versions', v.fixedVersions.join(', ') || 'none'));
+    const fixed = [...new Set(findings.flatMap((f) => f.fixedVersions))];
+    vuln.properties.add(new CDX.Models.Property('distill:fixed-versions', fixed.join(', ') || 'none'));
     bom.vulnerabilities.add(vuln);
   }
   return bom;

@@ -11,7 +11,17 @@ import { runDistill, ROOT } from '../helpers/cli.ts';
 const status = (name: string, version: string, source?: string) =>
   `Package: ${name}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${version}\n${source ? `Source: ${source}\n` : ''}Description: test\n`;
 
-async function fixture(dir: string) {
+async function fixture(dir: string, opts: { secondLodash?: boolean } = {}) {
+  // A second lodash, at another vulnerable version, nested under a dependency (npm does this).
+  const nested = opts.secondLodash
+    ? [
+        { name: 'app/node_modules/old-dep/', type: 'directory' as const },
+        { name: 'app/node_modules/old-dep/package.json', content: JSON.stringify({ name: 'old-dep', version: '1.0.0' }) },
+        { name: 'app/node_modules/old-dep/node_modules/', type: 'directory' as const },
+        { name: 'app/node_modules/old-dep/node_modules/lodash/', type: 'directory' as const },
+        { name: 'app/node_modules/old-dep/node_modules/lodash/package.json', content: JSON.stringify({ name: 'lodash', version: '4.17.15', license: 'MIT' }) },
+      ]
+    : [];
   const img = await makeImage(
     [
       [
@@ -31,6 +41,7 @@ async function fixture(dir: string) {
         { name: 'app/node_modules/lodash/package.json', content: JSON.stringify({ name: 'lodash', version: '4.17.20', license: 'MIT' }) },
         { name: 'app/node_modules/semver/', type: 'directory' },
         { name: 'app/node_modules/semver/package.json', content: JSON.stringify({ name: 'semver', version: '7.5.2' }) },
+        ...nested,
       ],
     ],
     { user: '65532' },
@@ -78,7 +89,7 @@ test('scan --format cyclonedx: a strict-valid CycloneDX 1.6 BOM whose vulnerabil
   const cache = tempDir('distill-scan-cache-');
   const env = { DISTILL_CACHE_DIR: cache, SOURCE_DATE_EPOCH: '1700000000' };
   assert.equal((await runDistill(['db', 'import', join(ROOT, 'test/fixtures/osv/db')], { env })).code, 0);
-  const ref = await fixture(dir);
+  const ref = await fixture(dir, { secondLodash: true });
   const ignore = join(dir, 'ignore.json');
   writeFileSync(ignore, JSON.stringify([{ id: 'DSA-5532-1', reason: 'openssl is not reachable from the app' }]));
   const r = await runDistill(['scan', ref, '--format', 'cyclonedx', '--ignore-file', ignore], { env });
@@ -91,10 +102,16 @@ test('scan --format cyclonedx: a strict-valid CycloneDX 1.6 BOM whose vulnerabil
   const vulns = new Map<string, { affects: { ref: string; versions: { version: string; status: string }[] }[]; ratings: { severity: string }[]; recommendation: string; analysis?: { detail: string } }>(
     bom.vulnerabilities.map((v: { id: string }) => [v.id, v]),
   );
-  assert.deepEqual([...vulns.keys()].sort(), ['DSA-5532-1', 'GHSA-35jh-r3h4-6jhm']);
+  // GHSA-p6mc-m468-83gw is fixed in lodash 4.17.19: it hits the nested 4.17.15 only.
+  assert.deepEqual([...vulns.keys()].sort(), ['DSA-5532-1', 'GHSA-35jh-r3h4-6jhm', 'GHSA-p6mc-m468-83gw']);
+  assert.deepEqual(vulns.get('GHSA-p6mc-m468-83gw')!.affects.map((a) => refs.get(a.ref)), ['lodash@4.17.15']);
   const lodash = vulns.get('GHSA-35jh-r3h4-6jhm')!;
-  assert.deepEqual(lodash.affects.map((a) => refs.get(a.ref)), ['lodash@4.17.20']);
-  assert.deepEqual(lodash.affects[0]!.versions, [{ version: '4.17.20', status: 'affected' }]);
+  // One advisory, two copies of lodash: each affected component carries its own installed version.
+  const affected = lodash.affects.map((a) => [refs.get(a.ref), a.versions]).sort();
+  assert.deepEqual(affected, [
+    ['lodash@4.17.15', [{ version: '4.17.15', status: 'affected' }]],
+    ['lodash@4.17.20', [{ version: '4.17.20', status: 'affected' }]],
+  ]);
   assert.equal(lodash.ratings[0]!.severity, 'high');
   assert.match(lodash.recommendation, /4\.17\.21/);
   assert.equal(lodash.analysis, undefined);
