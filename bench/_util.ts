@@ -1,5 +1,7 @@
-/** Shared helpers for benchmarks: timing a command or a function, and peak RSS of a child. */
+/** Shared helpers for benchmarks: timing a command or a function, peak RSS of a child, the CLI as installed. */
 import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface Timed {
   seconds: number;
@@ -32,4 +34,21 @@ export function timeCommand(cmd: string, args: string[], opts: { env?: NodeJS.Pr
 
 export function ratio(a: number, b: number): string {
   return `${(a / b).toFixed(2)}x`;
+}
+
+/**
+ * The CLI laid out as `npm install` leaves it (package.json's `files`: bin and dist, no src), in a
+ * temp dir beside this checkout's node_modules: its bin/distill.js loads dist/ at once. Run from
+ * the checkout, bin/ first scans src/ for files newer than the build (~5 ms), a development aid
+ * that users of the installed tool never pay.
+ */
+export function installedCli(root: string, dir: string): string {
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  // bin/ is copied (a symlink would resolve back into the checkout, src/ and all); dist/ and
+  // node_modules are linked.
+  copyFileSync(join(root, 'bin', 'distill.js'), join(dir, 'bin', 'distill.js'));
+  copyFileSync(join(root, 'package.json'), join(dir, 'package.json'));
+  symlinkSync(join(root, 'dist'), join(dir, 'dist'));
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  return join(dir, 'bin', 'distill.js');
 }

@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { DigestStream, type Digest } from './digest.ts';
+import { ownsChunks, ThreadDigestStream } from './digest-thread.ts';
 import type { Layer } from './image.ts';
 import { layerCompression, MediaType } from './mediatypes.ts';
 import type { Descriptor } from './types.ts';
@@ -45,8 +46,13 @@ async function peek(open: Opener, n: number): Promise<Buffer> {
 
 /** The blob `desc` describes, opened by `open`; the stream errors at its end unless it matches. */
 export async function openVerified(desc: Descriptor, open: Opener, what = `layer ${desc.digest}`): Promise<Readable> {
-  return chain(await open(), new DigestStream({ digest: desc.digest, size: desc.size, what }));
+  const src = await open();
+  const expected = { digest: desc.digest, size: desc.size, what };
+  return chain(src, ownsChunks(src) && desc.size >= THREAD_HASH_MIN ? new ThreadDigestStream(expected) : new DigestStream(expected));
 }
+
+/** Blobs at least this large, from sources that own their chunks, are hashed on a worker thread. */
+export const THREAD_HASH_MIN = 4 * 1024 * 1024;
 
 /** A layer whose stored blob is opened by `open` and described by `desc`. */
 export function blobLayer(desc: Descriptor, diffId: Digest, open: Opener): Layer {

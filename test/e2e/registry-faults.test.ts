@@ -15,6 +15,7 @@ import { startFaultProxy, blobGet, blobUpload, type Fault, type FaultProxy } fro
 import { run } from '../helpers/podman.ts';
 import { pushRegistry } from '../../src/oci/transports/registry.ts';
 import { copyImage } from '../../src/oci/transports/registry-copy.ts';
+import { THREAD_HASH_MIN } from '../../src/oci/layer.ts';
 import { DistillError } from '../../src/util/errors.ts';
 import type { Image } from '../../src/oci/image.ts';
 
@@ -24,7 +25,8 @@ const fast = { backoffMs: 10 };
 
 before(async () => {
   reg = await startRegistry();
-  img = await makeImage([[{ name: 'etc/hostname', content: 'faults\n' }], [{ name: 'data.bin', content: randomBytes(3 * 1024 * 1024) }]]);
+  // 6 MiB of random data: above THREAD_HASH_MIN, so pulls verify it on the hash worker.
+  img = await makeImage([[{ name: 'etc/hostname', content: 'faults\n' }], [{ name: 'data.bin', content: randomBytes(6 * 1024 * 1024) }]]);
   await pushRegistry(img, `${reg.host}/faults/app:1`);
 });
 after(async () => {
@@ -99,6 +101,22 @@ test('a blob with a flipped byte fails the pull on one line and never lands in t
     assert.ok(corrupted.length >= 1);
     const names = await intactBlobs(dir);
     for (const c of corrupted) assert.ok(!names.includes(c), 'the corrupt blob is not in the layout');
+  });
+});
+
+test('a flipped byte in the large layer alone (verified on the hash worker) fails the pull on one line', async () => {
+  const layer = (await img.layers())[1]!;
+  assert.ok(layer.size >= THREAD_HASH_MIN, 'the layer is large enough for the worker path');
+  await withProxy([{ mode: 'corrupt-blob', match: (r) => blobGet(r) && r.path.endsWith(layer.digest), times: 100 }], async (p) => {
+    const dir = join(tempDir(), 'layout');
+    const err = await copyImage(`docker://${p.host}/faults/app:1`, `oci:${dir}:1`, fast).then(
+      () => assert.fail('the pull should fail'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof DistillError);
+    assert.match(err.oneLine(), new RegExp(`layer ${layer.digest}: digest mismatch: content is sha256:[a-f0-9]{64}$`));
+    assert.equal(p.log.filter((r) => r.fault === 'corrupt-blob').length, 1, 'a digest mismatch is not retried');
+    assert.ok(!(await intactBlobs(dir)).includes(layer.digest.slice(7)));
   });
 });
 

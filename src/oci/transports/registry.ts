@@ -21,6 +21,7 @@ import { apiHost, formatDockerRef, isLoopback, parseDockerRef, type DockerRef } 
 import { findCredentials, type Credentials } from '../credentials.ts';
 import { DistillError } from '../../util/errors.ts';
 import { httpRequest, type HttpResponse } from './http.ts';
+import { OWNED_CHUNKS } from '../digest-thread.ts';
 
 /** Options of registry reads and writes; every field has a sensible default. */
 export interface RegistryOptions {
@@ -372,6 +373,8 @@ export class RegistryClient {
     // read() resumes whichever response body copyBody paused.
     const feed = { wake: () => {} };
     const out = new Readable({ highWaterMark: MiB, read: () => feed.wake() });
+    // Its chunks are the sockets' own (or copies), held by nobody else: a verifier may take them.
+    (out as Readable & { [OWNED_CHUNKS]?: boolean })[OWNED_CHUNKS] = true;
     const onBytes = this.opts.onBytes;
     const pump = async (initial: HttpResponse) => {
       let res: HttpResponse | undefined = initial;
