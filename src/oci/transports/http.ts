@@ -55,13 +55,17 @@ async function once(method: string, url: URL, opts: RequestOptions): Promise<htt
   const timeoutMs = opts.timeoutMs ?? 60_000;
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
+    let answered = false;
     const arm = () => {
+      // An answer can come before the body is all sent; its socket may serve others by now.
+      if (answered) return;
       timer = setTimeout(() => req.destroy(new Error(`no response from ${url.origin} within ${timeoutMs} ms`)), timeoutMs);
     };
     const body = opts.body;
     const stream = body && !(body instanceof Uint8Array) ? body : undefined;
     // No accept-encoding: a blob's digest is over its stored bytes, which is what we want back.
     const req = mod.request(url, { method, headers: opts.headers }, (msg) => {
+      answered = true;
       clearTimeout(timer);
       if (stream && !req.writableFinished) {
         // The server answered before taking the whole body (an auth challenge, an error): stop
