@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { makeImage, tempDir } from '../helpers/images.ts';
 import { parseDockerRef, formatDockerRef, isLoopback, DOCKER_HUB } from '../../src/oci/docker-ref.ts';
 import { findCredentials } from '../../src/oci/credentials.ts';
-import { parseChallenge, parseRetryAfter, readRegistry, RegistryClient } from '../../src/oci/transports/registry.ts';
+import { parseChallenge, parseRetryAfter, pushRegistry, readRegistry, RegistryClient } from '../../src/oci/transports/registry.ts';
 import { DistillError } from '../../src/util/errors.ts';
 import { readSmall } from '../../src/oci/layer.ts';
 
@@ -120,6 +120,42 @@ test('an unknown registry host fails at once, without retries', async () => {
     assert.doesNotMatch(e.message, /gave up after/);
     return true;
   });
+});
+
+test('Basic auth under concurrency: a 401 to a request sent before another authenticated is not a wrong password', async () => {
+  // Every blob "exists"; unauthenticated requests get 401, and the config's first 401 comes late,
+  // after a layer's request has already been answered, authenticated and sent again.
+  const img = await makeImage([[{ name: 'a', content: 'a' }], [{ name: 'b', content: 'b' }]]);
+  const cfgDigest = (await img.manifest()).config.digest;
+  const good = 'Basic ' + Buffer.from('alice:right-pw').toString('base64');
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.headers.authorization ? 'auth' : 'anon'} ${req.url}`);
+    if (req.headers.authorization !== good) {
+      const answer = () => res.writeHead(401, { 'www-authenticate': 'Basic realm="fake"' }).end();
+      if (req.url!.endsWith(cfgDigest)) setTimeout(answer, 300);
+      else answer();
+      return;
+    }
+    if (req.method === 'HEAD') return void res.writeHead(200, { 'content-length': '1' }).end();
+    if (req.method === 'PUT' && req.url === '/v2/x/y/manifests/1') {
+      req.resume();
+      return void req.on('end', () => res.writeHead(201).end());
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+  try {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'auth.json'), JSON.stringify({ auths: { [host]: { auth: Buffer.from('alice:right-pw').toString('base64') } } }));
+    const res = await pushRegistry(img, `${host}/x/y:1`, { env: { REGISTRY_AUTH_FILE: join(dir, 'auth.json'), HOME: dir }, backoffMs: 5 });
+    assert.equal(res.digest, await img.digest());
+    assert.ok(seen.includes(`HEAD anon /v2/x/y/blobs/${cfgDigest}`) && seen.includes(`HEAD auth /v2/x/y/blobs/${cfgDigest}`), seen.join('\n'));
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
 });
 
 /** A fake registry with a Bearer token endpoint, serving one image; the first blob GET is cut short. */

@@ -271,12 +271,15 @@ export class RegistryClient {
       }
       if (res.status === 401 && !authed) {
         authed = true;
-        const had = this.authHeader;
+        // What this request carried, not what the client holds now: requests run concurrently,
+        // and another one may have authenticated while this one was out without credentials.
+        const sent = headers.authorization;
         const challenge = res.header('www-authenticate') ?? null;
         res.discard();
-        if (had && had.startsWith('Basic')) {
+        if (sent?.startsWith('Basic')) {
           throw new DistillError(init.what, `authentication failed at ${this.registry}: HTTP 401 Unauthorized${await this.credSource()}`);
         }
+        if (this.authHeader && this.authHeader !== sent) continue;
         await this.authenticate(challenge, init.what);
         continue;
       }
