@@ -15,10 +15,8 @@
  * streaming hashes off the main thread.
  */
 import { Worker } from 'node:worker_threads';
-import { Transform, type TransformCallback } from 'node:stream';
-import type { Readable } from 'node:stream';
-import type { Digest } from './digest.ts';
-import { DistillError } from '../util/errors.ts';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { blobMismatch, sizeExceeded, type Digest } from './digest.ts';
 
 /** Set (to true) on a Readable whose chunks nobody else keeps, so they may be transferred. */
 export const OWNED_CHUNKS = Symbol('distill.ownedChunks');
@@ -119,11 +117,8 @@ export class ThreadDigestStream extends Transform {
   override _writev(chunks: Array<{ chunk: Buffer }>, cb: (e?: Error | null) => void): void {
     const bufs = chunks.map((c) => c.chunk);
     for (const b of bufs) this.bytes += b.length;
-    const size = this.expected.size;
-    if (size !== undefined && size >= 0 && this.bytes > size) {
-      cb(new DistillError(this.expected.what, `blob is larger than its declared size ${size}`));
-      return;
-    }
+    const over = sizeExceeded(this.expected, this.bytes);
+    if (over) return cb(over);
     this.started = true;
     send(this.id, transferable(bufs), false).then((r) => {
       for (const c of r.chunks) this.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
@@ -138,12 +133,7 @@ export class ThreadDigestStream extends Transform {
   override _flush(cb: TransformCallback): void {
     send(this.id, [], true).then((r) => {
       this.started = false;
-      const e = this.expected;
-      if (e.size !== undefined && e.size >= 0 && this.bytes !== e.size) {
-        cb(new DistillError(e.what, `blob size ${this.bytes} does not match declared size ${e.size}`));
-      } else if (r.digest !== e.digest) {
-        cb(new DistillError(e.what, `digest mismatch: content is ${r.digest}`));
-      } else cb();
+      cb(blobMismatch(this.expected, this.bytes, r.digest));
     }, cb);
   }
 

@@ -28,6 +28,26 @@ export function hexOf(d: Digest): string {
   return d.slice('sha256:'.length);
 }
 
+/** What a verifying stream expects of a blob; `what` names it in errors. */
+export interface Expected {
+  digest?: Digest;
+  size?: number;
+  what: string;
+}
+
+/** The error for a blob that has grown past its declared size after `bytes`, if it has. */
+export function sizeExceeded(e: Expected | undefined, bytes: number): DistillError | undefined {
+  if (e?.size !== undefined && e.size >= 0 && bytes > e.size) return new DistillError(e.what, `blob is larger than its declared size ${e.size}`);
+  return undefined;
+}
+
+/** The error for a whole blob of `bytes` bytes hashing to `digest`, if it is not what was expected. */
+export function blobMismatch(e: Expected | undefined, bytes: number, digest: Digest | undefined): DistillError | undefined {
+  if (e?.size !== undefined && e.size >= 0 && bytes !== e.size) return new DistillError(e.what, `blob size ${bytes} does not match declared size ${e.size}`);
+  if (e?.digest && digest !== e.digest) return new DistillError(e.what, `digest mismatch: content is ${digest}`);
+  return undefined;
+}
+
 /**
  * Counts and hashes what flows through. With `expected` set, the stream errors at its end if the
  * digest (or size) differs, so a consumer never sees a clean end of a corrupt blob.
@@ -37,34 +57,21 @@ export class DigestStream extends Transform {
   bytes = 0;
   private result: Digest | undefined;
 
-  constructor(
-    private readonly expected?: { digest?: Digest; size?: number; what: string },
-  ) {
+  constructor(private readonly expected?: Expected) {
     super();
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.hash.update(chunk);
     this.bytes += chunk.length;
-    if (this.expected?.size !== undefined && this.expected.size >= 0 && this.bytes > this.expected.size) {
-      cb(new DistillError(this.expected.what, `blob is larger than its declared size ${this.expected.size}`));
-      return;
-    }
+    const over = sizeExceeded(this.expected, this.bytes);
+    if (over) return cb(over);
     cb(null, chunk);
   }
 
   override _flush(cb: TransformCallback): void {
     this.result = `sha256:${this.hash.digest('hex')}`;
-    const e = this.expected;
-    if (e?.size !== undefined && e.size >= 0 && this.bytes !== e.size) {
-      cb(new DistillError(e.what, `blob size ${this.bytes} does not match declared size ${e.size}`));
-      return;
-    }
-    if (e?.digest && this.result !== e.digest) {
-      cb(new DistillError(e.what, `digest mismatch: content is ${this.result}`));
-      return;
-    }
-    cb();
+    cb(blobMismatch(this.expected, this.bytes, this.result));
   }
 
   /** The digest of everything that passed; only valid after the stream ended. */

@@ -3,9 +3,9 @@
  * Validates the manifest and config shape up front so broken images fail with one clear line.
  */
 import type { Readable } from 'node:stream';
-import { DigestStream, parseDigest, sha256, type Digest } from './digest.ts';
+import { parseDigest, sha256, type Digest } from './digest.ts';
 import type { Image, Layer } from './image.ts';
-import { blobLayer, chain, openVerified, parseJson, readSmall } from './layer.ts';
+import { blobLayer, openVerified, parseJson, readSmall } from './layer.ts';
 import { isManifestType } from './mediatypes.ts';
 import type { Descriptor, ImageConfig, Manifest } from './types.ts';
 import { DistillError } from '../util/errors.ts';
@@ -54,7 +54,7 @@ export function parseConfig(raw: Uint8Array, what: string, layerCount?: number):
 /** Reads a small blob fully and verifies its digest. */
 export async function readVerifiedBlob(open: BlobOpener, desc: Descriptor, what: string): Promise<Buffer> {
   if (desc.size > MAX_JSON_BYTES) throw new DistillError(what, `blob size ${desc.size} is too large for a JSON document`);
-  const s = chain(await open(desc), new DigestStream({ digest: desc.digest, size: desc.size, what }));
+  const s = await openVerified(desc, () => open(desc), what);
   return readSmall(s, MAX_JSON_BYTES, what);
 }
 
