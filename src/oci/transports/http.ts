@@ -13,6 +13,7 @@
  */
 import http from 'node:http';
 import type { Readable } from 'node:stream';
+import { directGet } from './http-direct.ts';
 
 /** What a request answered; `body` must be consumed or discarded. */
 export interface HttpResponse {
@@ -36,7 +37,20 @@ export interface RequestOptions {
   body?: Uint8Array | Readable;
   /** Longest wait for the response once the request is sent (default 60 s). */
   timeoutMs?: number;
+  /**
+   * A large body is expected (a blob): over plain http a GET then reads it on a connection of its
+   * own, chunks straight from the socket (http-direct.ts). Redirects to https use node:https.
+   */
+  bulk?: boolean;
 }
+
+/** The parts of a response that both node:http and directGet give. */
+type Incoming = Readable & {
+  statusCode?: number;
+  statusMessage?: string;
+  headers: Record<string, string | string[] | undefined>;
+  complete: boolean;
+};
 
 const MAX_REDIRECTS = 20;
 const DEFAULT_TEXT_CAP = 64 * 1024;
@@ -50,9 +64,10 @@ async function moduleFor(url: URL): Promise<Mod> {
   throw new Error(`unsupported protocol ${url.protocol}`);
 }
 
-async function once(method: string, url: URL, opts: RequestOptions): Promise<http.IncomingMessage> {
-  const mod = await moduleFor(url);
+async function once(method: string, url: URL, opts: RequestOptions): Promise<Incoming> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
+  if (opts.bulk && method === 'GET' && url.protocol === 'http:' && !opts.body) return directGet(url, opts.headers ?? {}, timeoutMs);
+  const mod = await moduleFor(url);
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     let answered = false;
@@ -91,7 +106,7 @@ async function once(method: string, url: URL, opts: RequestOptions): Promise<htt
   });
 }
 
-function answer(method: string, msg: http.IncomingMessage, url: URL): HttpResponse {
+function answer(method: string, msg: Incoming, url: URL): HttpResponse {
   const status = msg.statusCode ?? 0;
   return {
     status,

@@ -137,6 +137,8 @@ interface SendInit {
   ok?: number[];
   /** Names the operation in errors. */
   what: string;
+  /** A blob download: see RequestOptions.bulk. */
+  bulk?: boolean;
 }
 
 /** One registry and repository, with its auth state. */
@@ -263,7 +265,7 @@ export class RegistryClient {
       const body = init.body ? await init.body() : undefined;
       let res: HttpResponse;
       try {
-        res = await httpRequest(method, url, { headers, body, timeoutMs: this.opts.stallTimeoutMs });
+        res = await httpRequest(method, url, { headers, body, timeoutMs: this.opts.stallTimeoutMs, bulk: init.bulk });
       } catch (e) {
         // An unknown host stays unknown: fail at once instead of backing off for seconds.
         if (errorCode(e) === 'ENOTFOUND') throw new DistillError(init.what, `${method} ${url}: ${netMessage(e)}`);
@@ -371,7 +373,7 @@ export class RegistryClient {
    */
   async openBlob(desc: Descriptor, what = `blob ${desc.digest}`): Promise<Readable> {
     const url = await this.url(`blobs/${desc.digest}`);
-    const first = await this.request('GET', url, { what });
+    const first = await this.request('GET', url, { what, bulk: true });
     // A Readable fed by push() rather than a PassThrough: one stream hop less per chunk. Its
     // read() resumes whichever response body copyBody paused.
     const feed = { wake: () => {} };
@@ -408,7 +410,7 @@ export class RegistryClient {
         }
         await sleep(Math.min(10_000, this.backoffMs * 2 ** (resumes - 1)));
         try {
-          res = await this.request('GET', url, { headers: { range: `bytes=${received}-` }, ok: [200, 206], what });
+          res = await this.request('GET', url, { headers: { range: `bytes=${received}-` }, ok: [200, 206], what, bulk: true });
         } catch (e) {
           out.destroy(e instanceof Error ? e : new Error(String(e)));
           return;
