@@ -2,10 +2,15 @@
  * Layer compression: detect by magic bytes, decompress and compress as streams.
  * gzip via node:zlib; zstd decode via fzstd (see ZstdDecodeStream for why not zstddec), zstd encode via @bokuweb/zstd-wasm.
  */
-import { createGunzip, createGzip, constants as zc } from 'node:zlib';
+import { createRequire } from 'node:module';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { Decompress as FzstdDecompress } from 'fzstd';
 import type { Compression } from '../oci/mediatypes.ts';
+
+// node:zlib loads on first use (synchronously, through require): a pull of stored blobs never
+// (de)compresses, and every module loaded before its first request delays it.
+let zlibModule: typeof import('node:zlib') | undefined;
+const zlib = () => (zlibModule ??= createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib'));
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
@@ -21,7 +26,7 @@ export function detectCompression(head: Uint8Array): Compression {
 export function decompressor(compression: Compression): Transform {
   switch (compression) {
     case 'gzip':
-      return createGunzip({ chunkSize: 64 * 1024 });
+      return zlib().createGunzip({ chunkSize: 64 * 1024 });
     case 'zstd':
       return new ZstdDecodeStream();
     case 'none':
@@ -31,7 +36,7 @@ export function decompressor(compression: Compression): Transform {
 
 /** A transform that compresses with gzip at a fixed level, so output bytes are reproducible. */
 export function gzipCompressor(level = 6): Transform {
-  return createGzip({ level, memLevel: 8, strategy: zc.Z_DEFAULT_STRATEGY });
+  return zlib().createGzip({ level, memLevel: 8, strategy: zlib().constants.Z_DEFAULT_STRATEGY });
 }
 
 /** Pipes `input` through the decompressor, forwarding source errors to the result. */

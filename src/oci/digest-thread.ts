@@ -14,7 +14,8 @@
  * chunks are not held elsewhere (`OWNED_CHUNKS`) may use this. Hand-written: no library does
  * streaming hashes off the main thread.
  */
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { blobMismatch, sizeExceeded, type Digest } from './digest.ts';
 
@@ -59,7 +60,9 @@ let nextId = 1;
 function hashWorker(): Shared {
   if (shared) return shared;
   // No inherited node flags: --input-type=module or a loader would change how the source runs.
-  const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
+  // node:worker_threads loads with the first large download rather than before the first request.
+  const { Worker: WorkerClass } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+  const worker = new WorkerClass(WORKER_SOURCE, { eval: true, execArgv: [] });
   // Idle, it must not keep the process alive; it is ref'd while a batch is out.
   worker.unref();
   const s: Shared = { worker, waiting: new Map() };

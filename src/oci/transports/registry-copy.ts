@@ -34,7 +34,8 @@ export async function openAny(ref: string, opts: RegistryOptions = {}): Promise<
  * download has removed its temp file: a failed pull leaves nothing half-written in the layout.
  */
 async function prefetchLayers(image: Image, dir: string, concurrency: number): Promise<void> {
-  await initLayout(dir);
+  // The layout is made while the first requests are out; a blob's file is created only after.
+  const layout = initLayout(dir);
   const limit = pLimit(concurrency);
   const descs = (await image.manifest()).layers;
   // Not layers(): it waits for the config (for diff_ids), a round trip before the first layer byte.
@@ -49,9 +50,11 @@ async function prefetchLayers(image: Image, dir: string, concurrency: number): P
     const s = await open(i);
     streams.add(s);
     if (failure) s.destroy();
+    await layout;
     return s;
   };
   const jobs: Promise<unknown>[] = [
+    layout,
     image.rawConfig(),
     ...descs.map((d, i) => limit(async () => (failure ? undefined : putBlob(dir, d.digest, d.size, () => opened(i))))),
   ];

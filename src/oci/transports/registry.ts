@@ -18,7 +18,7 @@ import { isIndexType, MediaType } from '../mediatypes.ts';
 import { parseIndex, selectPlatform } from '../platform.ts';
 import type { Descriptor } from '../types.ts';
 import { apiHost, formatDockerRef, isLoopback, parseDockerRef, type DockerRef } from '../docker-ref.ts';
-import { findCredentials, type Credentials } from '../credentials.ts';
+import type { Credentials } from '../credentials.ts';
 import { DistillError } from '../../util/errors.ts';
 import { httpRequest, type HttpResponse } from './http.ts';
 import { OWNED_CHUNKS } from '../digest-thread.ts';
@@ -199,7 +199,8 @@ export class RegistryClient {
   }
 
   private credentials(): Promise<Credentials | undefined> {
-    this.creds ??= findCredentials(this.registry, this.opts.env ?? process.env);
+    // Loaded on first need (an auth challenge, an error message): anonymous pulls never read it.
+    this.creds ??= import('../credentials.ts').then((m) => m.findCredentials(this.registry, this.opts.env ?? process.env));
     return this.creds;
   }
 
