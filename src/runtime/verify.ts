@@ -7,7 +7,7 @@
  * layers, commands run as the entrypoint.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
+import { freeLoopbackPort } from '../util/net.ts';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
@@ -122,17 +122,6 @@ export function probeTarget(url: string): { url: URL; port: number } {
   return { url: u, port };
 }
 
-/** A loopback port nobody listens on right now (the kernel picks it). */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Arguments that run `image` with an optional entrypoint/command override (docker takes one word). */
 function entryArgs(image: string, entrypoint: string[] | undefined, cmd: string[] | undefined): string[] {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from '../../src/util/net.ts';
 import { join } from 'node:path';
 import { convertDockerfile } from '../../src/dockerfile/convert/index.ts';
 import { ROOT } from '../helpers/cli.ts';
@@ -49,17 +49,9 @@ test('go-http converts to base (cgo not disabled) with the binary the build writ
   assert.equal(convert('go-http', 'localhost/distill').base, 'localhost/distill/base:nonroot');
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function serve(cmd: string, args: string[], cwd: string): Promise<void> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const child = spawn(cmd, args, { cwd, env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
   try {
     let root: Response | undefined;

@@ -16,7 +16,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from '../../src/util/net.ts';
 import { join } from 'node:path';
 import { runDistill, ROOT } from '../helpers/cli.ts';
 import { podman, podmanEnv } from '../helpers/podman.ts';
@@ -51,16 +51,6 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 async function getJson(url: string, deadline: number): Promise<{ status: number; type: string; body: Record<string, unknown> }> {
   let last: unknown;
@@ -93,7 +83,7 @@ for (const ex of EXAMPLES) {
     assert.equal(b.code, 0, `podman build:\n${b.stdout}\n${b.stderr}`);
     images.push(tag);
 
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const run = await podman(['run', '-d', '--read-only', '--user', '65532', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '-p', `127.0.0.1:${port}:8080`, tag]);
     assert.equal(run.code, 0, run.stderr);
     const cid = run.stdout.trim();

@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from '../../src/util/net.ts';
 import { join } from 'node:path';
 import { tempDir } from './images.ts';
 
@@ -17,17 +17,7 @@ export interface TestRegistry {
 }
 
 /** A port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export const freePort = freeLoopbackPort;
 
 /** Starts docker-registry; with `auth`, only that user with that password may push or pull. */
 export async function startRegistry(opts: { auth?: { user: string; password: string } } = {}): Promise<TestRegistry> {
