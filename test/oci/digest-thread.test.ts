@@ -47,6 +47,24 @@ test('passes every byte through in order and ends cleanly when digest and size m
   assert.equal(t.bytes, data.length);
 });
 
+test('network-sized chunks travel to the worker in batches of at least 1 MiB', async () => {
+  // Each batch is two wake-ups across threads; 64 KiB at a time would be 16 times as many.
+  const data = randomBytes(8 * 1024 * 1024 + 5);
+  let off = 0;
+  const src = new Readable({
+    read() {
+      if (off >= data.length) return void this.push(null);
+      this.push(Buffer.from(data.subarray(off, off + 65536)));
+      off += 65536;
+    },
+  });
+  const t = new ThreadDigestStream({ digest: digestOf(data), size: data.length, what: 'layer x' });
+  const out = await collect(src, t);
+  assert.ok(out.equals(data));
+  // Eight full batches and the remainder with the end.
+  assert.ok(t.batches <= 9, `${t.batches} batches`);
+});
+
 test('fails like DigestStream: wrong digest, too many bytes, too few bytes', async () => {
   const data = randomBytes(5 * 1024 * 1024);
   const wrong = digestOf(Buffer.from('something else'));
