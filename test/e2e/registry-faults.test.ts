@@ -151,6 +151,19 @@ test('push survives a dropped upload, a 500 on the upload start and a 429 on the
   await intactBlobs(join(dir, 'l'));
 });
 
+test('a destination that cannot hold a layout fails the pull on one line naming it', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const file = join(tempDir(), 'a-file');
+  writeFileSync(file, 'not a directory');
+  const dest = `oci:${join(file, 'layout')}:1`;
+  const err = await copyImage(`docker://${reg.host}/faults/app:1`, dest, fast).then(
+    () => assert.fail('the pull should fail'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof DistillError);
+  assert.match(err.oneLine(), new RegExp(`^distill: ${dest.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ENOTDIR`));
+});
+
 test('a registry that keeps failing: bounded attempts, HTTP status and code in the message', async () => {
   await withProxy([{ mode: 'status-500', times: 1000 }], async (p) => {
     const err = await copyImage(`docker://${p.host}/faults/app:1`, `oci:${join(tempDir(), 'l')}`, { backoffMs: 5, retries: 2 }).then(

@@ -36,6 +36,8 @@ export async function openAny(ref: string, opts: RegistryOptions = {}): Promise<
 async function prefetchLayers(image: Image, dir: string, concurrency: number): Promise<void> {
   // The layout is made while the first requests are out; a blob's file is created only after.
   const layout = initLayout(dir);
+  // Its failure is reported through `jobs` below; it must not count as unhandled before that.
+  layout.catch(() => {});
   const limit = pLimit(concurrency);
   const descs = (await image.manifest()).layers;
   // Not layers(): it waits for the config (for diff_ids), a round trip before the first layer byte.
