@@ -29,6 +29,11 @@ const MAX_HEAD = 64 * 1024;
 const MAX_CHUNK_LINE = 4096;
 const CRLF2 = Buffer.from('\r\n\r\n');
 
+/** The error of a request whose answer did not come in time (the same on both HTTP paths). */
+export function noResponse(origin: string, timeoutMs: number): Error {
+  return new Error(`no response from ${origin} within ${timeoutMs} ms`);
+}
+
 /** Rejects header names and values that would break the request's framing. */
 function headerLine(name: string, value: string): string {
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new Error(`invalid header name ${JSON.stringify(name)}`);
@@ -148,7 +153,7 @@ export function directGet(url: URL, headers: Record<string, string>, timeoutMs: 
       reject(e);
     };
     socket.write(request, () => {
-      if (!answered) timer = setTimeout(() => fail(new Error(`no response from ${origin} within ${timeoutMs} ms`)), timeoutMs);
+      if (!answered) timer = setTimeout(() => fail(noResponse(origin, timeoutMs)), timeoutMs);
     });
     const onError = (e: Error) => fail(e);
     const onClose = () => fail(new Error(`socket hang up: ${origin} closed the connection before answering`));
@@ -161,19 +166,24 @@ export function directGet(url: URL, headers: Record<string, string>, timeoutMs: 
           return;
         }
         let h: Head;
-        let f: Framing;
         try {
           h = parseHead(head.toString('latin1', 0, end), origin);
-          f = framing(h, origin);
         } catch (e) {
           fail(e as Error);
           return;
         }
         const rest = head.subarray(end + 4);
-        // Interim answers (100 Continue and the like) precede the real one.
+        // Interim answers (100 Continue and the like) have no body and precede the real one.
         if (h.statusCode >= 100 && h.statusCode < 200) {
           head = rest;
           continue;
+        }
+        let f: Framing;
+        try {
+          f = framing(h, origin);
+        } catch (e) {
+          fail(e as Error);
+          return;
         }
         answered = true;
         clearTimeout(timer);

@@ -13,7 +13,7 @@
  */
 import http from 'node:http';
 import type { Readable } from 'node:stream';
-import { directGet } from './http-direct.ts';
+import { directGet, noResponse } from './http-direct.ts';
 
 /** What a request answered; `body` must be consumed or discarded. */
 export interface HttpResponse {
@@ -74,7 +74,7 @@ async function once(method: string, url: URL, opts: RequestOptions): Promise<Inc
     const arm = () => {
       // An answer can come before the body is all sent; its socket may serve others by now.
       if (answered) return;
-      timer = setTimeout(() => req.destroy(new Error(`no response from ${url.origin} within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(() => req.destroy(noResponse(url.origin, timeoutMs)), timeoutMs);
     };
     const body = opts.body;
     const stream = body && !(body instanceof Uint8Array) ? body : undefined;
