@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { timeCommand, ratio } from './_util.ts';
-import { buildApp } from '../src/build/index.ts';
+import { buildApp } from '../src/assemble/index.ts';
 import { writeImage } from '../src/oci/reference.ts';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');

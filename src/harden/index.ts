@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { buildBase } from '../base/build.ts';
-import { buildApp } from '../build/index.ts';
+import { buildApp } from '../assemble/index.ts';
 import { convertDockerfile, type ConvertResult } from '../dockerfile/convert/index.ts';
 import { lintFile, type Finding } from '../dockerfile/lint.ts';
 import { writeLayout } from '../oci/transports/layout.ts';
@@ -20,8 +20,8 @@ import { verifyImage, type VerifyResult } from '../runtime/verify.ts';
 import { DistillError } from '../util/errors.ts';
 import { parseDockerfile } from '../dockerfile/parse.ts';
 import { buildTraditional, TRADITIONAL_RUNTIMES, type TraditionalRuntime } from './traditional.ts';
-import { detectRuntime } from '../build/detect.ts';
-import type { BaseFlavour } from '../build/common.ts';
+import { detectRuntime } from '../assemble/detect.ts';
+import type { BaseFlavour } from '../assemble/common.ts';
 
 export interface HardenOptions {
   appDir: string;

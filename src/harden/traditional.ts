@@ -26,8 +26,8 @@ import { RootfsWriter } from '../base/build.ts';
 import { caBundle } from '../base/files.ts';
 import { fetchNode, resolveNode, resolveNpmPackage, tarballFiles } from '../base/node.ts';
 import { DistillError } from '../util/errors.ts';
-import { findMainClass } from '../build/java.ts';
-import { runTool } from '../build/common.ts';
+import { findMainClass } from '../assemble/java.ts';
+import { runTool } from '../assemble/common.ts';
 
 /** Beyond Priority: required — what the official node images add (buildpack-deps, in short). */
 export const FAT_PACKAGES = [

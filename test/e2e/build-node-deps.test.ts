@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildApp } from '../../src/build/index.ts';
+import { buildApp } from '../../src/assemble/index.ts';
 import { writeLayout } from '../../src/oci/transports/layout.ts';
 import { makeImage, tempDir } from '../helpers/images.ts';
 import { ROOT } from '../helpers/cli.ts';

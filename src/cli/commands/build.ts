@@ -1,7 +1,7 @@
 /** `distill build APPDIR`: an app image onto a distroless base, without a daemon. */
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { buildApp, RUNTIMES, type Runtime } from '../../build/index.ts';
+import { buildApp, RUNTIMES, type Runtime } from '../../assemble/index.ts';
 import { writeImage } from '../../oci/reference.ts';
 import { DistillError } from '../../util/errors.ts';
 import { humanBytes, printJson, table, type CommonOptions } from '../output.ts';

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tarStream from 'tar-stream';
-import { buildApp, detectRuntime, readElf, type BuildOptions } from '../../src/build/index.ts';
+import { buildApp, detectRuntime, readElf, type BuildOptions } from '../../src/assemble/index.ts';
 import { writeLayout } from '../../src/oci/transports/layout.ts';
 import type { Layer } from '../../src/oci/image.ts';
 import { DistillError } from '../../src/util/errors.ts';
