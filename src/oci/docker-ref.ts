@@ -1,8 +1,10 @@
 /**
- * Registry image references, `host[:port]/repo[/more][:tag][@sha256:…]`, parsed the way Docker's
- * reference grammar does. Hand-written: the grammar is a few lines and no maintained library
- * implements it without pulling in a client. A bare name (`alpine`, `user/app`) means Docker Hub
- * by definition; that default lives in DOCKER_HUB and nowhere else.
+ * Image references, `host[:port]/repo[/more][:tag][@sha256:…]`: the one parser of the project.
+ * `splitImage` splits one as written (Dockerfiles hold unresolved `${REGISTRY}/app:$TAG` text);
+ * `parseDockerRef` validates and normalises it the way Docker's reference grammar does.
+ * Hand-written: the grammar is a few lines and no maintained library implements it without
+ * pulling in a client. A bare name (`alpine`, `user/app`) means Docker Hub by definition; that
+ * default lives in DOCKER_HUB and nowhere else.
  */
 import { isDigest, type Digest } from './digest.ts';
 import { DistillError } from '../util/errors.ts';
@@ -30,46 +32,77 @@ const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d+)?$/;
 
+/** A reference as written: what follows the first `@` is the digest, the text after the last `:` behind the last `/` the tag. */
+export interface ImageNameParts {
+  name: string;
+  tag: string | null;
+  digest: string | null;
+}
+
+/**
+ * Splits `name[:tag][@digest]` as written, nothing validated or normalised (`node:20` keeps the
+ * name `node`); an empty tag or digest (`node:`, `node@`) is the empty string.
+ */
+export function splitImage(ref: string): ImageNameParts {
+  let name = ref;
+  let digest: string | null = null;
+  const at = name.indexOf('@');
+  if (at >= 0) {
+    digest = name.slice(at + 1);
+    name = name.slice(0, at);
+  }
+  let tag: string | null = null;
+  const colon = name.lastIndexOf(':');
+  // A colon before the last slash is a registry port (`localhost:5000/app`), not a tag.
+  if (colon > name.lastIndexOf('/')) {
+    tag = name.slice(colon + 1);
+    name = name.slice(0, colon);
+  }
+  return { name, tag, digest };
+}
+
 /** Parses a registry reference (with or without `docker://`); errors name the input. */
 export function parseDockerRef(input: string): DockerRef {
-  let s = input.startsWith('docker://') ? input.slice('docker://'.length) : input;
-  if (!s) throw new DistillError(input, 'empty registry reference');
+  const s = input.startsWith('docker://') ? input.slice('docker://'.length) : input;
+  if (!s) throw new DistillError(input, 'empty registry reference', { code: 'E_INPUT' });
+  const split = splitImage(s);
   let digest: Digest | undefined;
-  const at = s.indexOf('@');
-  if (at !== -1) {
-    const d = s.slice(at + 1);
-    if (!isDigest(d)) throw new DistillError(input, `invalid digest "${d}" (expected sha256:<64 hex>)`);
-    digest = d;
-    s = s.slice(0, at);
+  if (split.digest !== null) {
+    if (!isDigest(split.digest)) throw new DistillError(input, `invalid digest "${split.digest}" (expected sha256:<64 hex>)`, { code: 'E_INPUT' });
+    digest = split.digest;
   }
-  let tag: string | undefined;
-  const slash = s.lastIndexOf('/');
-  const colon = s.lastIndexOf(':');
-  if (colon > slash) {
-    tag = s.slice(colon + 1);
-    s = s.slice(0, colon);
-    if (!TAG.test(tag)) throw new DistillError(input, `invalid tag "${tag}"`);
-  }
-  const parts = s.split('/');
+  const tag = split.tag ?? undefined;
+  if (tag !== undefined && !TAG.test(tag)) throw new DistillError(input, `invalid tag "${tag}"`, { code: 'E_INPUT' });
+  const parts = split.name.split('/');
   let registry: string;
   const first = parts[0]!;
   if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))) {
     registry = first;
     parts.shift();
-    if (!HOST.test(registry)) throw new DistillError(input, `invalid registry host "${registry}"`);
+    if (!HOST.test(registry)) throw new DistillError(input, `invalid registry host "${registry}"`, { code: 'E_INPUT' });
   } else {
     registry = DOCKER_HUB.name;
   }
   if (registry === 'index.docker.io') registry = DOCKER_HUB.name;
   if (registry === DOCKER_HUB.name && parts.length === 1) parts.unshift('library');
   for (const p of parts) {
-    if (!COMPONENT.test(p)) throw new DistillError(input, `invalid repository name component "${p}" (lowercase letters, digits and separators . _ __ -)`);
+    if (!COMPONENT.test(p)) throw new DistillError(input, `invalid repository name component "${p}" (lowercase letters, digits and separators . _ __ -)`, { code: 'E_INPUT' });
   }
   const ref: DockerRef = { registry, repository: parts.join('/') };
   if (tag) ref.tag = tag;
   if (digest) ref.digest = digest;
   if (!tag && !digest) ref.tag = 'latest';
   return ref;
+}
+
+/** The normalised reference (`node` -> docker.io/library/node, tag latest), or null when `input` is no valid one (unresolved `$VAR` text, uppercase). */
+export function normalizeImageRef(input: string): DockerRef | null {
+  try {
+    return parseDockerRef(input);
+  } catch (e) {
+    if (e instanceof DistillError) return null;
+    throw e;
+  }
 }
 
 /** The canonical string of a reference, e.g. `127.0.0.1:5000/app:1` or `docker.io/library/alpine@sha256:…`. */

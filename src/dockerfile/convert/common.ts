@@ -1,17 +1,19 @@
 /** Helpers the language strategies share: versions from image tags, binary artefacts, Alpine builders. */
-import { joinPath, runCommands, splitImage, type Instr, type Stage } from './dockerfile.ts';
+import { joinPath, runCommands } from '../parse.ts';
+import type { Instruction, Stage } from '../model.ts';
+import { splitImage } from '../../oci/docker-ref.ts';
 import type { Analysis, Plan } from './types.ts';
-import type { SimpleCommand } from './shell.ts';
+import type { SimpleCommand } from '../shell.ts';
 
 /** Every shell command of the file that satisfies `pred`, with its instruction. */
-export function findCommands(a: Analysis, pred: (argv: string[]) => boolean): { stage: Stage; instr: Instr; cmd: SimpleCommand }[] {
+export function findCommands(a: Analysis, pred: (argv: string[]) => boolean): { stage: Stage; instr: Instruction; cmd: SimpleCommand }[] {
   return a.commands.filter((c) => pred(c.cmd.argv));
 }
 
 /** The first capture of `re` on the tag of any stage image matching `nameRe`, preferring later stages. */
 export function versionFromImages(a: Analysis, nameRe: RegExp, tagRe: RegExp): string | undefined {
   for (const st of [...a.file.stages].reverse()) {
-    const { name, tag } = splitImage(st.resolvedImage);
+    const { name, tag } = splitImage(st.baseImage);
     if (!nameRe.test(name) || !tag) continue;
     const m = tagRe.exec(tag);
     if (m) return m[1];
@@ -30,17 +32,17 @@ export function isAlpine(ref: string): boolean {
  * otherwise warn.
  */
 export function debianBuilder(a: Analysis, stage: Stage, plan: Plan, debianTag: (tag: string) => string | null): void {
-  if (!isAlpine(stage.resolvedImage) || stage.parent) return;
-  const usesApk = stage.instrs.some((i) => i.keyword === 'RUN' && runCommands(i).some((c) => c.argv[0] === 'apk'));
+  if (!isAlpine(stage.baseImage) || stage.parent) return;
+  const usesApk = stage.instructions.some((i) => i.keyword === 'RUN' && runCommands(i).some((c) => c.argv[0] === 'apk'));
   const { name, tag } = splitImage(stage.image);
   const nt = tag ? debianTag(tag) : null;
   if (usesApk || !nt || stage.image.includes('$')) {
-    plan.warnings.push(`stage on ${stage.resolvedImage} builds against musl (Alpine); native modules or binaries from it may not load on the glibc distroless base — build on the Debian variant`);
+    plan.warnings.push(`stage on ${stage.baseImage} builds against musl (Alpine); native modules or binaries from it may not load on the glibc distroless base — build on the Debian variant`);
     return;
   }
   const newImage = `${name}:${nt}`;
   plan.imageSwaps.push({ instr: stage.from, image: newImage });
-  plan.changes.push({ line: stage.from.start + 1, kind: 'builder-base', reason: `${stage.image} -> ${newImage}: Alpine builds link musl; the distroless base is Debian (glibc), so build on Debian` });
+  plan.changes.push({ line: stage.from.line, kind: 'builder-base', reason: `${stage.image} -> ${newImage}: Alpine builds link musl; the distroless base is Debian (glibc), so build on Debian` });
 }
 
 /** The stage that produces `path` (absolute) via the given outputs, else the final stage. */
@@ -59,9 +61,9 @@ export function locateBinary(a: Analysis, outputs: string[]): string | null {
     const hit = outputs.find((o) => o.split('/').pop() === a0);
     if (hit) return hit;
     // A bare name run from PATH: look for where the final stage copies it.
-    for (const i of a.final.instrs) {
+    for (const i of a.final.instructions) {
       if (i.keyword !== 'COPY' && i.keyword !== 'ADD') continue;
-      const words = i.json ?? i.rest.split(/\s+/);
+      const words = i.exec ?? i.args.split(/\s+/);
       const dst = words[words.length - 1];
       const srcs = words.slice(0, -1);
       if (srcs.some((s) => s.split('/').pop() === a0)) return dst.endsWith('/') ? joinPath(joinPath(i.workdir, dst), a0) : joinPath(i.workdir, dst);
@@ -82,6 +84,6 @@ export function binaryRun(a: Analysis, path: string): Plan['run'] {
 
 /** Adds a step unless the stage's text already has it (idempotence). */
 export function addStep(plan: Plan, a: Analysis, text: string, reason: string): void {
-  if (a.final.instrs.some((i) => i.raw.includes(text.replace(/^RUN /, '')))) return;
+  if (a.final.instructions.some((i) => i.raw.includes(text.replace(/^RUN /, '')))) return;
   plan.builderSteps.push({ text, reason });
 }

@@ -2,8 +2,8 @@
  * C and C++: gcc/g++/clang, make, CMake. A binary linked with `-static` goes on `static`;
  * a dynamic C binary on `base` (glibc), a dynamic C++ one on `cc` (adds libstdc++ and libgcc_s).
  */
-import { joinPath } from './dockerfile.ts';
-import { flagValue } from './shell.ts';
+import { joinPath } from '../parse.ts';
+import { flagValue } from '../shell.ts';
 import { binaryRun, findCommands, isAlpine, locateBinary } from './common.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 
@@ -22,9 +22,9 @@ export const cppStrategy: Strategy = {
     // Dynamic C goes on cc too: libgcc_s is what glibc loads for unwinding (pthread_cancel, C++ libraries a C program links).
     plan.changes.push({ kind: 'base', reason: isStatic ? 'linked with -static: no libc needed' : cxx ? 'dynamically linked C++: needs glibc, libstdc++ and libgcc_s (cc base)' : 'dynamically linked: needs glibc and possibly libgcc_s (cc base)' });
     if (!isStatic) for (const c of all) {
-      const st = a.file.stages.find((s) => s.instrs.includes(c.instr));
-      if (st && isAlpine(st.resolvedImage)) {
-        plan.warnings.push(`built dynamically on ${st.resolvedImage} (musl): it will not run on a glibc base; link with -static or build on Debian`);
+      const st = a.file.stages.find((s) => s.instructions.includes(c.instr));
+      if (st && isAlpine(st.baseImage)) {
+        plan.warnings.push(`built dynamically on ${st.baseImage} (musl): it will not run on a glibc base; link with -static or build on Debian`);
         break;
       }
     }

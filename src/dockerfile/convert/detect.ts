@@ -4,8 +4,10 @@
  * and the command line the container starts with.
  */
 import type { BuildContext } from './context.ts';
-import { runCommands, splitImage, type Instr, type ParsedDockerfile, type Stage } from './dockerfile.ts';
-import { needsShell, splitCommands, substitute, type SimpleCommand } from './shell.ts';
+import { runCommands } from '../parse.ts';
+import type { Instruction, DockerfileModel, Stage } from '../model.ts';
+import { splitImage } from '../../oci/docker-ref.ts';
+import { needsShell, splitCommands, substitute, type SimpleCommand } from '../shell.ts';
 import { flavourOfRef, isDistrolessRef } from './providers.ts';
 import type { Command, Language, RunInfo } from './types.ts';
 
@@ -67,7 +69,7 @@ export function commandLanguage(argv: string[]): Language | null {
  * Scores each language: the final stage's base and commands weigh most (that is what runs),
  * then other stages, then context files. Returns the ranking, best first.
  */
-export function scoreLanguages(file: ParsedDockerfile, ctx: BuildContext, command: Command | null): { lang: Language; score: number }[] {
+export function scoreLanguages(file: DockerfileModel, ctx: BuildContext, command: Command | null): { lang: Language; score: number }[] {
   const score = new Map<Language, number>();
   const add = (l: Language | null, n: number) => {
     if (l) score.set(l, (score.get(l) ?? 0) + n);
@@ -75,8 +77,8 @@ export function scoreLanguages(file: ParsedDockerfile, ctx: BuildContext, comman
   const last = file.stages[file.stages.length - 1];
   for (const st of file.stages) {
     const w = st === last ? 3 : 2;
-    add(imageLanguage(st.resolvedImage), w * 2);
-    for (const ins of st.instrs) {
+    add(imageLanguage(st.baseImage), w * 2);
+    for (const ins of st.instructions) {
       if (ins.keyword !== 'RUN') continue;
       for (const c of runCommands(ins)) {
         const l = commandLanguage(c.argv);
@@ -124,7 +126,7 @@ function packageArgs(argv: string[]): string[] | null {
 /** Classifies each RUN of the final stage for the conversion decision. */
 export function classifyRuns(stage: Stage): RunInfo[] {
   const out: RunInfo[] = [];
-  for (const instr of stage.instrs) {
+  for (const instr of stage.instructions) {
     if (instr.keyword !== 'RUN') continue;
     const cmds = runCommands(instr);
     let build = false;
@@ -166,26 +168,26 @@ const WRAPPERS = new Set(['dumb-init', 'tini', '/sbin/tini', '/usr/bin/tini', '/
  * wrappers and `sh -c` unwrapped, variables with known values substituted.
  */
 export function resolveCommand(stage: Stage, vars: Record<string, string>, baseEntrypoint: string[] | null): Command | null {
-  let entry: Instr | null = null;
-  let cmd: Instr | null = null;
-  for (const i of stage.instrs) {
+  let entry: Instruction | null = null;
+  let cmd: Instruction | null = null;
+  for (const i of stage.instructions) {
     if (i.keyword === 'ENTRYPOINT') entry = i;
     if (i.keyword === 'CMD') cmd = i;
   }
   const problems: string[] = [];
   const notes: string[] = [];
-  const words = (i: Instr): string[] => {
-    let argv = i.json;
+  const words = (i: Instruction): string[] => {
+    let argv = i.exec;
     if (!argv) {
-      const text = substituteKnown(i.rest, vars, notes);
-      if (needsShell(text)) problems.push(`line ${i.start + 1}: \`${i.rest}\` needs a shell (operators, globs or unknown variables); distroless has none`);
+      const text = substituteKnown(i.args, vars, notes);
+      if (needsShell(text)) problems.push(`line ${i.line}: \`${i.args}\` needs a shell (operators, globs or unknown variables); distroless has none`);
       argv = splitCommands(text)[0]?.argv ?? [];
     }
     // sh -c "…" in exec form is a shell command too.
     if ((argv[0] === 'sh' || argv[0] === '/bin/sh' || argv[0] === 'bash' || argv[0] === '/bin/bash') && argv[1] === '-c' && argv[2] !== undefined) {
       notes.push(`\`${argv[0]} -c\` unwrapped: distroless has no shell`);
       const text = substituteKnown(argv[2], vars, notes);
-      if (needsShell(text)) problems.push(`line ${i.start + 1}: \`${argv[2]}\` needs a shell; distroless has none`);
+      if (needsShell(text)) problems.push(`line ${i.line}: \`${argv[2]}\` needs a shell; distroless has none`);
       argv = splitCommands(text)[0]?.argv ?? [];
     }
     return argv;
@@ -193,7 +195,7 @@ export function resolveCommand(stage: Stage, vars: Record<string, string>, baseE
   let e: string[] = [];
   let c: string[] = [];
   if (entry) e = words(entry);
-  if (cmd && !(entry && !entry.json)) c = words(cmd);
+  if (cmd && !(entry && !entry.exec)) c = words(cmd);
   while (e.length && (WRAPPERS.has(e[0]) || e[0] === '--')) {
     notes.push(`init wrapper \`${e[0]}\` dropped: use the runtime's --init (podman/docker) or the orchestrator's`);
     e = e.slice(1);
@@ -203,7 +205,7 @@ export function resolveCommand(stage: Stage, vars: Record<string, string>, baseE
     e = baseEntrypoint;
   }
   // Only an exec-form CMD is appended to the base's ENTRYPOINT; a shell-form one meant the whole command.
-  if (!entry && cmd?.json && baseEntrypoint) e = baseEntrypoint;
+  if (!entry && cmd?.exec && baseEntrypoint) e = baseEntrypoint;
   let argv = [...e, ...c];
   while (argv.length && (WRAPPERS.has(argv[0]) || argv[0] === '--')) {
     notes.push(`init wrapper \`${argv[0]}\` dropped: use the runtime's --init (podman/docker) or the orchestrator's`);

@@ -3,15 +3,15 @@
  * framework-dependent app with `dotnet App.dll`; the others (google, ubi-micro, local bases)
  * get a self-contained publish onto cc, in globalization-invariant mode since there is no ICU.
  */
-import { joinPath } from './dockerfile.ts';
-import { flagValue } from './shell.ts';
+import { joinPath } from '../parse.ts';
+import { flagValue } from '../shell.ts';
 import { findCommands, versionFromImages } from './common.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 
 export const dotnetStrategy: Strategy = {
   language: 'dotnet',
   plan(a: Analysis, mode): Plan {
-    const aspnet = a.file.stages.some((s) => /aspnet/.test(s.resolvedImage)) || a.ctx.files().some((f) => /\.csproj$/.test(f) && /Microsoft\.NET\.Sdk\.Web/.test(a.ctx.read(f) ?? ''));
+    const aspnet = a.file.stages.some((s) => /aspnet/.test(s.baseImage)) || a.ctx.files().some((f) => /\.csproj$/.test(f) && /Microsoft\.NET\.Sdk\.Web/.test(a.ctx.read(f) ?? ''));
     const plan = emptyPlan('dotnet', aspnet ? 'aspnet' : 'dotnet');
     plan.version = versionFromImages(a, /dotnet\/(sdk|aspnet|runtime|runtime-deps)$/, /^(\d+\.\d+)/);
     const selfContained = !a.opts.basePrefix && (a.opts.provider === 'chiseled' || a.opts.provider === 'chainguard') ? false : true;
@@ -35,7 +35,7 @@ export const dotnetStrategy: Strategy = {
       if (pub && !pub.cmd.argv.some((x) => x.startsWith('--self-contained') || x === '--sc')) {
         const text = pub.instr.raw.replace(/dotnet\s+publish/, 'dotnet publish --self-contained --use-current-runtime');
         plan.edits.push({ kind: 'replace', instr: pub.instr, text });
-        plan.changes.push({ line: pub.instr.start + 1, kind: 'publish', reason: 'published self-contained: the runtime base has no .NET runtime, so the app carries its own' });
+        plan.changes.push({ line: pub.instr.line, kind: 'publish', reason: 'published self-contained: the runtime base has no .NET runtime, so the app carries its own' });
       } else if (!pub) plan.warnings.push('no `dotnet publish` step found: cannot make the app self-contained for a base without .NET');
       if (a.vars.DOTNET_SYSTEM_GLOBALIZATION_INVARIANT === undefined) plan.env.push({ key: 'DOTNET_SYSTEM_GLOBALIZATION_INVARIANT', value: '1', reason: 'the base has no ICU libraries' });
     }

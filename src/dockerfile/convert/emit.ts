@@ -3,16 +3,18 @@
  * formatting and comments), FROM lines with renamed stages and pinned digests, and the new
  * runtime stage.
  */
-import { parseKeyValues, splitImage, type Instr } from './dockerfile.ts';
-import { execForm } from './shell.ts';
+import { parseKeyValues } from '../parse.ts';
+import type { Instruction } from '../model.ts';
+import { splitImage } from '../../oci/docker-ref.ts';
+import { execForm } from '../shell.ts';
 import type { Edit } from './types.ts';
 
 /** Applies edits to the input lines; edits address instructions by their source lines. */
 export function applyEdits(lines: string[], edits: Edit[]): string {
-  const at = new Map<number, { instr: Instr; before: string[]; replace?: string | null; after: string[] }>();
-  const slot = (i: Instr) => {
-    let s = at.get(i.start);
-    if (!s) at.set(i.start, (s = { instr: i, before: [], after: [] }));
+  const at = new Map<number, { instr: Instruction; before: string[]; replace?: string | null; after: string[] }>();
+  const slot = (i: Instruction) => {
+    let s = at.get((i.line - 1));
+    if (!s) at.set((i.line - 1), (s = { instr: i, before: [], after: [] }));
     return s;
   };
   for (const e of edits) {
@@ -30,17 +32,17 @@ export function applyEdits(lines: string[], edits: Edit[]): string {
       continue;
     }
     out.push(...s.before);
-    if (s.replace === undefined) out.push(...lines.slice(n, s.instr.end + 1));
+    if (s.replace === undefined) out.push(...lines.slice(n, (s.instr.endLine - 1) + 1));
     else if (s.replace !== null) out.push(s.replace);
     out.push(...s.after);
-    n = s.instr.end;
+    n = (s.instr.endLine - 1);
   }
   return out.join('\n');
 }
 
 /** A FROM line: the user's flags (e.g. --platform) kept, image and stage name as given. */
-export function fromLine(instr: Instr, image: string, name: string | null): string {
-  const flags = Object.entries(instr.flags).map(([k, v]) => (v ? `--${k}=${v}` : `--${k}`));
+export function fromLine(instr: Instruction, image: string, name: string | null): string {
+  const flags = instr.flags.map((f) => (f.value ? `--${f.name}=${f.value}` : `--${f.name}`));
   return ['FROM', ...flags, image, ...(name ? ['AS', name] : [])].join(' ');
 }
 
@@ -59,11 +61,11 @@ export function buildOnlyEnv(key: string): boolean {
 }
 
 /** ENV instructions for the runtime: build-only keys dropped, the rest re-emitted one per line. */
-export function runtimeEnv(instrs: Instr[]): { lines: string[]; dropped: string[] } {
+export function runtimeEnv(instrs: Instruction[]): { lines: string[]; dropped: string[] } {
   const lines: string[] = [];
   const dropped: string[] = [];
   for (const i of instrs) {
-    const kv = parseKeyValues(i.rest, false);
+    const kv = parseKeyValues(i.args, false);
     const keys = Object.keys(kv);
     const keep = keys.filter((k) => !buildOnlyEnv(k));
     dropped.push(...keys.filter((k) => buildOnlyEnv(k)));
@@ -87,7 +89,7 @@ export function commandLines(entrypoint: string[] | null, cmd: string[] | null):
 }
 
 /** The comment that replaces a HEALTHCHECK distroless cannot run. */
-export function healthcheckNote(instr: Instr): string {
+export function healthcheckNote(instr: Instruction): string {
   const one = instr.raw.replace(/\\\n\s*/g, ' ').replace(/\s+/g, ' ').trim();
   return `# distill: removed \`${one}\`: it needs a shell or curl, which distroless does not have; use an orchestrator probe (e.g. Kubernetes httpGet) or a HEALTHCHECK that runs a binary of the app in exec form`;
 }

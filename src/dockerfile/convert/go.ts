@@ -2,8 +2,9 @@
  * Go: `go build -o`, `go install`, `go run`. A binary built with CGO_ENABLED=0 (or on a builder
  * without a C compiler) is static and goes on `static`; otherwise it links glibc and goes on `base`.
  */
-import { joinPath, runCommands, type Instr } from './dockerfile.ts';
-import { flagValue } from './shell.ts';
+import { joinPath, runCommands } from '../parse.ts';
+import type { Instruction } from '../model.ts';
+import { flagValue } from '../shell.ts';
 import { binaryRun, findCommands, isAlpine, locateBinary } from './common.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 
@@ -12,14 +13,14 @@ function moduleName(a: Analysis): string | undefined {
   return m?.[1].split('/').pop();
 }
 
-function isStatic(a: Analysis, instr: Instr, env: Record<string, string>, argv: string[]): boolean {
+function isStatic(a: Analysis, instr: Instruction, env: Record<string, string>, argv: string[]): boolean {
   if ((env.CGO_ENABLED ?? instr.vars.CGO_ENABLED) === '0') return true;
   if (/-extldflags[= ]?['"]?-static/.test(argv.join(' '))) return true;
   if ((env.CGO_ENABLED ?? instr.vars.CGO_ENABLED) === '1') return false;
   // Since Go 1.20 cgo is off when no C compiler is installed, as on the Alpine golang images.
-  const stage = a.file.stages.find((s) => s.instrs.includes(instr));
-  if (stage && isAlpine(stage.resolvedImage)) {
-    const gcc = stage.instrs.some((i) => i.keyword === 'RUN' && runCommands(i).some((c) => c.argv[0] === 'apk' && c.argv.some((p) => /^(gcc|build-base|musl-dev)$/.test(p))));
+  const stage = a.file.stages.find((s) => s.instructions.includes(instr));
+  if (stage && isAlpine(stage.baseImage)) {
+    const gcc = stage.instructions.some((i) => i.keyword === 'RUN' && runCommands(i).some((c) => c.argv[0] === 'apk' && c.argv.some((p) => /^(gcc|build-base|musl-dev)$/.test(p))));
     return !gcc;
   }
   return false;

@@ -5,11 +5,13 @@
  * is rebased in place onto the distroless image. A converted file converts to itself.
  */
 import { dirContext, memoryContext, NO_CONTEXT, type BuildContext } from './context.ts';
-import { parseDockerfile, runCommands, splitImage, type Instr, type Stage } from './dockerfile.ts';
+import { flagOf, parseDockerfile, runCommands } from '../parse.ts';
+import type { Instruction, Stage } from '../model.ts';
+import { splitImage } from '../../oci/docker-ref.ts';
 import { classifyRuns, commandLanguage, resolveCommand, scoreLanguages } from './detect.ts';
 import { applyEdits, commandLines, fromLine, healthcheckNote, pinned, quoteEnv, runtimeEnv } from './emit.ts';
 import { chooseBase, flavourOfRef, isDistrolessRef, knownBaseOfRef, PROVIDERS, type BaseImage } from './providers.ts';
-import { execForm } from './shell.ts';
+import { execForm } from '../shell.ts';
 import { nodeStrategy } from './node.ts';
 import { pythonStrategy } from './python.ts';
 import { goStrategy } from './go.ts';
@@ -52,10 +54,11 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
   const file = parseDockerfile(text);
   const ctx = toContext(opts.context);
   const final = file.stages[file.stages.length - 1];
-  const finalIsDistroless = isDistrolessRef(final.resolvedImage, opts.basePrefix);
-  const known = finalIsDistroless ? knownBaseOfRef(final.resolvedImage, opts.basePrefix) : { entrypoint: null };
+  if (!final) throw new Error('no FROM instruction: not a Dockerfile');
+  const finalIsDistroless = isDistrolessRef(final.baseImage, opts.basePrefix);
+  const known = finalIsDistroless ? knownBaseOfRef(final.baseImage, opts.basePrefix) : { entrypoint: null };
   const command = resolveCommand(final, final.endVars, known.entrypoint);
-  const commands = file.stages.flatMap((stage) => stage.instrs.filter((i) => i.keyword === 'RUN').flatMap((instr) => runCommands(instr).map((cmd) => ({ stage, instr, cmd }))));
+  const commands = file.stages.flatMap((stage) => stage.instructions.filter((i) => i.keyword === 'RUN').flatMap((instr) => runCommands(instr).map((cmd) => ({ stage, instr, cmd }))));
   const a: Analysis = { file, ctx, opts: { ...opts, provider }, final, workdir: final.endWorkdir, vars: final.endVars, runs: classifyRuns(final), command, commands, finalIsDistroless };
 
   const ranking = scoreLanguages(file, ctx, command);
@@ -88,7 +91,7 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
   // The runtime base.
   let base: BaseImage;
   if (finalIsDistroless) {
-    const ref = final.resolvedImage;
+    const ref = final.baseImage;
     const fl = flavourOfRef(ref) ?? plan.flavour;
     base = { flavour: fl, ref, entrypoint: known.entrypoint, interpreter: known.interpreter, notes: [] };
     if (opts.debug && !/debug|latest-dev/.test(ref)) {
@@ -113,7 +116,7 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
   if (base.flavour === 'base' || base.flavour === 'cc') {
     // A binary linked against a newer glibc than the base's fails to start (symbol versions).
     const builders = mode === 'build' ? file.stages : file.stages.filter((st) => st !== final);
-    const newest = builders.map((st) => glibcOf(st.resolvedImage)).filter((v): v is number => v !== undefined).sort((x, y) => y - x)[0];
+    const newest = builders.map((st) => glibcOf(st.baseImage)).filter((v): v is number => v !== undefined).sort((x, y) => y - x)[0];
     const have = glibcOf(base.ref);
     if (newest !== undefined && have !== undefined && newest > have) warnings.push(`the build runs on glibc 2.${newest} but ${base.ref} has glibc 2.${have}: dynamically linked binaries may not start — build on an older release or link statically`);
   }
@@ -122,10 +125,10 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
   const baseRef = pin.ref;
 
   const edits: Edit[] = [...plan.edits];
-  const fromEdits = new Map<Instr, { image: string; name: string | null; why: string[] }>();
+  const fromEdits = new Map<Instruction, { image: string; name: string | null; why: string[] }>();
   const fromEdit = (st: Stage) => {
     let e = fromEdits.get(st.from);
-    if (!e) fromEdits.set(st.from, (e = { image: st.image, name: st.name, why: [] }));
+    if (!e) fromEdits.set(st.from, (e = { image: st.image, name: st.alias, why: [] }));
     return e;
   };
   for (const s of plan.imageSwaps) {
@@ -140,15 +143,15 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
       const p = pinned(img, opts.pin);
       if (p.hit && p.ref !== img) {
         fromEdit(st).image = p.ref;
-        changes.push({ line: st.from.start + 1, kind: 'pin', reason: `${img} pinned to its digest from the lock` });
+        changes.push({ line: st.from.line, kind: 'pin', reason: `${img} pinned to its digest from the lock` });
       }
     }
   }
 
-  const hcText = (i: Instr): string | null => {
+  const hcText = (i: Instruction): string | null => {
     // HEALTHCHECK NONE and exec-form checks of our own artefacts or interpreter can stay.
-    if (/^NONE$/i.test(i.rest.trim())) return i.raw;
-    const m = /^CMD\s+(\[.*\])\s*$/s.exec(i.rest.trim());
+    if (/^NONE$/i.test(i.args.trim())) return i.raw;
+    const m = /^CMD\s+(\[.*\])\s*$/s.exec(i.args.trim());
     if (m) {
       try {
         const argv = JSON.parse(m[1]) as string[];
@@ -189,12 +192,12 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
       fe.image = baseRef;
       fe.why.push(`final stage rebased onto ${baseRef}: ${describe(base, lang)}`);
     }
-    let lastKept: Instr | null = null;
+    let lastKept: Instruction | null = null;
     let userSeen = false;
-    const ents = final.instrs.filter((i) => i.keyword === 'ENTRYPOINT');
-    const cmds = final.instrs.filter((i) => i.keyword === 'CMD');
-    for (const i of final.instrs) {
-      const line = i.start + 1;
+    const ents = final.instructions.filter((i) => i.keyword === 'ENTRYPOINT');
+    const cmds = final.instructions.filter((i) => i.keyword === 'CMD');
+    for (const i of final.instructions) {
+      const line = i.line;
       switch (i.keyword) {
         case 'RUN': {
           const r = a.runs.find((x) => x.instr === i)!;
@@ -209,13 +212,13 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
           continue;
         case 'COPY':
         case 'ADD':
-          if (!i.flags.chown) {
+          if (flagOf(i, 'chown') === undefined) {
             edits.push({ kind: 'replace', instr: i, text: i.raw.replace(/^(\s*\S+)/, `$1 ${CHOWN}`) });
             changes.push({ line, kind: 'chown', reason: `files owned by ${UID}:${UID}, the nonroot user the image runs as` });
-          } else if (i.flags.chown !== `${UID}:${UID}`) {
+          } else if (flagOf(i, 'chown') !== `${UID}:${UID}`) {
             // A user name needs /etc/passwd in the image; the distroless user is known by number.
             edits.push({ kind: 'replace', instr: i, text: i.raw.replace(/--chown=\S+/, CHOWN) });
-            changes.push({ line, kind: 'chown', reason: `--chown=${i.flags.chown} -> ${CHOWN}: the runtime user, by number` });
+            changes.push({ line, kind: 'chown', reason: `--chown=${flagOf(i, 'chown')} -> ${CHOWN}: the runtime user, by number` });
           }
           break;
         case 'USER':
@@ -246,7 +249,7 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
     }
     // ENV the plan adds goes after the last ENV (or right after FROM).
     if (plan.env.length) {
-      const lastEnv = [...final.instrs].reverse().find((i) => i.keyword === 'ENV');
+      const lastEnv = [...final.instructions].reverse().find((i) => i.keyword === 'ENV');
       const text = plan.env.map((e) => `ENV ${e.key}=${quoteEnv(e.value)}`).join('\n');
       edits.push(lastEnv ? { kind: 'insertAfter', instr: lastEnv, text } : { kind: 'insertAfter', instr: final.from, text });
       for (const e of plan.env) changes.push({ kind: 'env', reason: `ENV ${e.key}=${e.value}: ${e.reason}` });
@@ -254,7 +257,7 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
     // USER and the command: edited in place when present, so a converted file stays as it is.
     const lastEnt = ents[ents.length - 1];
     const lastCmd = cmds[cmds.length - 1];
-    const firstCmd = [lastEnt, lastCmd].filter((x): x is Instr => !!x).sort((x, y) => x.start - y.start)[0];
+    const firstCmd = [lastEnt, lastCmd].filter((x): x is Instruction => !!x).sort((x, y) => (x.line - 1) - (y.line - 1))[0];
     const tail: string[] = [];
     if (!userSeen) {
       // Before the command when there is one (deleted lines still carry inserted text), else at the end.
@@ -264,15 +267,15 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
     }
     for (const x of [...ents.slice(0, -1), ...cmds.slice(0, -1)]) if (run) edits.push({ kind: 'delete', instr: x });
     if (run) {
-      const setCmd = (last: Instr | undefined, keyword: string, want: string[] | null) => {
+      const setCmd = (last: Instruction | undefined, keyword: string, want: string[] | null) => {
         const text = want && want.length ? `${keyword} ${execForm(want)}` : null;
         if (last) {
           if (text === null) {
             edits.push({ kind: 'delete', instr: last });
-            changes.push({ line: last.start + 1, kind: keyword.toLowerCase(), reason: `${keyword} removed: the base image's own ENTRYPOINT (${execForm(base.entrypoint ?? [])}) starts the interpreter` });
+            changes.push({ line: last.line, kind: keyword.toLowerCase(), reason: `${keyword} removed: the base image's own ENTRYPOINT (${execForm(base.entrypoint ?? [])}) starts the interpreter` });
           } else if (last.raw.trim() !== text) {
             edits.push({ kind: 'replace', instr: last, text });
-            changes.push({ line: last.start + 1, kind: keyword.toLowerCase(), reason: `\`${oneLine(last.raw)}\` -> \`${text}\`: exec form (no shell in distroless)${base.entrypoint && keyword === 'CMD' ? `, fitted to the base's ENTRYPOINT ${execForm(base.entrypoint)}` : ''}` });
+            changes.push({ line: last.line, kind: keyword.toLowerCase(), reason: `\`${oneLine(last.raw)}\` -> \`${text}\`: exec form (no shell in distroless)${base.entrypoint && keyword === 'CMD' ? `, fitted to the base's ENTRYPOINT ${execForm(base.entrypoint)}` : ''}` });
           }
         } else if (text) {
           // A new ENTRYPOINT goes right before the CMD it pairs with.
@@ -285,32 +288,32 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
       setCmd(lastCmd, 'CMD', cmd);
     }
     if (tail.length) {
-      const alive = (i: Instr) => !edits.some((e) => e.kind === 'delete' && e.instr === i);
-      const anchor = [...final.instrs].reverse().find(alive) ?? lastKept ?? final.from;
+      const alive = (i: Instruction) => !edits.some((e) => e.kind === 'delete' && e.instr === i);
+      const anchor = [...final.instructions].reverse().find(alive) ?? lastKept ?? final.from;
       edits.push({ kind: 'insertAfter', instr: anchor, text: tail.join('\n') });
     }
   } else {
     // The final stage becomes the builder; a new runtime stage takes only the artefacts.
-    const taken = new Set(file.stages.filter((s) => s !== final).map((s) => s.name?.toLowerCase()));
-    const buildName = !taken.has('build') ? 'build' : final.name && !taken.has(final.name.toLowerCase()) ? final.name : ['build-app', 'builder-final', 'distill-build'].find((n) => !taken.has(n))!;
+    const taken = new Set(file.stages.filter((s) => s !== final).map((s) => s.alias?.toLowerCase()));
+    const buildName = !taken.has('build') ? 'build' : final.alias && !taken.has(final.alias.toLowerCase()) ? final.alias : ['build-app', 'builder-final', 'distill-build'].find((n) => !taken.has(n))!;
     const fe = fromEdit(final);
     fe.name = buildName;
     if (plan.builderFrom) fe.image = plan.builderFrom;
     fe.why.push(`the original final stage is now the builder stage \`${buildName}\`: it keeps every build step, and nothing of its toolchain reaches the runtime`);
     const moved: string[] = [];
-    for (const i of final.instrs) {
+    for (const i of final.instructions) {
       if (['CMD', 'ENTRYPOINT', 'HEALTHCHECK', 'EXPOSE', 'LABEL', 'STOPSIGNAL', 'ONBUILD', 'VOLUME'].includes(i.keyword)) {
         edits.push({ kind: 'delete', instr: i });
         moved.push(i.keyword);
       }
       const r = a.runs.find((x) => x.instr === i);
-      if (r?.kind === 'runtime') warnings.push(`line ${i.start + 1}: ${r.reason}; they stay in the builder and are missing at run time — build a base with them (\`distill base --add …\`) or copy their files`);
+      if (r?.kind === 'runtime') warnings.push(`line ${i.line}: ${r.reason}; they stay in the builder and are missing at run time — build a base with them (\`distill base --add …\`) or copy their files`);
     }
     if (moved.length) changes.push({ kind: 'move', reason: `${[...new Set(moved)].join(', ')} moved from the builder to the runtime stage` });
-    const lastInstr = final.instrs[final.instrs.length - 1] ?? final.from;
+    const lastInstr = final.instructions[final.instructions.length - 1] ?? final.from;
     if (plan.builderSteps.length) {
       const existing = edits.find((e) => e.instr === lastInstr && e.kind === 'delete');
-      const anchor = existing ? ([...final.instrs].reverse().find((i) => !edits.some((e) => e.kind === 'delete' && e.instr === i)) ?? final.from) : lastInstr;
+      const anchor = existing ? ([...final.instructions].reverse().find((i) => !edits.some((e) => e.kind === 'delete' && e.instr === i)) ?? final.from) : lastInstr;
       edits.push({ kind: 'insertAfter', instr: anchor, text: plan.builderSteps.map((s) => s.text).join('\n') });
       for (const s of plan.builderSteps) changes.push({ kind: 'builder-step', reason: `${s.text}: ${s.reason}` });
     }
@@ -321,12 +324,12 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
     // ENV, LABEL and EXPOSE also come from the stages the final one is built FROM.
     const chain: Stage[] = [];
     for (let st: Stage | null = final; st; st = st.parent) chain.unshift(st);
-    const lastInRt = (kw: string) => (['ENV', 'LABEL', 'EXPOSE'].includes(kw) ? chain.flatMap((st) => st.instrs) : final.instrs).filter((i) => i.keyword === kw);
+    const lastInRt = (kw: string) => (['ENV', 'LABEL', 'EXPOSE'].includes(kw) ? chain.flatMap((st) => st.instructions) : final.instructions).filter((i) => i.keyword === kw);
     const labels = lastInRt('LABEL').map((i) => i.raw);
     const env = runtimeEnv(lastInRt('ENV'));
     const refVars = new Set<string>();
     for (const l of [...labels, ...env.lines]) for (const m of l.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) refVars.add(m[1]);
-    const args = final.instrs.filter((i) => i.keyword === 'ARG' && Object.keys(parseArgNames(i.rest)).some((k) => refVars.has(k)));
+    const args = final.instructions.filter((i) => i.keyword === 'ARG' && Object.keys(parseArgNames(i.args)).some((k) => refVars.has(k)));
     rt.push(...args.map((i) => i.raw), ...labels, ...env.lines);
     if (env.dropped.length) changes.push({ kind: 'env', reason: `ENV ${[...new Set(env.dropped)].join(', ')} not carried to the runtime: build-time only` });
     for (const e of plan.env) {
@@ -339,7 +342,7 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
       rt.push(`COPY --from=${c.from ?? buildName} ${CHOWN} ${c.src} ${c.dst}`);
       changes.push({ kind: 'copy', reason: `${c.src} -> ${c.dst}: ${c.reason}; owned by the runtime user` });
     }
-    if (base.ref === 'scratch' && plan.copies.length && !/alpine|scratch/.test(final.resolvedImage)) {
+    if (base.ref === 'scratch' && plan.copies.length && !/alpine|scratch/.test(final.baseImage)) {
       rt.push(`COPY --from=${buildName} ${CHOWN} /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt`);
       changes.push({ kind: 'copy', reason: 'CA certificates copied from the builder: scratch has none, and TLS clients need them' });
     }
@@ -350,7 +353,7 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
       const t = hcText(h);
       if (t === null) {
         rt.push(healthcheckNote(h));
-        changes.push({ line: h.start + 1, kind: 'healthcheck', reason: 'HEALTHCHECK replaced by a note: it needs a shell or curl, which distroless lacks; use an orchestrator probe' });
+        changes.push({ line: h.line, kind: 'healthcheck', reason: 'HEALTHCHECK replaced by a note: it needs a shell or curl, which distroless lacks; use an orchestrator probe' });
       } else rt.push(t);
     }
     rt.push(...lastInRt('STOPSIGNAL').map((i) => i.raw));
@@ -362,7 +365,7 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
       else changes.push({ kind: 'cmd', reason: `${now || '(base ENTRYPOINT)'}${orig ? ` replaces \`${orig}\`` : ''}: exec form (no shell in distroless)${base.entrypoint && !entry ? `, fitted to the base's ENTRYPOINT ${execForm(base.entrypoint)}` : ''}` });
     } else {
       // Unresolved: keep exec-form lines as they were so the user sees what to fix.
-      for (const i of [...lastInRt('ENTRYPOINT'), ...lastInRt('CMD')]) if (i.json) rt.push(i.raw);
+      for (const i of [...lastInRt('ENTRYPOINT'), ...lastInRt('CMD')]) if (i.exec) rt.push(i.raw);
     }
     runtimeText = rt.join('\n') + '\n';
   }
@@ -372,26 +375,26 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
     for (const st of file.stages) {
       if (st === final && mode === 'rebase') continue;
       const cur = fromEdits.get(st.from)?.image ?? st.image;
-      const to = [cur, cur.split('@')[0], st.image, st.resolvedImage].map((k) => opts.builderImages![k]).find((v) => v !== undefined);
+      const to = [cur, cur.split('@')[0], st.image, st.baseImage].map((k) => opts.builderImages![k]).find((v) => v !== undefined);
       if (to === undefined || to === cur) continue;
       const e = fromEdit(st);
       e.image = to;
-      e.why.push(`builder base ${st.resolvedImage} replaced by ${to} (--builder-image)`);
+      e.why.push(`builder base ${st.baseImage} replaced by ${to} (--builder-image)`);
     }
   }
 
   for (const [instr, e] of fromEdits) {
     const st = file.stages.find((s) => s.from === instr)!;
-    if (e.image === st.image && e.name === st.name) continue;
+    if (e.image === st.image && e.name === st.alias) continue;
     edits.push({ kind: 'replace', instr, text: fromLine(instr, e.image, e.name) });
-    for (const why of e.why) changes.push({ line: instr.start + 1, kind: 'from', reason: why });
+    for (const why of e.why) changes.push({ line: instr.line, kind: 'from', reason: why });
   }
 
   let out = applyEdits(file.lines, edits);
   if (runtimeText) out = out.replace(/\n*$/, '\n') + runtimeText;
   // Command notes belong to the line that held the command.
-  const cmdInstr = [...final.instrs].reverse().find((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT');
-  for (const c of changes) if (c.line === undefined && c.kind === 'cmd' && cmdInstr) c.line = cmdInstr.start + 1;
+  const cmdInstr = [...final.instructions].reverse().find((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT');
+  for (const c of changes) if (c.line === undefined && c.kind === 'cmd' && cmdInstr) c.line = cmdInstr.line;
   changes.sort((x, y) => (x.line ?? 1e9) - (y.line ?? 1e9));
   return { dockerfile: out, converted: true, changes, warnings: [...new Set(warnings)], language: lang, buildTool: plan.buildTool, base: baseRef };
 }

@@ -4,8 +4,9 @@
  * only the script and its arguments; `npm start` is resolved to the script package.json names.
  */
 import { readJson } from './context.ts';
-import { runCommands, type Stage } from './dockerfile.ts';
-import { needsShell, splitCommands } from './shell.ts';
+import { runCommands } from '../parse.ts';
+import type { Stage } from '../model.ts';
+import { needsShell, splitCommands } from '../shell.ts';
 import { addStep, debianBuilder, findCommands, versionFromImages } from './common.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 
@@ -102,7 +103,7 @@ export const nodeStrategy: Strategy = {
     } else {
       plan.warnings.push('no CMD or ENTRYPOINT: the runtime would start a node REPL; add CMD ["server.js"]');
     }
-    for (const st of a.file.stages) if (st === a.final || st.instrs.some((i) => i.keyword === 'RUN' && runCommands(i).some((c) => /^(npm|yarn|pnpm)$/.test(c.argv[0])))) debianBuilder(a, st, plan, (t) => {
+    for (const st of a.file.stages) if (st === a.final || st.instructions.some((i) => i.keyword === 'RUN' && runCommands(i).some((c) => /^(npm|yarn|pnpm)$/.test(c.argv[0])))) debianBuilder(a, st, plan, (t) => {
         const b = t.replace(/-?alpine[\d.]*$/, '');
         return b ? `${b}-bookworm-slim` : 'bookworm-slim';
       });

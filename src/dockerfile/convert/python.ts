@@ -4,7 +4,8 @@
  * runtime puts on PYTHONPATH: console-script shebangs and venv symlinks point at the builder's
  * interpreter, which the distroless image does not have, so servers run as `python -m NAME`.
  */
-import { joinPath, splitImage } from './dockerfile.ts';
+import { flagOf, joinPath } from '../parse.ts';
+import { splitImage } from '../../oci/docker-ref.ts';
 import { addStep, debianBuilder, findCommands, versionFromImages } from './common.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 
@@ -69,9 +70,9 @@ const DISTRO_PYTHON: Record<string, string> = {
 
 function distroPython(a: Analysis): string | undefined {
   for (const st of [...a.file.stages].reverse()) {
-    const { name, tag } = splitImage(st.resolvedImage);
+    const { name, tag } = splitImage(st.baseImage);
     const key = `${name.split('/').pop()}:${(tag ?? '').replace(/-slim$/, '').replace(/^(\d+)\..*$/, (m, major) => (name.endsWith('debian') ? major : m))}`;
-    const aptPython = st.instrs.some((i) => i.keyword === 'RUN' && /\bpython3(-pip|-venv|-dev)?\b/.test(i.rest));
+    const aptPython = st.instructions.some((i) => i.keyword === 'RUN' && /\bpython3(-pip|-venv|-dev)?\b/.test(i.args));
     if (aptPython && DISTRO_PYTHON[key]) return DISTRO_PYTHON[key];
   }
   return undefined;
@@ -90,7 +91,7 @@ export const pythonStrategy: Strategy = {
       if (r.args) plan.run = { kind: 'interp', args: r.args };
     } else plan.warnings.push('no CMD or ENTRYPOINT: the runtime would start a python REPL');
     for (const st of a.file.stages) {
-      if (/(^|\/)python$/.test(splitImage(st.resolvedImage).name)) {
+      if (/(^|\/)python$/.test(splitImage(st.baseImage).name)) {
         debianBuilder(a, st, plan, (tag) => {
           const b = tag.replace(/-?alpine[\d.]*$/, '');
           return b ? `${b}-slim-bookworm` : 'slim-bookworm';
@@ -100,9 +101,9 @@ export const pythonStrategy: Strategy = {
     if (mode === 'rebase') {
       if (a.vars.PYTHONPATH === undefined) {
         // A venv or site-packages copied from a builder: put its packages on the path.
-        for (const i of a.final.instrs) {
-          if (i.keyword !== 'COPY' || !i.flags.from) continue;
-          const words = i.json ?? i.rest.split(/\s+/);
+        for (const i of a.final.instructions) {
+          if (i.keyword !== 'COPY' || !flagOf(i, 'from')) continue;
+          const words = i.exec ?? i.args.split(/\s+/);
           const dst = joinPath(i.workdir, words[words.length - 1]);
           if (/site-packages|dist-packages/.test(dst)) {
             plan.env.push({ key: 'PYTHONPATH', value: dst, reason: 'the copied packages must be importable by the runtime interpreter' });

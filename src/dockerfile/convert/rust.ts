@@ -3,8 +3,8 @@
  * go on `cc`; musl targets (and Alpine builders) are static. `--cargo-chef` adds a planner stage
  * so dependencies compile in their own cached layer.
  */
-import { joinPath } from './dockerfile.ts';
-import { flagValue } from './shell.ts';
+import { flagOf, joinPath } from '../parse.ts';
+import { flagValue } from '../shell.ts';
 import { binaryRun, findCommands, isAlpine, locateBinary } from './common.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 
@@ -29,8 +29,8 @@ export const rustStrategy: Strategy = {
     for (const b of builds) {
       const v = b.cmd.argv;
       const target = flagValue(v, '--target');
-      const stage = a.file.stages.find((s) => s.instrs.includes(b.instr));
-      if ((target && /musl/.test(target)) || (stage && isAlpine(stage.resolvedImage))) musl = true;
+      const stage = a.file.stages.find((s) => s.instructions.includes(b.instr));
+      if ((target && /musl/.test(target)) || (stage && isAlpine(stage.baseImage))) musl = true;
       if (!name) continue;
       if (v[1] === 'build') {
         const profile = v.includes('--release') || v.includes('-r') ? 'release' : 'debug';
@@ -58,7 +58,7 @@ export const rustStrategy: Strategy = {
     plan.run = binaryRun(a, bin);
     if (a.opts.cargoChef && !chefUsed) {
       const build = builds.find((b) => b.stage === a.final && b.cmd.argv[1] === 'build');
-      const srcCopy = a.final.instrs.find((i) => i.keyword === 'COPY' && !i.flags.from);
+      const srcCopy = a.final.instructions.find((i) => i.keyword === 'COPY' && !flagOf(i, 'from'));
       if (!build || !srcCopy) plan.warnings.push('--cargo-chef: no `cargo build` after a COPY of the sources in the final stage; cacher stage not added');
       else {
         const w = srcCopy.workdir;
@@ -76,7 +76,7 @@ export const rustStrategy: Strategy = {
         ].join('\n');
         plan.builderFrom = 'chef';
         plan.edits.push({ kind: 'insertBefore', instr: srcCopy, text: `COPY --from=planner ${w}/recipe.json recipe.json\nRUN cargo chef cook${profile}${target ? ` --target ${target}` : ''} --recipe-path recipe.json` });
-        plan.changes.push({ line: srcCopy.start + 1, kind: 'cargo-chef', reason: 'cargo-chef planner and cook steps: dependencies build in a layer that survives source changes' });
+        plan.changes.push({ line: srcCopy.line, kind: 'cargo-chef', reason: 'cargo-chef planner and cook steps: dependencies build in a layer that survives source changes' });
       }
     }
     return plan;

@@ -1,7 +1,7 @@
 /** Shared types of the converter: options, result, the analysis of the app stage, and a strategy's plan. */
 import type { BuildContext } from './context.ts';
-import type { Instr, ParsedDockerfile, Stage } from './dockerfile.ts';
-import type { SimpleCommand } from './shell.ts';
+import type { Instruction, DockerfileModel, Stage } from '../model.ts';
+import type { SimpleCommand } from '../shell.ts';
 import type { Flavour, Provider } from './providers.ts';
 
 export type Language = 'node' | 'python' | 'go' | 'java' | 'rust' | 'dotnet' | 'cpp';
@@ -54,7 +54,7 @@ export interface Command {
 }
 
 export interface RunInfo {
-  instr: Instr;
+  instr: Instruction;
   cmds: SimpleCommand[];
   /** build = produces artefacts; drop = no effect in distroless (users, certs); runtime = installs OS packages the app needs. */
   kind: 'build' | 'drop' | 'runtime';
@@ -64,7 +64,7 @@ export interface RunInfo {
 }
 
 export interface Analysis {
-  file: ParsedDockerfile;
+  file: DockerfileModel;
   ctx: BuildContext;
   opts: ConvertOptions;
   final: Stage;
@@ -75,17 +75,17 @@ export interface Analysis {
   runs: RunInfo[];
   command: Command | null;
   /** Every shell command of every stage, with its stage and instruction. */
-  commands: { stage: Stage; instr: Instr; cmd: SimpleCommand }[];
+  commands: { stage: Stage; instr: Instruction; cmd: SimpleCommand }[];
   /** Whether the final stage is already on a distroless base. */
   finalIsDistroless: boolean;
 }
 
 /** A line-level edit of the input text. */
 export type Edit =
-  | { kind: 'replace'; instr: Instr; text: string }
-  | { kind: 'delete'; instr: Instr }
-  | { kind: 'insertAfter'; instr: Instr; text: string }
-  | { kind: 'insertBefore'; instr: Instr; text: string };
+  | { kind: 'replace'; instr: Instruction; text: string }
+  | { kind: 'delete'; instr: Instruction }
+  | { kind: 'insertAfter'; instr: Instruction; text: string }
+  | { kind: 'insertBefore'; instr: Instruction; text: string };
 
 /** How the final image starts its process. */
 export type RunSpec =
@@ -106,7 +106,7 @@ export interface Plan {
   run: RunSpec | null;
   edits: Edit[];
   /** FROM images to replace (builder stages), applied together with renames and pins. */
-  imageSwaps: { instr: Instr; image: string }[];
+  imageSwaps: { instr: Instruction; image: string }[];
   warnings: string[];
   changes: Change[];
   /** Stages inserted before the builder stage (cargo-chef); the builder's FROM becomes `builderFrom`. */
