@@ -2,8 +2,10 @@
  * What we know about common base images, from their reference alone (no pull): whether the image
  * is distroless, whether it has a shell, which package manager and toolchain it carries, whether
  * the tag is a debug variant, and the user it runs as by default. Shared by lint and convert.
- * Anything we do not recognise is reported as 'unknown' rather than guessed.
+ * Anything we do not recognise is reported as 'unknown' rather than guessed. References are split
+ * and normalised by src/oci/docker-ref.ts, the project's one image-reference parser.
  */
+import { DOCKER_HUB, normalizeImageRef, splitImage } from '../oci/docker-ref.ts';
 
 export type PackageManager = 'apt' | 'apk' | 'dnf' | 'microdnf' | 'yum' | 'zypper';
 export type Tri = boolean | 'unknown';
@@ -31,22 +33,10 @@ export interface BaseInfo {
   defaultUser: 'root' | number | 'unknown';
 }
 
-/** Splits `registry:5000/ns/name:tag@sha256:…` into name, tag and digest. */
+/** Splits `registry:5000/ns/name:tag@sha256:…` into name, tag and digest as written; an empty tag or digest is none. */
 export function parseImageRef(ref: string): ImageRef {
-  let rest = ref.trim();
-  let digest: string | null = null;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1) || null;
-    rest = rest.slice(0, at);
-  }
-  let tag: string | null = null;
-  const colon = rest.lastIndexOf(':');
-  if (colon > rest.lastIndexOf('/')) {
-    tag = rest.slice(colon + 1) || null;
-    rest = rest.slice(0, colon);
-  }
-  return { name: rest, tag, digest };
+  const { name, tag, digest } = splitImage(ref.trim());
+  return { name, tag: tag || null, digest: digest || null };
 }
 
 /** The last path component of an image name (`gcr.io/distroless/cc-debian12` -> `cc-debian12`). */
@@ -67,6 +57,13 @@ const LANGUAGE_IMAGES: Record<string, string> = {
   ruby: 'gem', php: 'php', composer: 'composer', sdk: 'dotnet-sdk', buildpack: 'gcc', clang: 'clang',
   elixir: 'mix', erlang: 'rebar3', swift: 'swift', haskell: 'ghc', perl: 'cpan', ghcr: 'unknown',
 };
+
+/** Docker Hub's official images however spelled (`node`, `docker.io/node`, `index.docker.io/library/node`), and mirrors keeping their `library/` path. */
+function isOfficialImage(name: string): boolean {
+  if (!name.includes('/') || /^([^/]+\/)?library\/[^/]+$/.test(name)) return true;
+  const ref = normalizeImageRef(name);
+  return ref?.registry === DOCKER_HUB.name && ref.repository.startsWith('library/');
+}
 
 const DEB_DISTROS = new Set(['debian', 'ubuntu', 'buildpack-deps']);
 const RPM_DISTROS: Record<string, PackageManager> = {
@@ -109,7 +106,7 @@ export function classifyBase(ref: string | ImageRef): BaseInfo {
     const sdk = base === 'sdk';
     return info({ family: 'dotnet', distroless: false, hasShell: true, packageManager: alpine ? 'apk' : 'apt', toolchain: sdk ? 'dotnet-sdk' : null, defaultUser: 'root' });
   }
-  if (base in LANGUAGE_IMAGES && (!name.includes('/') || /^([^/]+\/)?library\/[^/]+$/.test(name))) {
+  if (base in LANGUAGE_IMAGES && isOfficialImage(name)) {
     const tc = LANGUAGE_IMAGES[base] ?? 'unknown';
     // JRE-only tags of the Java images carry no compiler.
     const toolchain = /jre/.test(tag) ? null : tc;

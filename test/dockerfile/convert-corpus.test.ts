@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DockerfileParser } from 'dockerfile-ast';
 import { convertDockerfile } from '../../src/dockerfile/convert/index.ts';
-import { isDistrolessRef } from '../../src/dockerfile/convert/providers.ts';
+import { isDistrolessRef } from '../../src/plan/providers.ts';
 import { lintDockerfile } from '../../src/dockerfile/lint.ts';
 import { ROOT } from '../helpers/cli.ts';
 

@@ -7,7 +7,7 @@ import { parseKeyValues } from '../parse.ts';
 import type { Instruction } from '../model.ts';
 import { splitImage } from '../../oci/docker-ref.ts';
 import { execForm } from '../shell.ts';
-import type { Edit } from './types.ts';
+import type { Edit } from '../../plan/types.ts';
 
 /** Applies edits to the input lines; edits address instructions by their source lines. */
 export function applyEdits(lines: string[], edits: Edit[]): string {

@@ -4,25 +4,26 @@
  * runtime stage copies only the artefacts out of it, or, when it only assembles (no build RUN),
  * is rebased in place onto the distroless image. A converted file converts to itself.
  */
-import { dirContext, memoryContext, NO_CONTEXT, type BuildContext } from './context.ts';
+import { dirContext, memoryContext, NO_CONTEXT, type BuildContext } from '../../plan/context.ts';
 import { flagOf, parseDockerfile, runCommands } from '../parse.ts';
 import type { Instruction, Stage } from '../model.ts';
 import { splitImage } from '../../oci/docker-ref.ts';
-import { classifyRuns, commandLanguage, resolveCommand, scoreLanguages } from './detect.ts';
+import { classifyRuns, scoreLanguages } from '../../plan/detect.ts';
+import { commandLanguage, resolveCommand } from '../../plan/command.ts';
 import { applyEdits, commandLines, fromLine, healthcheckNote, pinned, quoteEnv, runtimeEnv } from './emit.ts';
-import { chooseBase, flavourOfRef, isDistrolessRef, knownBaseOfRef, PROVIDERS, type BaseImage } from './providers.ts';
+import { chooseBase, flavourOfRef, isDistrolessRef, knownBaseOfRef, PROVIDERS, type BaseImage } from '../../plan/providers.ts';
 import { execForm } from '../shell.ts';
-import { nodeStrategy } from './node.ts';
-import { pythonStrategy } from './python.ts';
-import { goStrategy } from './go.ts';
-import { javaStrategy } from './java.ts';
-import { rustStrategy } from './rust.ts';
-import { dotnetStrategy } from './dotnet.ts';
-import { cppStrategy } from './cpp.ts';
-import type { Analysis, Change, ConvertOptions, ConvertResult, Edit, Language, Strategy } from './types.ts';
+import { nodeStrategy } from '../../plan/node.ts';
+import { pythonStrategy } from '../../plan/python.ts';
+import { goStrategy } from '../../plan/go.ts';
+import { javaStrategy } from '../../plan/java.ts';
+import { rustStrategy } from '../../plan/rust.ts';
+import { dotnetStrategy } from '../../plan/dotnet.ts';
+import { cppStrategy } from '../../plan/cpp.ts';
+import type { Analysis, Change, ConvertOptions, ConvertResult, Edit, Language, Strategy } from '../../plan/types.ts';
 
-export type { ConvertOptions, ConvertResult, Change, Language } from './types.ts';
-export { PROVIDERS, type Provider } from './providers.ts';
+export type { ConvertOptions, ConvertResult, Change, Language } from '../../plan/types.ts';
+export { PROVIDERS, type Provider } from '../../plan/providers.ts';
 
 const STRATEGIES: Record<Language, Strategy> = {
   node: nodeStrategy, python: pythonStrategy, go: goStrategy, java: javaStrategy, rust: rustStrategy, dotnet: dotnetStrategy, cpp: cppStrategy,

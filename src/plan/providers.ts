@@ -4,7 +4,7 @@
  * ENTRYPOINT (so CMD can be fitted to it), and what the image lacks. A table, as dfc does it,
  * so adding a provider is adding rows.
  */
-import { splitImage } from '../../oci/docker-ref.ts';
+import { splitImage } from '../oci/docker-ref.ts';
 
 export type Provider = 'google' | 'chainguard' | 'ubi-micro' | 'chiseled' | 'scratch';
 export const PROVIDERS: Provider[] = ['google', 'chainguard', 'ubi-micro', 'chiseled', 'scratch'];

@@ -1,9 +1,9 @@
 /** Helpers the language strategies share: versions from image tags, binary artefacts, Alpine builders. */
-import { joinPath, runCommands } from '../parse.ts';
-import type { Instruction, Stage } from '../model.ts';
-import { splitImage } from '../../oci/docker-ref.ts';
+import { joinPath, runCommands } from '../dockerfile/parse.ts';
+import type { Instruction, Stage } from '../dockerfile/model.ts';
+import { splitImage } from '../oci/docker-ref.ts';
 import type { Analysis, Plan } from './types.ts';
-import type { SimpleCommand } from '../shell.ts';
+import type { SimpleCommand } from '../dockerfile/shell.ts';
 
 /** Every shell command of the file that satisfies `pred`, with its instruction. */
 export function findCommands(a: Analysis, pred: (argv: string[]) => boolean): { stage: Stage; instr: Instruction; cmd: SimpleCommand }[] {

@@ -4,12 +4,13 @@
  * and the command line the container starts with.
  */
 import type { BuildContext } from './context.ts';
-import { runCommands } from '../parse.ts';
-import type { Instruction, DockerfileModel, Stage } from '../model.ts';
-import { splitImage } from '../../oci/docker-ref.ts';
-import { needsShell, splitCommands, substitute, type SimpleCommand } from '../shell.ts';
+import { runCommands } from '../dockerfile/parse.ts';
+import type { DockerfileModel, Stage } from '../dockerfile/model.ts';
+import { splitImage } from '../oci/docker-ref.ts';
+import type { SimpleCommand } from '../dockerfile/shell.ts';
 import { flavourOfRef, isDistrolessRef } from './providers.ts';
 import type { Command, Language, RunInfo } from './types.ts';
+import { commandLanguage } from './command.ts';
 
 const IMAGE_SIGNALS: [RegExp, Language][] = [
   [/(^|\/)(node|nodejs\d*(-debian\d+)?)$/, 'node'],
@@ -20,16 +21,6 @@ const IMAGE_SIGNALS: [RegExp, Language][] = [
   [/dotnet\/(sdk|aspnet|runtime|runtime-deps)$|(^|\/)(dotnet-runtime|aspnet-runtime|dotnet-sdk)$/, 'dotnet'],
   [/(^|\/)(gcc|clang)$/, 'cpp'],
 ];
-
-const CMD_SIGNALS: Record<string, Language> = {
-  npm: 'node', yarn: 'node', pnpm: 'node', node: 'node', npx: 'node', nodejs: 'node', bun: 'node',
-  pip: 'python', pip3: 'python', python: 'python', python3: 'python', poetry: 'python', uv: 'python', pipenv: 'python', gunicorn: 'python', uvicorn: 'python',
-  go: 'go',
-  mvn: 'java', './mvnw': 'java', gradle: 'java', './gradlew': 'java', java: 'java',
-  cargo: 'rust', rustc: 'rust',
-  dotnet: 'dotnet',
-  gcc: 'cpp', 'g++': 'cpp', cc: 'cpp', 'c++': 'cpp', clang: 'cpp', 'clang++': 'cpp', cmake: 'cpp', make: 'cpp',
-};
 
 const FILE_SIGNALS: [RegExp, Language][] = [
   [/^package\.json$/, 'node'],
@@ -53,16 +44,6 @@ export function imageLanguage(ref: string): Language | null {
   if (fl === 'java') return 'java';
   if (fl === 'dotnet' || fl === 'aspnet') return 'dotnet';
   return null;
-}
-
-/** The language of one command, or null. */
-export function commandLanguage(argv: string[]): Language | null {
-  const a0 = argv[0] ?? '';
-  const base = a0.split('/').pop() ?? a0;
-  if (CMD_SIGNALS[a0]) return CMD_SIGNALS[a0];
-  if (/^python3?(\.\d+)?$/.test(base)) return 'python';
-  if (a0 === 'gradlew' || a0 === 'mvnw') return 'java';
-  return CMD_SIGNALS[base] && base !== 'make' && base !== 'cc' ? CMD_SIGNALS[base] : null;
 }
 
 /**
@@ -159,67 +140,4 @@ function dropReason(cmds: SimpleCommand[], dropped: string[]): string {
   if (dropped.length) what.push(`installs ${dropped.join(', ')} (CA certificates and tzdata are in the distroless base; shells, curl and init wrappers are deliberately absent)`);
   if (cmds.some((c) => /^(mkdir|chmod|chown|ln|touch)$/.test(c.argv[0]))) what.push('prepares directories (distroless has no shell to run it; mount volumes for writable paths)');
   return what.length ? what.join('; ') : 'has no effect on the runtime image';
-}
-
-const WRAPPERS = new Set(['dumb-init', 'tini', '/sbin/tini', '/usr/bin/tini', '/usr/bin/dumb-init', '/tini', 'gosu', 'su-exec']);
-
-/**
- * The command line the final stage starts: ENTRYPOINT + CMD, shell form read as words, init
- * wrappers and `sh -c` unwrapped, variables with known values substituted.
- */
-export function resolveCommand(stage: Stage, vars: Record<string, string>, baseEntrypoint: string[] | null): Command | null {
-  let entry: Instruction | null = null;
-  let cmd: Instruction | null = null;
-  for (const i of stage.instructions) {
-    if (i.keyword === 'ENTRYPOINT') entry = i;
-    if (i.keyword === 'CMD') cmd = i;
-  }
-  const problems: string[] = [];
-  const notes: string[] = [];
-  const words = (i: Instruction): string[] => {
-    let argv = i.exec;
-    if (!argv) {
-      const text = substituteKnown(i.args, vars, notes);
-      if (needsShell(text)) problems.push(`line ${i.line}: \`${i.args}\` needs a shell (operators, globs or unknown variables); distroless has none`);
-      argv = splitCommands(text)[0]?.argv ?? [];
-    }
-    // sh -c "…" in exec form is a shell command too.
-    if ((argv[0] === 'sh' || argv[0] === '/bin/sh' || argv[0] === 'bash' || argv[0] === '/bin/bash') && argv[1] === '-c' && argv[2] !== undefined) {
-      notes.push(`\`${argv[0]} -c\` unwrapped: distroless has no shell`);
-      const text = substituteKnown(argv[2], vars, notes);
-      if (needsShell(text)) problems.push(`line ${i.line}: \`${argv[2]}\` needs a shell; distroless has none`);
-      argv = splitCommands(text)[0]?.argv ?? [];
-    }
-    return argv;
-  };
-  let e: string[] = [];
-  let c: string[] = [];
-  if (entry) e = words(entry);
-  if (cmd && !(entry && !entry.exec)) c = words(cmd);
-  while (e.length && (WRAPPERS.has(e[0]) || e[0] === '--')) {
-    notes.push(`init wrapper \`${e[0]}\` dropped: use the runtime's --init (podman/docker) or the orchestrator's`);
-    e = e.slice(1);
-  }
-  if (!entry && !cmd) {
-    if (!baseEntrypoint) return null;
-    e = baseEntrypoint;
-  }
-  // Only an exec-form CMD is appended to the base's ENTRYPOINT; a shell-form one meant the whole command.
-  if (!entry && cmd?.exec && baseEntrypoint) e = baseEntrypoint;
-  let argv = [...e, ...c];
-  while (argv.length && (WRAPPERS.has(argv[0]) || argv[0] === '--')) {
-    notes.push(`init wrapper \`${argv[0]}\` dropped: use the runtime's --init (podman/docker) or the orchestrator's`);
-    argv = argv.slice(1);
-  }
-  if (e.length && /(^|\/)([\w-]*entrypoint[\w-]*|.*\.sh)$/.test(e[0])) {
-    problems.push(`ENTRYPOINT \`${e[0]}\` is a shell script; distroless cannot run it — move what it does into the build or the orchestrator`);
-    argv = c;
-  }
-  return { argv, entryLen: Math.min(e.length, argv.length), problems, notes };
-}
-
-function substituteKnown(text: string, vars: Record<string, string>, notes: string[]): string {
-  const out = substitute(text, vars);
-  if (out !== text) notes.push(`variables in \`${text}\` substituted with their ENV values (exec form does not expand them)`);
-  return out;
 }

@@ -3,8 +3,8 @@
  * framework-dependent app with `dotnet App.dll`; the others (google, ubi-micro, local bases)
  * get a self-contained publish onto cc, in globalization-invariant mode since there is no ICU.
  */
-import { joinPath } from '../parse.ts';
-import { flagValue } from '../shell.ts';
+import { joinPath } from '../dockerfile/parse.ts';
+import { flagValue } from '../dockerfile/shell.ts';
 import { findCommands, versionFromImages } from './common.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 

@@ -2,8 +2,8 @@
  * C and C++: gcc/g++/clang, make, CMake. A binary linked with `-static` goes on `static`;
  * a dynamic C binary on `base` (glibc), a dynamic C++ one on `cc` (adds libstdc++ and libgcc_s).
  */
-import { joinPath } from '../parse.ts';
-import { flagValue } from '../shell.ts';
+import { joinPath } from '../dockerfile/parse.ts';
+import { flagValue } from '../dockerfile/shell.ts';
 import { binaryRun, findCommands, isAlpine, locateBinary } from './common.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 

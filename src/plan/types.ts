@@ -1,11 +1,28 @@
 /** Shared types of the converter: options, result, the analysis of the app stage, and a strategy's plan. */
 import type { BuildContext } from './context.ts';
-import type { Instruction, DockerfileModel, Stage } from '../model.ts';
-import type { SimpleCommand } from '../shell.ts';
+import type { Instruction, DockerfileModel, Stage } from '../dockerfile/model.ts';
+import type { SimpleCommand } from '../dockerfile/shell.ts';
 import type { Flavour, Provider } from './providers.ts';
 
 export type Language = 'node' | 'python' | 'go' | 'java' | 'rust' | 'dotnet' | 'cpp';
 export const LANGUAGES: Language[] = ['node', 'python', 'go', 'java', 'rust', 'dotnet', 'cpp'];
+
+/** A command line as the container would run it. */
+export interface Command {
+  argv: string[];
+  /** How many leading argv entries came from ENTRYPOINT. */
+  entryLen: number;
+  /** Problems that stop an exact exec-form translation. */
+  problems: string[];
+  /** Notes about what was simplified (wrappers dropped, variables substituted). */
+  notes: string[];
+}
+
+/** How the final image starts its process. */
+export type RunSpec =
+  | { kind: 'interp'; args: string[] }
+  | { kind: 'exec'; entrypoint: string[]; cmd: string[] }
+  | { kind: 'dotnet'; dll: string };
 
 export interface ConvertOptions {
   provider?: Provider;
@@ -42,17 +59,6 @@ export interface ConvertResult {
   base: string | null;
 }
 
-/** A command line as the container would run it. */
-export interface Command {
-  argv: string[];
-  /** How many leading argv entries came from ENTRYPOINT. */
-  entryLen: number;
-  /** Problems that stop an exact exec-form translation. */
-  problems: string[];
-  /** Notes about what was simplified (wrappers dropped, variables substituted). */
-  notes: string[];
-}
-
 export interface RunInfo {
   instr: Instruction;
   cmds: SimpleCommand[];
@@ -86,12 +92,6 @@ export type Edit =
   | { kind: 'delete'; instr: Instruction }
   | { kind: 'insertAfter'; instr: Instruction; text: string }
   | { kind: 'insertBefore'; instr: Instruction; text: string };
-
-/** How the final image starts its process. */
-export type RunSpec =
-  | { kind: 'interp'; args: string[] }
-  | { kind: 'exec'; entrypoint: string[]; cmd: string[] }
-  | { kind: 'dotnet'; dll: string };
 
 export interface Plan {
   buildTool: string;

@@ -4,10 +4,10 @@
  * only the script and its arguments; `npm start` is resolved to the script package.json names.
  */
 import { readJson } from './context.ts';
-import { runCommands } from '../parse.ts';
-import type { Stage } from '../model.ts';
-import { needsShell, splitCommands } from '../shell.ts';
+import { runCommands } from '../dockerfile/parse.ts';
+import type { Stage } from '../dockerfile/model.ts';
 import { addStep, debianBuilder, findCommands, versionFromImages } from './common.ts';
+import { nodeArgs } from './command.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 
 type PM = 'npm' | 'yarn' | 'pnpm';
@@ -53,38 +53,6 @@ const PRUNE: Record<PM, string> = {
   yarn: 'yarn install --production --frozen-lockfile --ignore-scripts --prefer-offline',
   pnpm: 'pnpm prune --prod',
 };
-
-/** The node arguments for a command line, resolving package-manager scripts via package.json. */
-export function nodeArgs(argv: string[], pkg: any, next: boolean, depth = 0): { args: string[] | null; note?: string; problem?: string } {
-  const a0 = argv[0] ?? '';
-  const base = a0.split('/').pop() ?? '';
-  if (base === 'node' || base === 'nodejs') return { args: argv.slice(1) };
-  if (/\.(m|c)?js$/.test(a0)) return { args: argv };
-  if (depth > 2) return { args: null, problem: 'scripts call scripts too deeply to resolve' };
-  if (base === 'npm' || base === 'yarn' || base === 'pnpm') {
-    let script = argv[1];
-    if (script === 'run' || script === 'run-script') script = argv[2];
-    if (!script) return { args: null, problem: `\`${argv.join(' ')}\` runs no script` };
-    if (pkg === undefined) {
-      if (script === 'start') return { args: null, problem: `\`${argv.join(' ')}\` needs package.json to resolve (give the build context with --context)` };
-      return { args: null, problem: `cannot resolve \`${argv.join(' ')}\` without package.json` };
-    }
-    let body: string | undefined = pkg.scripts?.[script];
-    if (body === undefined && script === 'start') body = 'node server.js'; // npm's documented default
-    if (body === undefined) return { args: null, problem: `package.json has no "${script}" script` };
-    if (needsShell(body)) return { args: null, problem: `the "${script}" script \`${body}\` needs a shell` };
-    const inner = splitCommands(body);
-    if (inner.length !== 1) return { args: null, problem: `the "${script}" script \`${body}\` runs several commands` };
-    const r = nodeArgs(inner[0].argv, pkg, next, depth + 1);
-    return { ...r, note: `\`${argv.join(' ')}\` resolved through package.json to \`${body}\` (npm is not in the runtime and would add a process that swallows signals)` };
-  }
-  if (base === 'npx' && argv[1]) return nodeArgs(argv.slice(1), pkg, next, depth + 1);
-  if (base === 'next' && argv[1] === 'start') {
-    if (!next) return { args: null, problem: '`next start` without a `next build` step' };
-    return { args: ['server.js'], note: '`next start` replaced by the standalone server.js that `next build` writes with output: "standalone"' };
-  }
-  return { args: null, problem: `\`${argv.join(' ')}\` is not a node command we can map to the node runtime` };
-}
 
 export const nodeStrategy: Strategy = {
   language: 'node',

@@ -2,7 +2,7 @@
  * Java: Maven, Gradle, or a prebuilt fat jar. The jar is copied alone; the google java image's
  * ENTRYPOINT is `java -jar`, so CMD names only the jar unless JVM options force our own ENTRYPOINT.
  */
-import { joinPath } from '../parse.ts';
+import { joinPath } from '../dockerfile/parse.ts';
 import { findCommands, versionFromImages } from './common.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 

@@ -4,41 +4,19 @@
  * runtime puts on PYTHONPATH: console-script shebangs and venv symlinks point at the builder's
  * interpreter, which the distroless image does not have, so servers run as `python -m NAME`.
  */
-import { flagOf, joinPath } from '../parse.ts';
-import { splitImage } from '../../oci/docker-ref.ts';
+import { flagOf, joinPath } from '../dockerfile/parse.ts';
+import { splitImage } from '../oci/docker-ref.ts';
 import { addStep, debianBuilder, findCommands, versionFromImages } from './common.ts';
+import { pythonArgs } from './command.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 
 export const DEPS_DIR = '/opt/pydeps';
-
-/** Console scripts that are also runnable as `python -m module`. */
-const MODULE_OF: Record<string, string> = {
-  gunicorn: 'gunicorn', uvicorn: 'uvicorn', hypercorn: 'hypercorn', flask: 'flask', celery: 'celery',
-  'waitress-serve': 'waitress', fastapi: 'fastapi', streamlit: 'streamlit', daphne: 'daphne', granian: 'granian', pytest: 'pytest',
-};
 
 function tool(a: Analysis): string {
   if (a.ctx.has('uv.lock') || findCommands(a, (v) => v[0] === 'uv').length) return 'uv';
   if (a.ctx.has('poetry.lock') || findCommands(a, (v) => v[0] === 'poetry').length) return 'poetry';
   if (a.ctx.has('Pipfile') || findCommands(a, (v) => v[0] === 'pipenv').length) return 'pipenv';
   return 'pip';
-}
-
-/** python3 arguments for a command line (`gunicorn …` becomes `-m gunicorn …`). */
-export function pythonArgs(argv: string[]): { args: string[] | null; note?: string; problem?: string } {
-  const a0 = argv[0] ?? '';
-  const base = a0.split('/').pop() ?? '';
-  if (/^python(3(\.\d+)?)?$/.test(base)) return { args: argv.slice(1) };
-  if ((base === 'poetry' || base === 'uv' || base === 'pipenv') && argv[1] === 'run') {
-    const r = pythonArgs(argv.slice(2));
-    return { ...r, note: `\`${base} run\` dropped: ${base} is a build tool and is not in the runtime` };
-  }
-  if (MODULE_OF[base]) {
-    const ro = base === 'gunicorn' && !argv.includes('--worker-tmp-dir') ? '; with a read-only root filesystem give gunicorn a writable --worker-tmp-dir (e.g. /dev/shm) or mount a tmpfs at /tmp' : '';
-    return { args: ['-m', MODULE_OF[base], ...argv.slice(1)], note: `\`${base}\` run as \`python -m ${MODULE_OF[base]}\`: its console script's shebang names the builder's interpreter${ro}` };
-  }
-  if (/\.py$/.test(a0)) return { args: argv };
-  return { args: null, problem: `\`${argv.join(' ')}\` is not a python command we can map to the python3 runtime` };
 }
 
 /** The arguments of a `pip install` to repeat with --target, or null when it installs only tooling. */

@@ -3,8 +3,8 @@
  * go on `cc`; musl targets (and Alpine builders) are static. `--cargo-chef` adds a planner stage
  * so dependencies compile in their own cached layer.
  */
-import { flagOf, joinPath } from '../parse.ts';
-import { flagValue } from '../shell.ts';
+import { flagOf, joinPath } from '../dockerfile/parse.ts';
+import { flagValue } from '../dockerfile/shell.ts';
 import { binaryRun, findCommands, isAlpine, locateBinary } from './common.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 

@@ -2,9 +2,9 @@
  * Go: `go build -o`, `go install`, `go run`. A binary built with CGO_ENABLED=0 (or on a builder
  * without a C compiler) is static and goes on `static`; otherwise it links glibc and goes on `base`.
  */
-import { joinPath, runCommands } from '../parse.ts';
-import type { Instruction } from '../model.ts';
-import { flagValue } from '../shell.ts';
+import { joinPath, runCommands } from '../dockerfile/parse.ts';
+import type { Instruction } from '../dockerfile/model.ts';
+import { flagValue } from '../dockerfile/shell.ts';
 import { binaryRun, findCommands, isAlpine, locateBinary } from './common.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 
