@@ -43,19 +43,25 @@ export function resolveCommand(stage: Stage, vars: Record<string, string>, baseE
   const cmd: Instruction | null = stage.config.cmd;
   const problems: string[] = [];
   const notes: string[] = [];
+  let several = false;
+  const firstCommand = (text: string): string[] => {
+    const cmds = splitCommands(text);
+    if (cmds.length > 1) several = true;
+    return cmds[0]?.argv ?? [];
+  };
   const words = (i: Instruction): string[] => {
     let argv = i.exec;
     if (!argv) {
       const text = substituteKnown(i.args, vars, notes);
       if (needsShell(text)) problems.push(`line ${i.line}: \`${i.args}\` needs a shell (operators, globs or unknown variables); distroless has none`);
-      argv = splitCommands(text)[0]?.argv ?? [];
+      argv = firstCommand(text);
     }
     // sh -c "…" in exec form is a shell command too.
     if ((argv[0] === 'sh' || argv[0] === '/bin/sh' || argv[0] === 'bash' || argv[0] === '/bin/bash') && argv[1] === '-c' && argv[2] !== undefined) {
       notes.push(`\`${argv[0]} -c\` unwrapped: distroless has no shell`);
       const text = substituteKnown(argv[2], vars, notes);
       if (needsShell(text)) problems.push(`line ${i.line}: \`${argv[2]}\` needs a shell; distroless has none`);
-      argv = splitCommands(text)[0]?.argv ?? [];
+      argv = firstCommand(text);
     }
     return argv;
   };
@@ -78,11 +84,13 @@ export function resolveCommand(stage: Stage, vars: Record<string, string>, baseE
     notes.push(`init wrapper \`${argv[0]}\` dropped: use the runtime's --init (podman/docker) or the orchestrator's`);
     argv = argv.slice(1);
   }
+  let wrapperScript: string | null = null;
   if (e.length && /(^|\/)([\w-]*entrypoint[\w-]*|.*\.sh)$/.test(e[0])) {
+    wrapperScript = e[0];
     problems.push(`ENTRYPOINT \`${e[0]}\` is a shell script; distroless cannot run it — move what it does into the build or the orchestrator`);
     argv = c;
   }
-  return { argv, entryLen: Math.min(e.length, argv.length), problems, notes };
+  return { argv, entryLen: Math.min(e.length, argv.length), problems, notes, wrapperScript, several };
 }
 
 function substituteKnown(text: string, vars: Record<string, string>, notes: string[]): string {

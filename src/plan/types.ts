@@ -14,6 +14,10 @@ export interface Command {
   entryLen: number;
   /** Problems that stop an exact exec-form translation. */
   problems: string[];
+  /** The ENTRYPOINT shell script wrapping the command, when there is one: what it does is unknown. */
+  wrapperScript: string | null;
+  /** The shell text runs several commands (`a && b`, `a; b`, pipes): argv holds only the first. */
+  several: boolean;
   /** Notes about what was simplified (wrappers dropped, variables substituted). */
   notes: string[];
 }
@@ -50,6 +54,10 @@ export interface ConvertResult {
   /** The converted Dockerfile; the input unchanged when `converted` is false. */
   dockerfile: string;
   converted: boolean;
+  /** converted: output written, nothing to check; review: written, with warnings a person must check; refused: nothing converted. */
+  status: 'converted' | 'review' | 'refused';
+  /** Why nothing was converted (status refused). */
+  refusal?: string;
   changes: Change[];
   /** What could not be converted safely, and why; the user must review these. */
   warnings: string[];

@@ -29,19 +29,19 @@ test('-o writes the file and --json gives the stable schema', async () => {
   const r = await runDistill(['convert', '--json', '-o', out, '--provider', 'chainguard', join(FIX, 'go-basic', 'Dockerfile')]);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
-  assert.deepEqual(Object.keys(j).sort(), ['base', 'buildTool', 'changes', 'converted', 'dockerfile', 'language', 'warnings']);
+  assert.deepEqual(Object.keys(j).sort(), ['base', 'buildTool', 'changes', 'converted', 'dockerfile', 'language', 'status', 'warnings']);
   assert.equal(j.language, 'go');
   assert.equal(j.base, 'cgr.dev/chainguard/glibc-dynamic:latest');
   assert.equal(readFileSync(out, 'utf8'), j.dockerfile);
   for (const c of j.changes) assert.equal(typeof c.reason, 'string');
 });
 
-test('warnings go to stderr and exit 1; a refusal writes nothing', async () => {
+test('warnings go to stderr and exit 1; a refusal exits 3 and writes nothing', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'distill-convert-'));
   const out = join(dir, 'out');
   const r = await runDistill(['convert', '--provider', 'scratch', '-o', out, join(FIX, 'python-pip', 'Dockerfile')]);
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /warning: .*scratch is empty/);
+  assert.equal(r.code, 3);
+  assert.match(r.stderr, /refused: .*scratch is empty/);
   assert.equal(existsSync(out), false);
   const q = await runDistill(['convert', '--quiet', join(FIX, 'python-runtime-apt', 'Dockerfile')]);
   assert.equal(q.code, 1);

@@ -1,117 +1,13 @@
 /**
  * SARIF 2.1.0 output, checked with ajv against the part of the OASIS SARIF 2.1.0 schema our
- * writer produces (written here from the specification; objects closed with
- * additionalProperties: false as the official schema does), plus the CLI's `--format sarif`.
+ * writer produces (test/helpers/sarif.ts), plus the CLI's `--format sarif`.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { toSarif } from '../../src/report/sarif.ts';
 import { runDistill, ROOT } from '../helpers/cli.ts';
-
-const addFormats = addFormatsModule as unknown as (a: Ajv) => Ajv;
-
-const message = { type: 'object', properties: { text: { type: 'string' }, markdown: { type: 'string' } }, required: ['text'], additionalProperties: false };
-const level = { enum: ['none', 'note', 'warning', 'error'] };
-const SCHEMA = {
-  $schema: 'http://json-schema.org/draft-07/schema#',
-  type: 'object',
-  required: ['version', 'runs'],
-  additionalProperties: false,
-  properties: {
-    $schema: { type: 'string', format: 'uri' },
-    version: { const: '2.1.0' },
-    runs: {
-      type: 'array',
-      minItems: 1,
-      items: {
-        type: 'object',
-        required: ['tool'],
-        additionalProperties: false,
-        properties: {
-          tool: {
-            type: 'object',
-            required: ['driver'],
-            additionalProperties: false,
-            properties: {
-              driver: {
-                type: 'object',
-                required: ['name'],
-                additionalProperties: false,
-                properties: {
-                  name: { type: 'string', minLength: 1 },
-                  version: { type: 'string' },
-                  semanticVersion: { type: 'string' },
-                  informationUri: { type: 'string', format: 'uri' },
-                  rules: {
-                    type: 'array',
-                    uniqueItems: true,
-                    items: {
-                      type: 'object',
-                      required: ['id'],
-                      additionalProperties: false,
-                      properties: {
-                        id: { type: 'string' },
-                        name: { type: 'string' },
-                        shortDescription: message,
-                        fullDescription: message,
-                        help: message,
-                        helpUri: { type: 'string', format: 'uri' },
-                        defaultConfiguration: { type: 'object', additionalProperties: false, properties: { level, enabled: { type: 'boolean' } } },
-                      },
-                    },
-                  },
-                },
-              },
-            },
-          },
-          results: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['message'],
-              additionalProperties: false,
-              properties: {
-                ruleId: { type: 'string' },
-                ruleIndex: { type: 'integer', minimum: -1 },
-                level,
-                message,
-                locations: {
-                  type: 'array',
-                  items: {
-                    type: 'object',
-                    additionalProperties: false,
-                    properties: {
-                      physicalLocation: {
-                        type: 'object',
-                        additionalProperties: false,
-                        properties: {
-                          artifactLocation: { type: 'object', additionalProperties: false, properties: { uri: { type: 'string', format: 'uri-reference' }, uriBaseId: { type: 'string' } } },
-                          region: { type: 'object', additionalProperties: false, properties: { startLine: { type: 'integer', minimum: 1 }, startColumn: { type: 'integer', minimum: 1 } } },
-                        },
-                      },
-                    },
-                  },
-                },
-              },
-            },
-          },
-        },
-      },
-    },
-  },
-};
-
-const ajv = new Ajv({ allErrors: true, strict: true });
-addFormats(ajv);
-const validate = ajv.compile(SCHEMA);
-
-function assertValid(doc: unknown): void {
-  const ok = validate(doc);
-  assert.ok(ok, JSON.stringify(validate.errors, null, 1));
-}
+import { assertValidSarif as assertValid, validateSarif as validate } from '../helpers/sarif.ts';
 
 test('the schema subset rejects what SARIF 2.1.0 forbids (so passing it means something)', () => {
   assert.equal(validate({ version: '2.0.0', runs: [{ tool: { driver: { name: 'x' } } }] }), false);

@@ -1,9 +1,10 @@
 /** `distill convert Dockerfile`: a multi-stage distroless Dockerfile, with every change explained. */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { convertDockerfile, PROVIDERS, type ConvertResult, type Provider } from '../../dockerfile/convert/index.ts';
-import { DistillError } from '../../util/errors.ts';
+import { DistillError, escapeControl } from '../../util/errors.ts';
+import { writeFileAtomicSync } from '../../util/files.ts';
 import { colors, printJson, type CommonOptions } from '../output.ts';
 
 interface ConvertCliOptions extends CommonOptions {
@@ -13,6 +14,7 @@ interface ConvertCliOptions extends CommonOptions {
   basePrefix?: string;
   context?: string;
   cargoChef?: boolean;
+  target?: string;
   builderImage: string[];
   explain?: boolean;
   output?: string;
@@ -53,12 +55,6 @@ export function parseBuilderImages(pairs: string[]): Record<string, string> | un
   return out;
 }
 
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
-
 function explain(r: ConvertResult): string {
   const lines = [`${r.language} (${r.buildTool}) -> ${r.base ?? 'not converted'}`];
   for (const c of r.changes) lines.push(`  ${c.line ? `line ${c.line}: ` : ''}[${c.kind}] ${c.reason}`);
@@ -76,6 +72,7 @@ export function register(program: Command): void {
     .option('--pin <lockfile>', 'JSON lock mapping "image:tag" to "sha256:…"; FROM lines found in it get @digest')
     .option('--base-prefix <prefix>', 'name bases PREFIX/<flavour>:nonroot (local images built by `distill base`)')
     .option('--context <dir>', 'build context to read package.json, go.mod, pom.xml… from (default: the Dockerfile\'s directory)')
+    .option('--target <stage>', 'convert this stage (name or index) as the app instead of the last one')
     .option('--cargo-chef', 'Rust: add a cargo-chef planner stage so dependencies build in their own cached layer')
     .option('--builder-image <name=ref>', 'build stages FROM NAME use REF instead (a local or mirrored toolchain image, e.g. for air-gapped builds); repeatable', collectPair, [])
     .option('--explain', 'print each change and its reason (to stderr when the Dockerfile goes to stdout)')
@@ -85,8 +82,10 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Exit status: 0 converted with nothing to review; 1 converted with warnings, or not converted
-(the warnings say why); 2 bad input (unreadable file, no FROM, bad flags).
+Exit status: 0 converted, nothing to review (status "converted"); 1 converted with warnings a
+person must check (status "review"); 3 refused: no safe conversion exists (the app would not
+start the same program), nothing written, the reason printed; 2 bad input (unreadable file,
+no FROM, bad flags).
 
 Examples:
   distill convert Dockerfile --explain > Dockerfile.distroless
@@ -106,18 +105,19 @@ Examples:
       const context = opts.context ? resolve(opts.context) : file === '-' ? undefined : dirname(resolve(file));
       let r: ConvertResult;
       try {
-        r = convertDockerfile(text, { provider: opts.provider, debug: opts.debug, pin, basePrefix: opts.basePrefix, context, cargoChef: opts.cargoChef, builderImages });
+        r = convertDockerfile(text, { provider: opts.provider, debug: opts.debug, pin, basePrefix: opts.basePrefix, context, cargoChef: opts.cargoChef, builderImages, ...(opts.target ? { target: opts.target } : {}) });
       } catch (e) {
         throw new DistillError(file, (e as Error).message);
       }
-      if (opts.output && r.converted) writeAtomic(opts.output, r.dockerfile);
+      if (opts.output && r.converted) writeFileAtomicSync(opts.output, r.dockerfile);
       if (opts.json) printJson(r);
       else {
-        if (!opts.output) process.stdout.write(r.dockerfile);
+        if (r.status === 'refused') process.stderr.write(`distill: ${escapeControl(file)}: refused: ${escapeControl(r.refusal ?? 'no safe conversion')}\n`);
+        else if (!opts.output) process.stdout.write(r.dockerfile);
         if (opts.explain) (opts.output ? process.stdout : process.stderr).write(explain(r));
         else if (opts.output && !opts.quiet && r.converted) process.stdout.write(`wrote ${opts.output}: ${r.language} on ${r.base} (${r.changes.length} changes; --explain lists them)\n`);
-        if (!opts.quiet) for (const w of r.warnings) process.stderr.write(`${colors.yellow('distill: warning:')} ${file}: ${w}\n`);
+        if (!opts.quiet) for (const w of r.warnings.filter((x) => x !== r.refusal)) process.stderr.write(`${colors.yellow('distill: warning:')} ${file}: ${w}\n`);
       }
-      process.exitCode = r.warnings.length ? 1 : 0;
+      process.exitCode = r.status === 'refused' ? 3 : r.status === 'review' ? 1 : 0;
     });
 }

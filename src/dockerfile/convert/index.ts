@@ -4,123 +4,38 @@
  * runtime stage copies only the artefacts out of it, or, when it only assembles (no build RUN),
  * is rebased in place onto the distroless image. A converted file converts to itself.
  */
-import { dirContext, memoryContext, NO_CONTEXT, type BuildContext } from '../../plan/context.ts';
-import { flagOf, parseDockerfile, runCommands } from '../parse.ts';
 import type { Instruction, Stage } from '../model.ts';
+import { planDockerfile } from '../../plan/index.ts';
+import { flagOf } from '../parse.ts';
 import { splitImage } from '../../oci/docker-ref.ts';
-import { classifyRuns, scoreLanguages } from '../../plan/detect.ts';
-import { commandLanguage, resolveCommand } from '../../plan/command.ts';
+import { commandLanguage } from '../../plan/command.ts';
 import { applyEdits, commandLines, fromLine, healthcheckNote, pinned, quoteEnv, runtimeEnv } from './emit.ts';
-import { chooseBase, flavourOfRef, isDistrolessRef, knownBaseOfRef, PROVIDERS, type BaseImage } from '../../plan/providers.ts';
+import type { BaseImage } from '../../plan/providers.ts';
 import { execForm } from '../shell.ts';
-import { nodeStrategy } from '../../plan/node.ts';
-import { pythonStrategy } from '../../plan/python.ts';
-import { goStrategy } from '../../plan/go.ts';
-import { javaStrategy } from '../../plan/java.ts';
-import { rustStrategy } from '../../plan/rust.ts';
-import { dotnetStrategy } from '../../plan/dotnet.ts';
-import { cppStrategy } from '../../plan/cpp.ts';
-import type { Analysis, Change, ConvertOptions, ConvertResult, Edit, Language, Strategy } from '../../plan/types.ts';
+import type { ConvertOptions, ConvertResult, Edit, Language } from '../../plan/types.ts';
 
 export type { ConvertOptions, ConvertResult, Change, Language } from '../../plan/types.ts';
 export { PROVIDERS, type Provider } from '../../plan/providers.ts';
-
-const STRATEGIES: Record<Language, Strategy> = {
-  node: nodeStrategy, python: pythonStrategy, go: goStrategy, java: javaStrategy, rust: rustStrategy, dotnet: dotnetStrategy, cpp: cppStrategy,
-};
 
 export const UID = '65532';
 const USER_LINE = `USER ${UID}:${UID}`;
 const CHOWN = `--chown=${UID}:${UID}`;
 
-function toContext(c: ConvertOptions['context']): BuildContext {
-  if (!c) return NO_CONTEXT;
-  if (typeof c === 'string') return dirContext(c);
-  if (Array.isArray(c)) return memoryContext(c);
-  if (typeof (c as BuildContext).files === 'function') return c as BuildContext;
-  return memoryContext(c as Record<string, string>);
-}
-
 /** Converts Dockerfile text; throws Error when the text is not a Dockerfile (no FROM). */
-export function convertDockerfile(text: string, opts: ConvertOptions = {}): ConvertResult {
+export function convertDockerfile(text: string, opts: ConvertOptions & { target?: string } = {}): ConvertResult {
   // CRLF files are converted as LF and given back with CRLF, so new lines match old ones.
   if (!text.includes('\r\n')) return convertLf(text, opts);
   const r = convertLf(text.replace(/\r\n/g, '\n'), opts);
   return { ...r, dockerfile: r.converted ? r.dockerfile.replace(/\n/g, '\r\n') : text };
 }
 
-function convertLf(text: string, opts: ConvertOptions): ConvertResult {
-  const provider = opts.provider ?? 'google';
-  if (!PROVIDERS.includes(provider)) throw new Error(`unknown provider "${provider}" (one of ${PROVIDERS.join(', ')})`);
-  const file = parseDockerfile(text);
-  const ctx = toContext(opts.context);
-  const final = file.stages[file.stages.length - 1];
-  if (!final) throw new Error('no FROM instruction: not a Dockerfile');
-  const finalIsDistroless = isDistrolessRef(final.baseImage, opts.basePrefix);
-  const known = finalIsDistroless ? knownBaseOfRef(final.baseImage, opts.basePrefix) : { entrypoint: null };
-  const command = resolveCommand(final, final.endVars, known.entrypoint);
-  const commands = file.stages.flatMap((stage) => stage.instructions.filter((i) => i.keyword === 'RUN').flatMap((instr) => runCommands(instr).map((cmd) => ({ stage, instr, cmd }))));
-  const a: Analysis = { file, ctx, opts: { ...opts, provider }, final, workdir: final.endWorkdir, vars: final.endVars, runs: classifyRuns(final), command, commands, finalIsDistroless };
-
-  const ranking = scoreLanguages(file, ctx, command);
-  const refuse = (reason: string, language: Language | 'unknown' = 'unknown', buildTool = 'unknown'): ConvertResult => ({ dockerfile: text, converted: false, changes: [], warnings: [reason], language, buildTool, base: null });
-  if (!ranking.length) return refuse('cannot tell which language this image runs (no known base image, build command or manifest file); nothing converted');
-  let lang = ranking[0].lang;
-  const cmdLang = command ? commandLanguage(command.argv) : null;
-  if (cmdLang && cmdLang !== lang && ranking.some((r) => r.lang === cmdLang)) lang = cmdLang;
-  if (!cmdLang && ranking.length > 1 && ranking[1].score === ranking[0].score) {
-    return refuse(`multi-language: ${ranking[0].lang} and ${ranking[1].lang} weigh the same and the command does not say which runs; nothing converted`);
-  }
-  const warnings: string[] = [];
-  const changes: Change[] = [];
-  const interpreted = new Set<Language>(['node', 'python', 'java']);
-  const finalLangs = new Set(a.runs.flatMap((r) => r.cmds.map((c) => commandLanguage(c.argv))).filter((l): l is Language => !!l && interpreted.has(l)));
-  for (const l of finalLangs) {
-    if (l !== lang && interpreted.has(lang)) warnings.push(`multi-language: the final stage also uses ${l}; the ${lang} runtime base will not have it (fine if ${l} only builds assets)`);
-  }
-
-  const toolchainCmd = command && ((command.argv[0] === 'go' && command.argv[1] === 'run') || command.argv[0] === 'cargo' || command.argv[0] === 'mvn' || (command.argv[0] === 'dotnet' && command.argv[1] === 'run'));
-  // A final stage built FROM an earlier stage inherits its files: it must stay a builder.
-  const mode: 'build' | 'rebase' = !final.parent && (finalIsDistroless || (!a.runs.some((r) => r.kind === 'build') && !toolchainCmd)) ? 'rebase' : 'build';
-  if (finalIsDistroless && a.runs.length) warnings.push('the final stage is on a distroless base but has RUN instructions, which cannot run there');
-
-  const plan = STRATEGIES[lang].plan(a, mode);
-  warnings.push(...(command?.problems ?? []), ...plan.warnings);
-  changes.push(...plan.changes);
-  for (const n of command?.notes ?? []) changes.push({ kind: 'cmd', reason: n });
-
-  // The runtime base.
-  let base: BaseImage;
-  if (finalIsDistroless) {
-    const ref = final.baseImage;
-    const fl = flavourOfRef(ref) ?? plan.flavour;
-    base = { flavour: fl, ref, entrypoint: known.entrypoint, interpreter: known.interpreter, notes: [] };
-    if (opts.debug && !/debug|latest-dev/.test(ref)) {
-      const d = ref.replace(/:nonroot$/, ':debug-nonroot').replace(/:latest$/, ':latest-dev');
-      if (d !== ref) base.ref = d;
-    }
-  } else {
-    const choice = chooseBase({ provider, flavour: plan.flavour, version: plan.version, debug: opts.debug, basePrefix: opts.basePrefix });
-    if (!choice.ok) return refuse(choice.reason, lang, plan.buildTool);
-    base = choice.base;
-    if (choice.versionNote) warnings.push(choice.versionNote);
-    if (base.noDebug) warnings.push(`--debug: ${provider} has no debug variant; the normal image is used`);
-    if (lang === 'python' && plan.version && base.version && plan.version !== base.version) {
-      warnings.push(`the builder uses Python ${plan.version} but ${base.ref} runs Python ${base.version}: compiled wheels and the standard library may differ — build with python:${base.version}`);
-    }
-    // A local base from `distill base` carries its Debian release's Python: 3.11 on 12, 3.13 on 13.
-    // Any other builder minor cannot match it, whichever release the base was built from.
-    if (lang === 'python' && opts.basePrefix && plan.version && !['3.11', '3.13'].includes(plan.version) && !Object.keys(opts.builderImages ?? {}).length) {
-      warnings.push(`the builder uses Python ${plan.version} but ${base.ref} (from distill base) runs its Debian release's Python, 3.11 on Debian 12 or 3.13 on Debian 13: compiled wheels and the standard library may differ — build with the same minor (python:3.11 or python:3.13, or --builder-image)`);
-    }
-  }
-  if (base.flavour === 'base' || base.flavour === 'cc') {
-    // A binary linked against a newer glibc than the base's fails to start (symbol versions).
-    const builders = mode === 'build' ? file.stages : file.stages.filter((st) => st !== final);
-    const newest = builders.map((st) => glibcOf(st.baseImage)).filter((v): v is number => v !== undefined).sort((x, y) => y - x)[0];
-    const have = glibcOf(base.ref);
-    if (newest !== undefined && have !== undefined && newest > have) warnings.push(`the build runs on glibc 2.${newest} but ${base.ref} has glibc 2.${have}: dynamically linked binaries may not start — build on an older release or link statically`);
-  }
+function convertLf(text: string, opts: ConvertOptions & { target?: string }): ConvertResult {
+  const p = planDockerfile(text, opts);
+  if (p.status === 'refused') return { dockerfile: text, converted: false, status: 'refused', refusal: p.reason, changes: [], warnings: p.warnings, language: p.language, buildTool: p.buildTool, base: null };
+  const { model: file, analysis: a, language: lang, mode, strategy: plan, base } = p;
+  const final = a.final;
+  const warnings = [...p.warnings];
+  const changes = [...p.changes];
   const pin = pinned(base.ref, opts.pin);
   if (opts.pin && !pin.hit && base.ref !== 'scratch') warnings.push(`--pin: ${base.ref} is not in the lock; left unpinned`);
   const baseRef = pin.ref;
@@ -167,24 +82,9 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
     return null;
   };
 
-  // What the runtime runs, fitted to the base's own ENTRYPOINT.
-  let entry: string[] | null = null;
-  let cmd: string[] | null = null;
+  // What the runtime runs, fitted to the base's own ENTRYPOINT (the plan's, which build uses too).
+  const { entrypoint: entry, cmd } = p.launch;
   const run = plan.run;
-  if (run?.kind === 'interp') {
-    const interp = base.interpreter ?? defaultInterpreter(lang);
-    const want = [interp, ...run.args];
-    if (base.entrypoint && base.entrypoint.every((x, k) => want[k] === x)) cmd = want.slice(base.entrypoint.length);
-    else {
-      entry = [interp];
-      cmd = run.args;
-    }
-  } else if (run?.kind === 'exec') {
-    entry = run.entrypoint;
-    cmd = run.cmd;
-  } else if (run?.kind === 'dotnet') {
-    entry = ['dotnet', run.dll];
-  }
 
   let runtimeText = '';
   if (mode === 'rebase') {
@@ -397,23 +297,8 @@ function convertLf(text: string, opts: ConvertOptions): ConvertResult {
   const cmdInstr = [...final.instructions].reverse().find((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT');
   for (const c of changes) if (c.line === undefined && c.kind === 'cmd' && cmdInstr) c.line = cmdInstr.line;
   changes.sort((x, y) => (x.line ?? 1e9) - (y.line ?? 1e9));
-  return { dockerfile: out, converted: true, changes, warnings: [...new Set(warnings)], language: lang, buildTool: plan.buildTool, base: baseRef };
-}
-
-/** glibc minor version of an image by its distribution release, when the name or tag says it. */
-function glibcOf(ref: string): number | undefined {
-  const { name, tag } = splitImage(ref);
-  const t = `${name.split('/').pop()}:${tag ?? ''}`;
-  const table: [RegExp, number][] = [
-    [/bullseye|debian11|^debian:11/, 31], [/bookworm|debian12|^debian:12/, 36], [/trixie|debian13|^debian:13/, 41],
-    [/focal|^ubuntu:20\.04/, 31], [/jammy|^ubuntu:22\.04/, 35], [/noble|^ubuntu:24\.04/, 39], [/ubi9|ubi-micro:9/, 34], [/ubi8|ubi-micro:8/, 28],
-  ];
-  for (const [re, v] of table) if (re.test(t) || re.test(ref)) return v;
-  return undefined;
-}
-
-function defaultInterpreter(lang: Language): string {
-  return lang === 'node' ? 'node' : lang === 'python' ? 'python3' : lang === 'java' ? 'java' : lang;
+  const unique = [...new Set(warnings)];
+  return { dockerfile: out, converted: true, status: unique.length ? 'review' : 'converted', changes, warnings: unique, language: lang, buildTool: plan.buildTool, base: baseRef };
 }
 
 function describe(base: BaseImage, lang: Language): string {

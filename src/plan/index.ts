@@ -1,0 +1,217 @@
+/**
+ * The run plan of an app built from a Dockerfile: which language its final stage runs, how it is
+ * built and what reaches the runtime (the language strategy's plan), the distroless base it runs
+ * on, and the ENTRYPOINT/CMD fitted to that base. `convert` renders this plan as a Dockerfile and
+ * `build` assembles the same plan into an image, so the two cannot disagree on how the app starts.
+ * Each step is a small function: analyse -> language -> strategy -> base -> launch.
+ */
+import { dirContext, memoryContext, NO_CONTEXT, type BuildContext } from './context.ts';
+import { parseDockerfile, runCommands, targetStage } from '../dockerfile/parse.ts';
+import type { DockerfileModel, Stage } from '../dockerfile/model.ts';
+import { splitImage } from '../oci/docker-ref.ts';
+import { classifyRuns, scoreLanguages } from './detect.ts';
+import { commandLanguage, resolveCommand } from './command.ts';
+import { chooseBase, flavourOfRef, isDistrolessRef, knownBaseOfRef, PROVIDERS, type BaseImage } from './providers.ts';
+import { nodeStrategy } from './node.ts';
+import { pythonStrategy } from './python.ts';
+import { goStrategy } from './go.ts';
+import { javaStrategy } from './java.ts';
+import { rustStrategy } from './rust.ts';
+import { dotnetStrategy } from './dotnet.ts';
+import { cppStrategy } from './cpp.ts';
+import type { Analysis, Change, ConvertOptions, Language, Plan, RunSpec, Strategy } from './types.ts';
+
+const STRATEGIES: Record<Language, Strategy> = {
+  node: nodeStrategy, python: pythonStrategy, go: goStrategy, java: javaStrategy, rust: rustStrategy, dotnet: dotnetStrategy, cpp: cppStrategy,
+};
+
+/** How the container starts on its base: ENTRYPOINT (null: the base's own) and CMD. */
+export interface Launch {
+  entrypoint: string[] | null;
+  cmd: string[] | null;
+}
+
+/** The plan of a Dockerfile app, or why there is none. */
+export type DockerfilePlan =
+  | { status: 'refused'; reason: string; language: Language | 'unknown'; buildTool: string; model: DockerfileModel; warnings: string[] }
+  | {
+      status: 'planned';
+      model: DockerfileModel;
+      analysis: Analysis;
+      language: Language;
+      /** build: the final stage becomes a builder and a runtime stage takes its artefacts; rebase: FROM swapped in place. */
+      mode: 'build' | 'rebase';
+      strategy: Plan;
+      base: BaseImage;
+      launch: Launch;
+      /** WORKDIR the app runs in. */
+      workdir: string;
+      warnings: string[];
+      changes: Change[];
+    };
+
+/** The build context given as a directory, file names, file texts or a context. */
+export function toContext(c: ConvertOptions['context']): BuildContext {
+  if (!c) return NO_CONTEXT;
+  if (typeof c === 'string') return dirContext(c);
+  if (Array.isArray(c)) return memoryContext(c);
+  if (typeof (c as BuildContext).files === 'function') return c as BuildContext;
+  return memoryContext(c as Record<string, string>);
+}
+
+/** Plans an app from its Dockerfile text; throws Error when the text is not a Dockerfile (no FROM). */
+export function planDockerfile(text: string, opts: ConvertOptions & { target?: string } = {}): DockerfilePlan {
+  const provider = opts.provider ?? 'google';
+  if (!PROVIDERS.includes(provider)) throw new Error(`unknown provider "${provider}" (one of ${PROVIDERS.join(', ')})`);
+  const model = parseDockerfile(text);
+  if (!model.stages.length) throw new Error('no FROM instruction: not a Dockerfile');
+  const final = targetStage(model, opts.target);
+  if (!final) throw new Error(`--target ${opts.target}: no such stage (stages: ${model.stages.map((s) => s.alias ?? String(s.index)).join(', ')})`);
+  const a = analyse(model, final, toContext(opts.context), { ...opts, provider });
+  const refuse = (reason: string, language: Language | 'unknown' = 'unknown', buildTool = 'unknown', warnings: string[] = []): DockerfilePlan => ({ status: 'refused', reason, language, buildTool, model, warnings: [reason, ...warnings] });
+
+  const lang = chooseLanguage(a);
+  if (!lang.ok) return refuse(lang.reason);
+  const mode = chooseMode(a);
+  const strategy = STRATEGIES[lang.language].plan(a, mode);
+  const warnings = [...languageWarnings(a, lang.language), ...(a.finalIsDistroless && a.runs.length ? ['the final stage is on a distroless base but has RUN instructions, which cannot run there'] : []), ...strategy.warnings];
+  const changes: Change[] = [...strategy.changes, ...(a.command?.notes ?? []).map((n) => ({ kind: 'cmd', reason: n }))];
+  // A command that cannot start without a shell, a script wrapper or an unresolvable launcher is
+  // not guessed at: an image that cannot start is worse than no image.
+  const problem = launchProblem(a, strategy);
+  if (problem) return refuse(problem, lang.language, strategy.buildTool, warnings.filter((w) => w !== problem));
+
+  const base = runtimeBase(a, strategy, lang.language);
+  if (!base.ok) return refuse(base.reason, lang.language, strategy.buildTool);
+  warnings.push(...base.warnings, ...glibcWarnings(a, mode, base.base));
+  return {
+    status: 'planned', model, analysis: a, language: lang.language, mode, strategy, base: base.base,
+    launch: fitLaunch(strategy.run, base.base, lang.language), workdir: strategy.workdir ?? a.workdir, warnings, changes,
+  };
+}
+
+/** Shell syntax left in an exec-form argv: it would reach the program as literal text. */
+const SHELL_SYNTAX = /[$`|;&<>*?]/;
+
+/**
+ * Why the app would not start the same program on a shell-less base, if it would not: an
+ * ENTRYPOINT script whose work would be skipped, a launcher the strategy could not map, or
+ * shell syntax (unset variables, operators, globs) still in the command after the strategy
+ * resolved what it could (e.g. `target/*.jar` from pom.xml).
+ */
+function launchProblem(a: Analysis, plan: Plan): string | undefined {
+  const c = a.command;
+  if (!c) return undefined;
+  if (c.wrapperScript) return c.problems.find((p) => p.includes(c.wrapperScript!)) ?? `ENTRYPOINT ${c.wrapperScript} is a shell script`;
+  if (!plan.run) return c.problems[0] ?? plan.warnings[0] ?? `\`${c.argv.join(' ')}\` cannot be mapped to the runtime`;
+  const args = plan.run.kind === 'interp' ? plan.run.args : plan.run.kind === 'exec' ? [...plan.run.entrypoint, ...plan.run.cmd] : [plan.run.dll];
+  if (c.problems.length && (c.several || args.some((x) => SHELL_SYNTAX.test(x)))) return c.problems[0];
+  return undefined;
+}
+
+/** Step 1: the facts every later step reads. */
+function analyse(model: DockerfileModel, final: Stage, ctx: BuildContext, opts: ConvertOptions): Analysis {
+  const finalIsDistroless = isDistrolessRef(final.baseImage, opts.basePrefix);
+  const known = finalIsDistroless ? knownBaseOfRef(final.baseImage, opts.basePrefix) : { entrypoint: null };
+  const command = resolveCommand(final, final.endVars, known.entrypoint);
+  const stages = model.stages.slice(0, final.index + 1);
+  const commands = stages.flatMap((stage) => stage.instructions.filter((i) => i.keyword === 'RUN').flatMap((instr) => runCommands(instr).map((cmd) => ({ stage, instr, cmd }))));
+  return { file: model, ctx, opts, final, workdir: final.endWorkdir, vars: final.endVars, runs: classifyRuns(final), command, commands, finalIsDistroless };
+}
+
+/** Step 2: the language of what the final stage runs; a tie the command does not break is refused. */
+function chooseLanguage(a: Analysis): { ok: true; language: Language } | { ok: false; reason: string } {
+  const ranking = scoreLanguages(a.file, a.ctx, a.command);
+  const first = ranking[0];
+  if (!first) return { ok: false, reason: 'cannot tell which language this image runs (no known base image, build command or manifest file); nothing converted' };
+  const cmdLang = a.command ? commandLanguage(a.command.argv) : null;
+  if (cmdLang && cmdLang !== first.lang && ranking.some((r) => r.lang === cmdLang)) return { ok: true, language: cmdLang };
+  const second = ranking[1];
+  if (!cmdLang && second && second.score === first.score) {
+    return { ok: false, reason: `multi-language: ${first.lang} and ${second.lang} weigh the same and the command does not say which runs; nothing converted` };
+  }
+  return { ok: true, language: first.lang };
+}
+
+function languageWarnings(a: Analysis, lang: Language): string[] {
+  const interpreted = new Set<Language>(['node', 'python', 'java']);
+  const finalLangs = new Set(a.runs.flatMap((r) => r.cmds.map((c) => commandLanguage(c.argv))).filter((l): l is Language => !!l && interpreted.has(l)));
+  return [...finalLangs].filter((l) => l !== lang && interpreted.has(lang)).map((l) => `multi-language: the final stage also uses ${l}; the ${lang} runtime base will not have it (fine if ${l} only builds assets)`);
+}
+
+/** Step 3: a final stage that builds (or is built FROM another stage, whose files it inherits) becomes a builder. */
+function chooseMode(a: Analysis): 'build' | 'rebase' {
+  const argv = a.command?.argv ?? [];
+  const toolchainCmd = (argv[0] === 'go' && argv[1] === 'run') || argv[0] === 'cargo' || argv[0] === 'mvn' || (argv[0] === 'dotnet' && argv[1] === 'run');
+  return !a.final.parent && (a.finalIsDistroless || (!a.runs.some((r) => r.kind === 'build') && !toolchainCmd)) ? 'rebase' : 'build';
+}
+
+/** Step 4: the distroless base: the final stage's own when it already is one, else the provider's. */
+function runtimeBase(a: Analysis, plan: Plan, lang: Language): { ok: true; base: BaseImage; warnings: string[] } | { ok: false; reason: string } {
+  const opts = a.opts;
+  const warnings: string[] = [];
+  if (a.finalIsDistroless) {
+    const ref = a.final.baseImage;
+    const known = knownBaseOfRef(ref, opts.basePrefix);
+    const base: BaseImage = { flavour: flavourOfRef(ref) ?? plan.flavour, ref, entrypoint: known.entrypoint, interpreter: known.interpreter, notes: [] };
+    if (opts.debug && !/debug|latest-dev/.test(ref)) {
+      const d = ref.replace(/:nonroot$/, ':debug-nonroot').replace(/:latest$/, ':latest-dev');
+      if (d !== ref) base.ref = d;
+    }
+    return { ok: true, base, warnings };
+  }
+  const provider = opts.provider ?? 'google';
+  const choice = chooseBase({ provider, flavour: plan.flavour, version: plan.version, debug: opts.debug, basePrefix: opts.basePrefix });
+  if (!choice.ok) return { ok: false, reason: choice.reason };
+  const base = choice.base;
+  if (choice.versionNote) warnings.push(choice.versionNote);
+  if (base.noDebug) warnings.push(`--debug: ${provider} has no debug variant; the normal image is used`);
+  if (lang === 'python' && plan.version && base.version && plan.version !== base.version) {
+    warnings.push(`the builder uses Python ${plan.version} but ${base.ref} runs Python ${base.version}: compiled wheels and the standard library may differ — build with python:${base.version}`);
+  }
+  // A local base from `distill base` carries its Debian release's Python: 3.11 on 12, 3.13 on 13.
+  // Any other builder minor cannot match it, whichever release the base was built from.
+  if (lang === 'python' && opts.basePrefix && plan.version && !['3.11', '3.13'].includes(plan.version) && !Object.keys(opts.builderImages ?? {}).length) {
+    warnings.push(`the builder uses Python ${plan.version} but ${base.ref} (from distill base) runs its Debian release's Python, 3.11 on Debian 12 or 3.13 on Debian 13: compiled wheels and the standard library may differ — build with the same minor (python:3.11 or python:3.13, or --builder-image)`);
+  }
+  return { ok: true, base, warnings };
+}
+
+/** A binary linked against a newer glibc than the base's fails to start (symbol versions). */
+function glibcWarnings(a: Analysis, mode: 'build' | 'rebase', base: BaseImage): string[] {
+  if (base.flavour !== 'base' && base.flavour !== 'cc') return [];
+  const builders = mode === 'build' ? a.file.stages : a.file.stages.filter((st) => st !== a.final);
+  const newest = builders.map((st) => glibcOf(st.baseImage)).filter((v): v is number => v !== undefined).sort((x, y) => y - x)[0];
+  const have = glibcOf(base.ref);
+  return newest !== undefined && have !== undefined && newest > have ? [`the build runs on glibc 2.${newest} but ${base.ref} has glibc 2.${have}: dynamically linked binaries may not start — build on an older release or link statically`] : [];
+}
+
+/** glibc minor version of an image by its distribution release, when the name or tag says it. */
+function glibcOf(ref: string): number | undefined {
+  const { name, tag } = splitImage(ref);
+  const t = `${name.split('/').pop()}:${tag ?? ''}`;
+  const table: [RegExp, number][] = [
+    [/bullseye|debian11|^debian:11/, 31], [/bookworm|debian12|^debian:12/, 36], [/trixie|debian13|^debian:13/, 41],
+    [/focal|^ubuntu:20\.04/, 31], [/jammy|^ubuntu:22\.04/, 35], [/noble|^ubuntu:24\.04/, 39], [/ubi9|ubi-micro:9/, 34], [/ubi8|ubi-micro:8/, 28],
+  ];
+  for (const [re, v] of table) if (re.test(t) || re.test(ref)) return v;
+  return undefined;
+}
+
+const DEFAULT_INTERPRETER: Partial<Record<Language, string>> = { node: 'node', python: 'python3', java: 'java' };
+
+/**
+ * Step 5, shared by convert and build: the run spec fitted to a base's own ENTRYPOINT. An
+ * interpreter run whose argv starts with the base's ENTRYPOINT keeps that ENTRYPOINT and puts the
+ * rest in CMD (so `docker run IMAGE other.js` works as on the original); otherwise ENTRYPOINT is
+ * the interpreter by the base's path.
+ */
+export function fitLaunch(run: RunSpec | null, base: { entrypoint: string[] | null; interpreter?: string }, lang: Language): Launch {
+  if (!run) return { entrypoint: null, cmd: null };
+  if (run.kind === 'exec') return { entrypoint: run.entrypoint, cmd: run.cmd };
+  if (run.kind === 'dotnet') return { entrypoint: ['dotnet', run.dll], cmd: null };
+  const interp = base.interpreter ?? DEFAULT_INTERPRETER[lang] ?? lang;
+  const want = [interp, ...run.args];
+  if (base.entrypoint && base.entrypoint.every((x, k) => want[k] === x)) return { entrypoint: null, cmd: want.slice(base.entrypoint.length) };
+  return { entrypoint: [interp], cmd: run.args };
+}
