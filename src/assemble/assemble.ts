@@ -3,12 +3,13 @@
  * parent directories made once, every entry owned by root with 0644/0755 modes (group and others
  * never write) and mtime = SOURCE_DATE_EPOCH or 0, so the same files give the same digest.
  */
-import { copyFileSync, createReadStream, existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, renameSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Layer } from '../oci/image.ts';
 import { LayerSink } from '../base/layer-sink.ts';
 import type { Digest } from '../oci/digest.ts';
 import { fileLayer } from '../oci/layer.ts';
+import { tempBeside, writeFileAtomicSync } from '../util/files.ts';
 import { cacheDir, hashInputs, type LayerPlan, type Source } from './common.ts';
 
 export const APP_UID = 65532;
@@ -84,12 +85,10 @@ function cachedLayer(key: string, mtime: Date) {
     }
   }
   const store = (built: string, layer: Layer, files: number, bytes: number): Layer => {
-    const tmp = `${file}.${process.pid}.${Date.now()}`;
+    const tmp = tempBeside(file);
     copyFileSync(built, tmp);
     renameSync(tmp, file);
-    const tmpMeta = `${meta}.${process.pid}.${Date.now()}`;
-    writeFileSync(tmpMeta, JSON.stringify({ digest: layer.digest, diffId: layer.diffId, size: layer.size, files, bytes }));
-    renameSync(tmpMeta, meta);
+    writeFileAtomicSync(meta, JSON.stringify({ digest: layer.digest, diffId: layer.diffId, size: layer.size, files, bytes }));
     return layer;
   };
   return { hit, store };

@@ -1,10 +1,10 @@
 /**
  * Which runtime an app directory holds, from the files that name it (package.json, go.mod, …),
- * and a minimal ELF reader telling static from dynamic executables (only the header and program
- * headers are read; no library parses just PT_INTERP).
+ * and whether an executable is static or dynamic (through src/elf).
  */
-import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { withElfFile } from '../elf/index.ts';
 import { DistillError } from '../util/errors.ts';
 import { RUNTIMES, type Runtime } from './common.ts';
 
@@ -15,34 +15,12 @@ export interface ElfInfo {
   arch: string;
 }
 
-const MACHINES: Record<number, string> = { 0x3e: 'amd64', 0xb7: 'arm64', 0x03: '386', 0x28: 'arm', 0xf3: 'riscv64', 0x15: 'ppc64le', 0x16: 's390x' };
-
-/** Reads an ELF file's class, machine and whether it has an interpreter; undefined if not ELF. */
+/** An ELF file's machine and whether it has an interpreter; undefined if not ELF, unreadable or malformed. */
 export function readElf(path: string): ElfInfo | undefined {
-  let fd: number;
   try {
-    fd = openSync(path, 'r');
+    return withElfFile(path, (elf) => ({ dynamic: elf.interpreter() !== undefined, arch: elf.header.arch }));
   } catch {
     return undefined;
-  }
-  try {
-    const head = Buffer.alloc(64);
-    if (readSync(fd, head, 0, 64, 0) < 52 || head.readUInt32BE(0) !== 0x7f454c46) return undefined;
-    const is64 = head[4] === 2;
-    const le = head[5] === 1;
-    const u16 = (b: Buffer, o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
-    const u32 = (b: Buffer, o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
-    const machine = u16(head, 18);
-    const phoff = is64 ? Number(le ? head.readBigUInt64LE(32) : head.readBigUInt64BE(32)) : u32(head, 28);
-    const phentsize = u16(head, is64 ? 54 : 42);
-    const phnum = u16(head, is64 ? 56 : 44);
-    const ph = Buffer.alloc(phentsize * phnum);
-    readSync(fd, ph, 0, ph.length, phoff);
-    let dynamic = false;
-    for (let i = 0; i < phnum; i++) if (u32(ph, i * phentsize) === 3) dynamic = true;
-    return { dynamic, arch: MACHINES[machine] ?? 'unknown' };
-  } finally {
-    closeSync(fd);
   }
 }
 

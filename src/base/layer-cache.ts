@@ -12,7 +12,7 @@ import { parseDigest, type Digest } from '../oci/digest.ts';
 import type { Layer } from '../oci/image.ts';
 import { fileLayer } from '../oci/layer.ts';
 import { cacheDir, cachePath, putFile } from '../util/cache.ts';
-import { writeFileAtomic } from '../oci/transports/layout.ts';
+import { writeFileAtomic } from '../util/files.ts';
 
 /** Bump when the layer's content rules change (what is dropped, generated files, order). */
 export const LAYER_GENERATOR = 'distill-base-layer/2';

@@ -7,10 +7,10 @@
  * Written deterministically (fixed key order, packages sorted by name, no timestamps, trailing
  * newline) so an unchanged resolution gives a byte-identical file and diffs stay readable.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { DistillError } from '../util/errors.ts';
+import { codeOf, DistillError } from '../util/errors.ts';
+import { writeFileAtomicSync } from '../util/files.ts';
 import type { DebRef } from '../debian/download.ts';
 import type { Resolution } from '../debian/resolver.ts';
 import type { PackageEntry } from '../debian/packages.ts';
@@ -87,7 +87,7 @@ export function lockFromResolution(opts: {
 }): Lockfile {
   const roleOf = (baseUri: string, origin: string): Repository['role'] => {
     const r = opts.repositories.find((x) => `${x.uri} ${x.suite}` === origin) ?? opts.repositories.find((x) => x.uri === baseUri);
-    if (!r) throw new DistillError(origin, 'package comes from a repository that is not in the lock');
+    if (!r) throw new DistillError(origin, 'package comes from a repository that is not in the lock', { code: 'E_INPUT' });
     return r.role;
   };
   return normalize({
@@ -140,20 +140,21 @@ export function parseLockfile(text: string, source: string): Lockfile {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new DistillError(source, `not JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw new DistillError(source, `not JSON: ${e instanceof Error ? e.message : String(e)}`, { code: 'E_INPUT' });
   }
   const r = lockfileSchema.safeParse(json);
   if (!r.success) {
-    const issue = r.error.issues[0];
+    // zod reports at least one issue on every failure.
+    const issue = r.error.issues[0]!;
     const where = issue.path.length ? issue.path.join('.') : '(top level)';
-    throw new DistillError(source, `invalid lockfile at ${where}: ${issue.message}`);
+    throw new DistillError(source, `invalid lockfile at ${where}: ${issue.message}`, { code: 'E_INPUT' });
   }
   const names = new Set<string>();
   for (const p of r.data.packages) {
-    if (names.has(p.name)) throw new DistillError(source, `invalid lockfile: package ${p.name} appears twice`);
+    if (names.has(p.name)) throw new DistillError(source, `invalid lockfile: package ${p.name} appears twice`, { code: 'E_INPUT' });
     names.add(p.name);
     if (!r.data.repositories.some((x) => x.role === p.repository)) {
-      throw new DistillError(source, `invalid lockfile: package ${p.name} names repository ${p.repository}, which the lock does not list`);
+      throw new DistillError(source, `invalid lockfile: package ${p.name} names repository ${p.repository}, which the lock does not list`, { code: 'E_INPUT' });
     }
   }
   return r.data;
@@ -165,21 +166,14 @@ export function readLockfile(path: string): Lockfile {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new DistillError(path, `cannot read lockfile: ${e instanceof Error ? e.message : String(e)}`);
+    throw new DistillError(path, `cannot read lockfile: ${e instanceof Error ? e.message : String(e)}`, { code: codeOf(e) });
   }
   return parseLockfile(text, path);
 }
 
 /** Writes a lockfile atomically (temp file + rename). */
 export function writeLockfile(path: string, l: Lockfile): void {
-  const text = serializeLockfile(l);
-  const tmp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } finally {
-    rmSync(tmp, { force: true });
-  }
+  writeFileAtomicSync(path, serializeLockfile(l));
 }
 
 /**

@@ -167,7 +167,7 @@ export class MergedBuilder {
 
   /** Applies one tar entry of the current layer. */
   add(e: TarEntry): FsEntry | undefined {
-    if (e.dotDot) throw new DistillError(this.what(), `tar entry ${JSON.stringify(e.rawName)}${e.type === 'hardlink' ? ` (hard link to ${JSON.stringify(e.linkname)})` : ''} has a '..' component`);
+    if (e.dotDot) throw new DistillError(this.what(), `tar entry ${JSON.stringify(e.rawName)}${e.type === 'hardlink' ? ` (hard link to ${JSON.stringify(e.linkname)})` : ''} has a '..' component`, { code: 'E_REFUSED' });
     if (e.path === '') return undefined; // the root directory itself
     const wh = parseWhiteout(e.path);
     if (wh) {
@@ -177,7 +177,7 @@ export class MergedBuilder {
     if (e.type === 'hardlink') {
       const t = this.lookup(e.linkname);
       if (!e.linkname || !t?.entry || t.entry.type === 'directory') {
-        throw new DistillError(this.what(), `hard link ${e.path} points to ${JSON.stringify(e.linkname)}, which is not a file in the image`);
+        throw new DistillError(this.what(), `hard link ${e.path} points to ${JSON.stringify(e.linkname)}, which is not a file in the image`, { code: 'E_REFUSED' });
       }
     }
     const parts = e.path.split('/');

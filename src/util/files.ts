@@ -1,13 +1,73 @@
 /**
+ * Writing files safely. Atomic writes: a temp file beside the target (same directory, so the
+ * rename stays on one filesystem), renamed over it, so readers and concurrent runs see the old
+ * file or the new one, never half of one; the temp file is removed when anything fails.
+ *
  * Streaming into a file so that a failure leaves the file closed. Node's `pipeline` rejects as soon
  * as one stream fails, while the file stream at its end may still be opening or closing its file;
  * a caller that deletes the (temp) file at once races that open and can leave the file behind —
  * measured: one failed download in five left its `.part` file. `pipeToFile` settles only after the
  * file stream has closed, success or failure.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, rmSync, writeSync, type WriteStream } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+
+/**
+ * A fresh temp path beside `target`: hidden, named after it, unique per process and call, ending
+ * in `.tmp` (so cleanups that sweep `*.tmp` find leftovers of a killed run).
+ */
+export function tempBeside(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+}
+
+export interface AtomicWriteOptions {
+  /** fsync the data before the rename, so a crash cannot leave an empty file in its place. */
+  fsync?: boolean;
+  /** Permission bits of a new file (before the umask); default 0o666. */
+  mode?: number;
+}
+
+/** Writes `data` to `path` atomically (temp file beside it, then rename); the temp file never outlives a failure. */
+export async function writeFileAtomic(path: string, data: Uint8Array | string, opts: AtomicWriteOptions = {}): Promise<void> {
+  const tmp = tempBeside(path);
+  try {
+    // 'wx': the temp name is ours alone; an existing file of that name is an error, not a target.
+    const fh = await open(tmp, 'wx', opts.mode ?? 0o666);
+    try {
+      await fh.writeFile(data);
+      if (opts.fsync) await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** `writeFileAtomic` for synchronous callers. */
+export function writeFileAtomicSync(path: string, data: Uint8Array | string, opts: AtomicWriteOptions = {}): void {
+  const tmp = tempBeside(path);
+  try {
+    const fd = openSync(tmp, 'wx', opts.mode ?? 0o666);
+    try {
+      const b = typeof data === 'string' ? Buffer.from(data) : data;
+      for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
+      if (opts.fsync) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
 
 /** Resolves once `out` has closed its file (at once if it already has). */
 function fileClosed(out: WriteStream): Promise<void> {

@@ -11,15 +11,15 @@
  * Importing only some ecosystems replaces those and keeps the others.
  */
 import { closeSync, createReadStream, createWriteStream, existsSync, fstatSync, openSync, readSync, type WriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import { cacheDir } from '../util/cache.ts';
-import { DistillError } from '../util/errors.ts';
-import { pipeToFile } from '../util/files.ts';
+import { codeOf, DistillError } from '../util/errors.ts';
+import { pipeToFile, writeFileAtomic } from '../util/files.ts';
 import { parseOsvRecord, type OsvRecord } from './osv.ts';
 import { baseEcosystem } from './versions/index.ts';
 
@@ -128,7 +128,7 @@ class BlockReader extends yauzl.RandomAccessReader {
     try {
       this.fd = openSync(path, 'r');
     } catch (e) {
-      throw new DistillError(path, `cannot open: ${(e as Error).message}`);
+      throw new DistillError(path, `cannot open: ${(e as Error).message}`, { code: codeOf(e) });
     }
     this.size = fstatSync(this.fd).size;
   }
@@ -212,7 +212,7 @@ async function* zipEntries(path: string): AsyncGenerator<{ name: string; text: s
     yauzl.fromRandomAccessReader(reader, reader.size, { lazyEntries: true, autoClose: false }, (err, z) => {
       if (!err) return resolve(z!);
       reader.close(() => undefined);
-      reject(new DistillError(path, `not a readable zip: ${err.message}`));
+      reject(new DistillError(path, `not a readable zip: ${err.message}`, { code: 'E_INPUT' }));
     }),
   );
   const queue: ({ name: string; text: string } | Error | null)[] = [];
@@ -266,7 +266,7 @@ async function* zipEntries(path: string): AsyncGenerator<{ name: string; text: s
       wake = undefined;
       const item = queue.shift()!;
       if (item === null) return;
-      if (item instanceof Error) throw new DistillError(path, `not a readable zip: ${item.message}`);
+      if (item instanceof Error) throw new DistillError(path, `not a readable zip: ${item.message}`, { code: 'E_INPUT' });
       yield item;
       pump();
     }
@@ -292,7 +292,7 @@ async function* documents(inputs: string[]): AsyncGenerator<{ name: string; text
     try {
       st = await stat(input);
     } catch {
-      throw new DistillError(input, 'no such file or directory');
+      throw new DistillError(input, 'no such file or directory', { code: 'E_NOT_FOUND' });
     }
     const files: string[] = [];
     if (st.isDirectory()) for await (const f of walk(input)) files.push(f);
@@ -306,10 +306,10 @@ async function* documents(inputs: string[]): AsyncGenerator<{ name: string; text
         any = true;
         yield { name: f, text: await readFile(f, 'utf8') };
       } else if (!st.isDirectory()) {
-        throw new DistillError(input, 'expected a .zip, a .json file or a directory of them');
+        throw new DistillError(input, 'expected a .zip, a .json file or a directory of them', { code: 'E_INPUT' });
       }
     }
-    if (!any) throw new DistillError(input, 'no OSV records found (expected <Ecosystem>/all.zip, *.zip or *.json)');
+    if (!any) throw new DistillError(input, 'no OSV records found (expected <Ecosystem>/all.zip, *.zip or *.json)', { code: 'E_INPUT' });
   }
 }
 
@@ -340,15 +340,9 @@ async function readMeta(dir: string): Promise<DbMeta | null> {
   }
 }
 
-async function writeFileAtomic(path: string, data: string): Promise<void> {
-  const tmp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
-
 /** Imports OSV records from zips, JSON files or directories into the DB at `opts.dir`. */
 export async function importOsv(inputs: string[], opts: { dir?: string; source?: string } = {}): Promise<ImportSummary> {
-  if (inputs.length === 0) throw new DistillError('db import', 'name at least one zip, JSON file or directory');
+  if (inputs.length === 0) throw new DistillError('db import', 'name at least one zip, JSON file or directory', { code: 'E_USAGE' });
   const dir = opts.dir ?? defaultOsvDir();
   await mkdir(dir, { recursive: true });
   const gen = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -409,7 +403,7 @@ export async function importOsv(inputs: string[], opts: { dir?: string; source?:
     throw e;
   }
   if (writers.size === 0) {
-    throw new DistillError(inputs.join(' '), rejectedCount ? `no valid OSV records (${rejectedCount} rejected, first: ${rejected[0]!.error})` : 'no OSV records with affected packages');
+    throw new DistillError(inputs.join(' '), rejectedCount ? `no valid OSV records (${rejectedCount} rejected, first: ${rejected[0]!.error})` : 'no OSV records with affected packages', { code: 'E_INPUT' });
   }
 
   const now = new Date().toISOString();
@@ -468,9 +462,9 @@ async function removeOrphans(dir: string, meta: DbMeta): Promise<void> {
 export function resolveUpdateUrl(from?: string): string {
   const url = from ?? process.env.DISTILL_OSV_URL;
   if (!url) {
-    throw new DistillError('db update', 'no OSV source: pass --from URL or set DISTILL_OSV_URL (the base of an OSV export: <URL>/<Ecosystem>/all.zip)');
+    throw new DistillError('db update', 'no OSV source: pass --from URL or set DISTILL_OSV_URL (the base of an OSV export: <URL>/<Ecosystem>/all.zip)', { code: 'E_USAGE' });
   }
-  if (!/^(https?|file):\/\//.test(url)) throw new DistillError(url, 'expected an http(s):// or file:// URL');
+  if (!/^(https?|file):\/\//.test(url)) throw new DistillError(url, 'expected an http(s):// or file:// URL', { code: 'E_USAGE' });
   return url.replace(/\/+$/, '');
 }
 
@@ -500,18 +494,18 @@ export async function updateOsv(opts: { from?: string; ecosystems?: string[]; di
         try {
           res = await fetch(url);
         } catch (e) {
-          throw new DistillError(url, `download failed: ${(e as Error).message}`);
+          throw new DistillError(url, `download failed: ${(e as Error).message}`, { code: 'E_NETWORK' });
         }
         if (res.status === 404) {
           missing.push(eco);
           continue;
         }
-        if (!res.ok || !res.body) throw new DistillError(url, `download failed: HTTP ${res.status}`);
+        if (!res.ok || !res.body) throw new DistillError(url, `download failed: HTTP ${res.status}`, { code: 'E_NETWORK' });
         await pipeToFile(dest, Readable.fromWeb(res.body as import('node:stream/web').ReadableStream));
       }
       zips.push(dest);
     }
-    if (zips.length === 0) throw new DistillError(base, `no ecosystem found (tried ${ecosystems.join(', ')})`);
+    if (zips.length === 0) throw new DistillError(base, `no ecosystem found (tried ${ecosystems.join(', ')})`, { code: 'E_NOT_FOUND' });
     const summary = await importOsv(zips, { dir, source: base });
     return { ...summary, missing };
   } finally {
@@ -531,7 +525,7 @@ export interface OsvDb {
 /** Opens the DB at `dir` (default: the cache); a DistillError tells the user how to create one. */
 export async function openOsvDb(dir: string = defaultOsvDir()): Promise<OsvDb> {
   const meta = await readMeta(dir);
-  if (!meta) throw new DistillError(dir, 'no OSV database here; run `distill db import DIR|ZIP` or `distill db update --from URL` first');
+  if (!meta) throw new DistillError(dir, 'no OSV database here; run `distill db import DIR|ZIP` or `distill db update --from URL` first', { code: 'E_NO_DB' });
   const indexes = new Map<string, Record<string, [number, number][]> | null>();
   const handles = new Map<string, Awaited<ReturnType<typeof open>>>();
   return {

@@ -3,7 +3,7 @@
  * It starts with the 14-byte magic `\xff Go buildinf:` (16-byte aligned), then pointer size and
  * flags. Go 1.18+ writes the Go version and module info inline as varint-prefixed strings
  * (flag bit 2); older binaries store two pointers to Go string headers, resolved here through the
- * ELF program headers. Hand-written because the only reader is Go's own debug/buildinfo and the
+ * ELF program headers (src/elf). Hand-written because the only reader is Go's own debug/buildinfo and the
  * layout is ~40 bytes of header.
  *
  * In a walk, binaries are streamed, not buffered: the scanner looks for the magic chunk by chunk
@@ -11,10 +11,10 @@
  * so a file is retained in memory (up to 256 MiB) only while it may be an old Go binary: an ELF
  * file whose notes (in its first 64 KiB) include Go's build-id note.
  */
+import { bufferSource, ELF_MAGIC, isElf, openElf, type Elf } from '../../elf/index.ts';
 import { purl, type CatalogContext, type Cataloger, type Package, type StreamScanner } from '../package.ts';
 
 const MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
-const ELF = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 
 /** A module line of the build info (`mod`, `dep`, or the `=>` replacement after one). */
 export interface GoModule {
@@ -46,45 +46,17 @@ function readUvarint(b: Buffer, off: number): [number, number] {
   throw new Error('varint overflow');
 }
 
-interface Segment {
-  vaddr: bigint;
-  offset: bigint;
-  filesz: bigint;
-}
-
-/** PT_LOAD segments of an ELF file, to map virtual addresses to file offsets. */
-function elfSegments(b: Buffer): Segment[] {
-  const is64 = b[4] === 2;
-  const le = b[5] === 1;
-  const u16 = (o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
-  const u32 = (o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
-  const u64 = (o: number) => (le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o));
-  const phoff = is64 ? Number(u64(0x20)) : u32(0x1c);
-  const phentsize = u16(is64 ? 0x36 : 0x2a);
-  const phnum = u16(is64 ? 0x38 : 0x2c);
-  const segs: Segment[] = [];
-  for (let i = 0; i < phnum; i++) {
-    const p = phoff + i * phentsize;
-    if (p + phentsize > b.length) break;
-    if (u32(p) !== 1) continue;
-    segs.push(
-      is64
-        ? { offset: u64(p + 8), vaddr: u64(p + 16), filesz: u64(p + 32) }
-        : { offset: BigInt(u32(p + 4)), vaddr: BigInt(u32(p + 8)), filesz: BigInt(u32(p + 16)) },
-    );
-  }
-  return segs;
-}
-
 /** Reads the Go string (data pointer, length) whose header is at virtual address `addr`. */
-function readGoString(b: Buffer, segs: Segment[], addr: bigint, ptrSize: number, le: boolean): string {
+function readGoString(b: Buffer, elf: Elf, addr: bigint, ptrSize: number, le: boolean): string {
   const off = (a: bigint): number => {
-    const s = segs.find((s) => a >= s.vaddr && a < s.vaddr + s.filesz);
-    if (!s) throw new Error(`address 0x${a.toString(16)} not in a loaded segment`);
-    return Number(a - s.vaddr + s.offset);
+    const o = elf.fileOffset(Number(a));
+    if (o === undefined) throw new Error(`address 0x${a.toString(16)} not in a loaded segment`);
+    return o;
   };
-  const ptr = (o: number): bigint =>
-    ptrSize === 8 ? (le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : BigInt(le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+  const ptr = (o: number): bigint => {
+    if (o + ptrSize > b.length) throw new Error('Go string header out of range');
+    return ptrSize === 8 ? (le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : BigInt(le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+  };
   const h = off(addr);
   const data = ptr(h);
   const len = Number(ptr(h + ptrSize));
@@ -158,25 +130,13 @@ function readInline(b: Buffer): GoBuildInfo | undefined | null {
   return parseModInfo(v[0], stripSentinels(m[0]));
 }
 
-/** Whether an ELF file's PT_NOTE segments (those inside `head`) include Go's build-id note. */
+/** Whether an ELF file's notes (those inside `head`) include Go's build-id note. */
 function hasGoNote(head: Buffer): boolean {
-  if (head.length < 64 || !head.subarray(0, 4).equals(ELF)) return false;
-  const is64 = head[4] === 2;
-  const le = head[5] === 1;
-  const u16 = (o: number) => (le ? head.readUInt16LE(o) : head.readUInt16BE(o));
-  const u32 = (o: number) => (le ? head.readUInt32LE(o) : head.readUInt32BE(o));
-  const phoff = is64 ? Number(le ? head.readBigUInt64LE(0x20) : head.readBigUInt64BE(0x20)) : u32(0x1c);
-  const phentsize = u16(is64 ? 0x36 : 0x2a);
-  const phnum = u16(is64 ? 0x38 : 0x2c);
-  for (let i = 0; i < phnum; i++) {
-    const p = phoff + i * phentsize;
-    if (p + phentsize > head.length) break;
-    if (u32(p) !== 4) continue;
-    const off = is64 ? Number(le ? head.readBigUInt64LE(p + 8) : head.readBigUInt64BE(p + 8)) : u32(p + 4);
-    const size = is64 ? Number(le ? head.readBigUInt64LE(p + 32) : head.readBigUInt64BE(p + 32)) : u32(p + 16);
-    if (head.subarray(off, Math.min(head.length, off + size)).includes('Go\0\0', 0, 'latin1')) return true;
+  try {
+    return openElf(bufferSource(head))?.notes().some((n) => n.name === 'Go') ?? false;
+  } catch {
+    return false;
   }
-  return false;
 }
 
 const HEAD = 64 * 1024;
@@ -220,7 +180,7 @@ export class GoScanner implements StreamScanner {
   private checkHead(): boolean {
     const head = Buffer.concat(this.head);
     this.head = [head];
-    if (!head.subarray(0, 4).equals(ELF)) return false;
+    if (!isElf(head)) return false;
     if (!this.pointerFormat && !hasGoNote(head)) this.retained = undefined;
     return true;
   }
@@ -294,13 +254,13 @@ export function readGoBuildInfo(b: Buffer): GoBuildInfo | undefined {
     mod = b.toString('utf8', o, o + n);
   } else {
     if (ptrSize !== 4 && ptrSize !== 8) throw new Error(`bad pointer size ${ptrSize}`);
-    if (!b.subarray(0, 4).equals(ELF)) throw new Error('pre-1.18 Go build info is only read from ELF binaries');
+    const elf = openElf(bufferSource(b));
+    if (!elf) throw new Error('pre-1.18 Go build info is only read from ELF binaries');
     const le = !(flags & 1);
-    const segs = elfSegments(b);
     const ptr = (o: number): bigint =>
       ptrSize === 8 ? (le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : BigInt(le ? b.readUInt32LE(o) : b.readUInt32BE(o));
-    version = readGoString(b, segs, ptr(at + 16), ptrSize, le);
-    mod = readGoString(b, segs, ptr(at + 16 + ptrSize), ptrSize, le);
+    version = readGoString(b, elf, ptr(at + 16), ptrSize, le);
+    mod = readGoString(b, elf, ptr(at + 16 + ptrSize), ptrSize, le);
   }
   if (!version.startsWith('go') && !version.startsWith('devel')) throw new Error(`unexpected Go version string ${JSON.stringify(version.slice(0, 40))}`);
   return parseModInfo(version, stripSentinels(mod));
@@ -337,7 +297,7 @@ export function goPackages(info: GoBuildInfo, path: string): Package[] {
 export const goCataloger: Cataloger = {
   name: 'go',
   maxSize: RETAIN_MAX,
-  magic: ELF,
+  magic: ELF_MAGIC,
   wants: (_path, info) => (info.mode & 0o111) !== 0 && info.size > 1024,
   scan: (path, _info, ctx) => new GoScanner(path, ctx),
   parse(path, content, ctx: CatalogContext) {

@@ -4,9 +4,9 @@
  * version is read from the binary itself: Node embeds its user agent `node.js/vX.Y.Z` and the
  * release URL path `/release/vX.Y.Z/node-vX.Y.Z` (checked against the real binary of Node 20).
  */
+import { ELF_MAGIC } from '../../elf/index.ts';
 import { purl, type Cataloger, type Package, type StreamScanner } from '../package.ts';
 
-const ELF = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 const UA = Buffer.from('node.js/v', 'latin1');
 const RELEASE = Buffer.from('/release/v', 'latin1');
 
@@ -65,7 +65,7 @@ export class NodeScanner implements StreamScanner {
 export const nodeBinaryCataloger: Cataloger = {
   name: 'node-binary',
   maxSize: 256 * 1024 * 1024,
-  magic: ELF,
+  magic: ELF_MAGIC,
   wants: (path, info) => /\/(node|nodejs)$/.test(path) && (info.mode & 0o111) !== 0,
   parse(path, content): Package[] {
     const version = nodeVersionFromBinary(content);
