@@ -11,7 +11,7 @@ import * as tarStream from 'tar-stream';
 import { DigestStream } from '../oci/digest.ts';
 import { fileLayer } from '../oci/layer.ts';
 import type { Layer } from '../oci/image.ts';
-import { gzipCompressor } from '../layers/compression.ts';
+import { gzipCompressor } from '../oci/compression.ts';
 import { pipeToFile } from '../util/files.ts';
 
 export interface SinkHeader {

@@ -18,7 +18,7 @@ import type { Layer } from '../oci/image.ts';
 import { MediaType } from '../oci/mediatypes.ts';
 import { DistillError } from '../util/errors.ts';
 import { pipeToFile } from '../util/files.ts';
-import { gzipCompressor } from './compression.ts';
+import { gzipCompressor } from '../oci/compression.ts';
 import { normalizePath } from './tar.ts';
 
 export type LayerContent = Buffer | { file: string } | (() => Readable);
@@ -55,7 +55,7 @@ export interface WrittenLayer {
 export function sourceDateEpoch(env: NodeJS.ProcessEnv = process.env): number {
   const v = env.SOURCE_DATE_EPOCH;
   if (v === undefined || v === '') return 0;
-  if (!/^\d+$/.test(v)) throw new DistillError('SOURCE_DATE_EPOCH', `not a number of seconds: ${JSON.stringify(v)}`);
+  if (!/^\d+$/.test(v)) throw new DistillError('SOURCE_DATE_EPOCH', `not a number of seconds: ${JSON.stringify(v)}`, { code: 'E_INPUT' });
   return Number(v);
 }
 
@@ -79,7 +79,7 @@ async function openContent(e: LayerEntry): Promise<{ size: number; stream?: Read
   if (c === undefined) return { size: 0, buf: Buffer.alloc(0) };
   if (Buffer.isBuffer(c)) return { size: c.length, buf: c };
   if (typeof c === 'function') {
-    if (e.size === undefined) throw new DistillError(e.path, 'a streamed layer entry needs its size');
+    if (e.size === undefined) throw new DistillError(e.path, 'a streamed layer entry needs its size', { code: 'E_INPUT' });
     return { size: e.size, stream: c() };
   }
   const st = await lstat(c.file);
@@ -94,7 +94,7 @@ export async function writeLayer(entries: readonly LayerEntry[], opts: WriteLaye
     .filter((e) => e.path !== '')
     .sort((a, b) => comparePaths(a.path, b.path));
   for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i]!.path === sorted[i - 1]!.path) throw new DistillError(sorted[i]!.path, 'path given twice to the layer writer');
+    if (sorted[i]!.path === sorted[i - 1]!.path) throw new DistillError(sorted[i]!.path, 'path given twice to the layer writer', { code: 'E_INPUT' });
   }
   const dir = opts.dir ?? tmpdir();
   await mkdir(dir, { recursive: true });
@@ -181,7 +181,7 @@ export async function entriesFromDir(root: string, opts: Pick<DirLayerOptions, '
       } else if (st.isFile()) {
         out.push({ path: dest, type: 'file', mode: st.mode & 0o7777, content: { file: a }, ...owner });
       } else {
-        throw new DistillError(a, 'not a regular file, directory or symlink; cannot put it in a layer');
+        throw new DistillError(a, 'not a regular file, directory or symlink; cannot put it in a layer', { code: 'E_UNSUPPORTED' });
       }
     }
   };

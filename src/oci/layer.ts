@@ -9,7 +9,7 @@ import { ownsChunks, ThreadDigestStream } from './digest-thread.ts';
 import type { Layer } from './image.ts';
 import { layerCompression, MediaType } from './mediatypes.ts';
 import type { Descriptor } from './types.ts';
-import { decompress, detectCompression } from '../layers/compression.ts';
+import { decompress, detectCompression } from './compression.ts';
 import { DistillError } from '../util/errors.ts';
 
 export type Opener = () => Promise<Readable>;
@@ -59,7 +59,7 @@ export function blobLayer(desc: Descriptor, diffId: Digest, open: Opener): Layer
   const what = `layer ${desc.digest}`;
   const declared = layerCompression(desc.mediaType);
   if (declared === undefined) {
-    throw new DistillError(what, `unsupported layer media type ${desc.mediaType}`);
+    throw new DistillError(what, `unsupported layer media type ${desc.mediaType}`, { code: 'E_UNSUPPORTED' });
   }
   const compressed = () => openVerified(desc, open, what);
   return {
@@ -95,7 +95,7 @@ export async function readSmall(stream: Readable, limit: number, what: string): 
     n += (c as Buffer).length;
     if (n > limit) {
       stream.destroy();
-      throw new DistillError(what, `larger than ${limit} bytes; refusing to read it as JSON`);
+      throw new DistillError(what, `larger than ${limit} bytes; refusing to read it as JSON`, { code: 'E_REFUSED' });
     }
     chunks.push(c as Buffer);
   }
@@ -109,6 +109,6 @@ export function parseJson<T>(bytes: Uint8Array, what: string): T {
     if (v === null || typeof v !== 'object') throw new Error('not a JSON object');
     return v as T;
   } catch (e) {
-    throw new DistillError(what, `invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw new DistillError(what, `invalid JSON: ${e instanceof Error ? e.message : String(e)}`, { code: 'E_INPUT' });
   }
 }

@@ -2,8 +2,7 @@
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { atLeast, lintDockerfile, lintFile, loadLintConfig, RULES, type Finding, type Severity } from '../../dockerfile/lint.ts';
-import { toSarif } from '../../report/sarif.ts';
-import { VERSION } from '../../version.ts';
+import { lintToSarif } from '../../report/lint-sarif.ts';
 import { colors, type CommonOptions } from '../output.ts';
 
 interface LintCliOptions extends CommonOptions {
@@ -82,15 +81,7 @@ Exit status: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad i
       if (opts.failOn !== 'none' && r.findings.some((f) => atLeast(f.severity, opts.failOn as Severity))) process.exitCode = 1;
       if (opts.quiet) return;
       if (format === 'json') return writeOut(JSON.stringify(r, null, 2) + '\n');
-      if (format === 'sarif') {
-        const used = RULES;
-        const sarif = toSarif(
-          { name: 'distill-lint', version: VERSION },
-          used.map((x) => ({ id: x.id, name: x.name, shortDescription: x.description, severity: x.severity, help: `${x.fix} See docs/rules/${x.id}.md.` })),
-          r.findings.map((f) => ({ ruleId: f.rule, level: f.severity, message: f.fix ? `${f.message}. Fix: ${f.fix}` : f.message, file: f.file, line: f.line })),
-        );
-        return writeOut(JSON.stringify(sarif, null, 2) + '\n');
-      }
+      if (format === 'sarif') return writeOut(JSON.stringify(lintToSarif(r.findings), null, 2) + '\n');
       const lines = r.findings.map((f) => `${colors.bold(`${f.file ?? '-'}:${f.line}`)} ${f.rule} ${paint(f.severity, f.severity)} ${f.message}`);
       const s = r.summary;
       lines.push(`${r.findings.length === 0 ? colors.green('no findings') : `${s.error} error(s), ${s.warning} warning(s), ${s.info} info`} in ${r.files.length} file(s)`);

@@ -4,8 +4,8 @@ import { openImage } from '../../oci/reference.ts';
 import { scanImage } from '../../vuln/image.ts';
 import { pendingUpdates } from '../../vuln/pending.ts';
 import { exceedsThreshold } from '../../vuln/scan.ts';
-import { scanToSarif } from '../../vuln/sarif.ts';
-import { scanToCycloneDxJson } from '../../vuln/cyclonedx.ts';
+import { scanToSarif } from '../../report/scan-sarif.ts';
+import { scanToCycloneDxJson } from '../../report/scan-cyclonedx.ts';
 import { parseSeverityLevel, SEVERITY_LEVELS, type SeverityLevel } from '../../vuln/severity.ts';
 import { DistillError } from '../../util/errors.ts';
 import { colors, printJson, table, type CommonOptions } from '../output.ts';
@@ -34,7 +34,7 @@ function levels(list: string | undefined, flag: string): SeverityLevel[] | undef
   if (!list) return undefined;
   return list.split(',').map((s) => {
     const l = parseSeverityLevel(s.trim());
-    if (!l) throw new DistillError(`${flag} ${s}`, `unknown severity; use ${SEVERITY_LEVELS.join(', ')}`);
+    if (!l) throw new DistillError(`${flag} ${s}`, `unknown severity; use ${SEVERITY_LEVELS.join(', ')}`, { code: 'E_USAGE' });
     return l;
   });
 }

@@ -6,10 +6,10 @@
  * the document says what was looked at and why it was set aside rather than hiding it.
  */
 import * as CDX from '@cyclonedx/cyclonedx-library';
-import { toCycloneDxModel, type BomOptions } from '../report/cyclonedx.ts';
-import type { ImageScan } from './image.ts';
-import type { Vuln } from './matcher.ts';
-import type { Severity } from './severity.ts';
+import type { ImageScan } from '../vuln/image.ts';
+import type { Vuln } from '../vuln/matcher.ts';
+import type { Severity } from '../vuln/severity.ts';
+import { toCycloneDxModel, type BomOptions } from './cyclonedx.ts';
 
 const V = CDX.Models.Vulnerability;
 

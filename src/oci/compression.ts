@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { Decompress as FzstdDecompress } from 'fzstd';
-import type { Compression } from '../oci/mediatypes.ts';
+import type { Compression } from './mediatypes.ts';
 
 // node:zlib loads on first use (synchronously, through require): a pull of stored blobs never
 // (de)compresses, and every module loaded before its first request delays it.
