@@ -1,12 +1,14 @@
 /**
  * `inspectImage`: what an image is made of, from one streaming pass over its layers — run config
- * (with a plain answer to "does it run as root?"), each layer with its size, history line and
+ * (with a plain answer to "does it run as root?", from the image's own /etc/passwd), each layer with its size, history line and
  * file changes, totals, efficiency (honest wasted bytes) and the largest files.
  */
 import type { Image } from '../oci/image.ts';
 import { platformString, type HistoryEntry } from '../oci/types.ts';
 import { efficiency, largestFiles } from '../analyze/efficiency.ts';
 import { walkImage, type WalkOptions } from '../layers/filesystem.ts';
+import { userFilesCollector } from '../analyze/user-files.ts';
+import { resolveUser, type UserResolution } from '../oci/user.ts';
 
 export interface InspectLayer {
   index: number;
@@ -35,8 +37,10 @@ export interface InspectReport {
   created: string | null;
   config: {
     user: string;
-    /** True when the user part of User is empty, `root` or `0` (the group does not matter). */
-    runsAsRoot: boolean;
+    /** Whether the uid is 0 ('unknown' when it cannot be known), from `resolvedUser`. */
+    runsAsRoot: boolean | 'unknown';
+    /** `User` resolved against the image's /etc/passwd and /etc/group (src/oci/user.ts). */
+    resolvedUser: UserResolution;
     entrypoint: string[] | null;
     cmd: string[] | null;
     env: string[];
@@ -67,12 +71,6 @@ export interface InspectReport {
   warnings: string[];
 }
 
-/** Whether a config User runs as root: '', 'root', '0', '0:0', 'root:wheel', ':1000' all do. */
-export function isRootUser(user: string | undefined): boolean {
-  const u = (user ?? '').split(':')[0]!.trim();
-  return u === '' || u === 'root' || /^0+$/.test(u);
-}
-
 /** History entries of non-empty layers, in order; undefined when they cannot be matched. */
 function layerHistory(history: HistoryEntry[] | undefined, layers: number): (HistoryEntry | undefined)[] {
   const h = (history ?? []).filter((e) => !e.empty_layer);
@@ -90,7 +88,9 @@ export interface InspectOptions {
 /** Inspects an image in one pass over its layers. */
 export async function inspectImage(image: Image, opts: InspectOptions = {}): Promise<InspectReport> {
   const [manifest, config, digest, layers] = await Promise.all([image.manifest(), image.config(), image.digest(), image.layers()]);
-  const fs = await walkImage(image, opts.walk);
+  const users = userFilesCollector();
+  const fs = await walkImage(image, { ...opts.walk, ...users.walk });
+  const resolvedUser = resolveUser(config.config?.User, users.files(fs));
   const hist = layerHistory(config.history, layers.length);
   const rc = config.config ?? {};
   const top = opts.top ?? 20;
@@ -116,7 +116,8 @@ export async function inspectImage(image: Image, opts: InspectOptions = {}): Pro
     created: config.created ?? null,
     config: {
       user: rc.User ?? '',
-      runsAsRoot: isRootUser(rc.User),
+      runsAsRoot: resolvedUser.root,
+      resolvedUser,
       entrypoint: rc.Entrypoint ?? null,
       cmd: rc.Cmd ?? null,
       env: rc.Env ?? [],

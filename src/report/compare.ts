@@ -9,8 +9,9 @@ import { sbomFromImage, type Sbom } from '../analyze/sbom.ts';
 import { openImage } from '../oci/reference.ts';
 import { packageInputs } from '../vuln/image.ts';
 import { scanPackages, type ScanResult } from '../vuln/scan.ts';
-import { DistillError } from '../util/errors.ts';
+import { DistillError, isDistillError } from '../util/errors.ts';
 import type { HistoryEntry } from '../oci/types.ts';
+import { showUser } from '../oci/user.ts';
 
 export interface LayerSummary {
   digest: string;
@@ -34,6 +35,7 @@ export interface ImageSummary {
   shells: string[];
   packageManager: boolean;
   packageManagers: string[];
+  /** From the audit's resolved user (`audit.facts.resolvedUser`). */
   runsAsRoot: boolean | 'unknown';
   user: string;
   setuidFiles: number;
@@ -86,7 +88,7 @@ export async function summarise(ref: string, opts: CompareOptions & { label?: st
   try {
     scan = await scanPackages(packageInputs(sbom).inputs, opts.dbDir ? { dbDir: opts.dbDir } : {});
   } catch (e) {
-    if (!(e instanceof DistillError && /no OSV database/.test(e.message))) throw e;
+    if (!isDistillError(e, 'E_NO_DB')) throw e;
   }
   const created = layerHistory(config.history, manifest.layers.length);
   const layers = manifest.layers.map((l, i) => ({ digest: l.digest, compressed: l.size, uncompressed: audit.layerTarBytes[i] ?? 0, ...(created[i] ? { createdBy: created[i] } : {}) }));
@@ -118,7 +120,7 @@ export async function summarise(ref: string, opts: CompareOptions & { label?: st
 
 /** Compares images; the first is the baseline for reductions. */
 export async function compareImages(refs: string[], opts: CompareOptions = {}): Promise<Comparison> {
-  if (refs.length < 1) throw new DistillError('distill compare', 'name at least one image');
+  if (refs.length < 1) throw new DistillError('distill compare', 'name at least one image', { code: 'E_USAGE' });
   const images: ImageSummary[] = [];
   for (const [i, ref] of refs.entries()) images.push(await summarise(ref, { ...opts, label: opts.labels?.[i] }));
   const [first] = images;
@@ -131,6 +133,14 @@ export async function compareImages(refs: string[], opts: CompareOptions = {}): 
   }));
   const noDb = images.some((im) => im.vulnerabilities === null);
   return { images, reductions, ...(noDb ? { vulnerabilityNote: 'no vulnerability DB: run `distill db import` or `distill db update --from URL` to count CVEs' } : {}) };
+}
+
+/** The "runs as root?" cell, from the audit's resolved user: yes, no (user U), or unknown (why). */
+export function rootCell(im: Pick<ImageSummary, 'audit'>): string {
+  const u = im.audit.facts.resolvedUser;
+  const user = u.raw === '' ? 'unset' : showUser(u.raw);
+  if (u.root === 'unknown') return `unknown (user ${user}: ${u.reason})`;
+  return u.root ? (u.raw === '' ? 'yes' : `yes (user ${user})`) : `no (user ${user})`;
 }
 
 /** The rows of the comparison table: metric name, then one cell per image. */
@@ -151,7 +161,7 @@ export function comparisonRows(c: Comparison, fmt: { bytes: (n: number) => strin
     ['CVEs', (im, i) => vulns(im) + red(i, 'vulnerabilities')],
     ['shell?', (im) => yes(im.shell, im.shells)],
     ['package manager?', (im) => yes(im.packageManager, im.packageManagers)],
-    ['runs as root?', (im) => (im.runsAsRoot === true ? 'yes' : im.runsAsRoot === 'unknown' ? `unknown (user ${im.user})` : `no (user ${im.user})`)],
+    ['runs as root?', rootCell],
     ['setuid files', (im) => String(im.setuidFiles)],
     ['audit grade', (im) => `${im.grade} (${im.score})`],
   ];
@@ -162,7 +172,8 @@ export function comparisonRows(c: Comparison, fmt: { bytes: (n: number) => strin
 export function comparisonMarkdown(c: Comparison, bytes: (n: number) => string): string {
   const head = ['', ...c.images.map((im) => `\`${im.label}\``)];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
-  for (const r of comparisonRows(c, { bytes })) lines.push(`| ${r.join(' | ')} |`);
+  // A `|` inside a cell would split it (the image user comes from an untrusted image).
+  for (const r of comparisonRows(c, { bytes })) lines.push(`| ${r.map((cell) => cell.replace(/\|/g, '\\|')).join(' | ')} |`);
   if (c.vulnerabilityNote) lines.push('', `_${c.vulnerabilityNote}_`);
   return lines.join('\n') + '\n';
 }

@@ -7,6 +7,7 @@
 import { stringify } from 'yaml';
 import type { ImageConfig } from '../oci/types.ts';
 import { DistillError } from '../util/errors.ts';
+import { resolveUser, showUser, type UserFiles, type UserResolution } from '../oci/user.ts';
 
 export const NONROOT = 65532;
 
@@ -17,6 +18,8 @@ export interface PolicyOptions {
   imageName?: string;
   /** Name of the compose service and Kubernetes Deployment. */
   name?: string;
+  /** The image's /etc/passwd and /etc/group, to resolve a user or group name (see `needsUserFiles`). */
+  userFiles?: UserFiles;
 }
 
 export interface PortSpec {
@@ -29,6 +32,8 @@ export interface Policy {
   name: string;
   /** The image's configured user ('' when none, i.e. root). */
   imageUser: string;
+  /** `imageUser` resolved (src/oci/user.ts); uid and gid below are what the policy runs as. */
+  resolvedUser: UserResolution;
   uid: number;
   gid: number;
   ports: PortSpec[];
@@ -42,13 +47,22 @@ export interface Policy {
   kubernetes: Record<string, unknown>;
 }
 
-/** Parses the image's `User` into numeric uid/gid, or undefined when it is a name. */
-export function numericUser(user: string | undefined): { uid: number; gid?: number } | undefined {
-  const u = (user ?? '').trim();
-  if (u === '') return { uid: 0, gid: 0 };
-  const m = /^(\d+)(?::(\d+))?$/.exec(u);
-  if (!m) return undefined;
-  return { uid: Number(m[1]), ...(m[2] !== undefined ? { gid: Number(m[2]) } : {}) };
+/**
+ * The uid:gid the policy runs as: the image's own non-root uid when it is known, else 65532:65532
+ * (root, or a user that cannot be resolved); with a note whenever the image's user is not used as
+ * it is (a name Kubernetes cannot verify, no group, root, unknown).
+ */
+export function policyUser(u: UserResolution): { uid: number; gid: number; note?: string } {
+  const shown = u.raw === '' ? 'unset' : showUser(u.raw);
+  if (u.root === 'unknown') return { uid: NONROOT, gid: NONROOT, note: `image user ${shown} cannot be resolved (${u.reason}); using ${NONROOT}:${NONROOT} (set USER ${NONROOT} in the image)` };
+  if (u.root) return { uid: NONROOT, gid: NONROOT, note: `image runs as root (user ${shown}); using ${NONROOT}:${NONROOT} — check the app can run as it` };
+  const named = u.source === 'passwd' ? `image user ${shown} is a name (uid ${u.uid} in /etc/passwd), which Kubernetes runAsNonRoot cannot verify; using ${u.uid} (set USER ${u.uid} in the image)` : undefined;
+  if (u.gid !== null) return { uid: u.uid, gid: u.gid, ...(named ? { note: named } : {}) };
+  // Without a group runtimes would use gid 0; the uid's own number is the usual private group.
+  const gid = u.uid === NONROOT ? NONROOT : u.uid;
+  const noGroup = u.uid === NONROOT ? undefined : `image user ${u.uid} has no group${u.reason ? ` (${u.reason})` : ''}; using gid ${gid}`;
+  const note = [named, noGroup].filter(Boolean).join('; ');
+  return { uid: u.uid, gid, ...(note ? { note } : {}) };
 }
 
 /** `ExposedPorts` keys (`8080/tcp`) as numbers and protocols, sorted. */
@@ -84,10 +98,10 @@ export function imageNameFor(ref: string): { name: string; guessed: boolean } {
 function normalWritable(paths: string[]): string[] {
   const out = ['/tmp'];
   for (const p of paths) {
-    if (!p.startsWith('/')) throw new DistillError(p, '--writable needs an absolute path');
+    if (!p.startsWith('/')) throw new DistillError(p, '--writable needs an absolute path', { code: 'E_USAGE' });
     const n = '/' + p.split('/').filter((x) => x && x !== '.').join('/');
-    if (n === '/') throw new DistillError(p, 'the root filesystem cannot be made writable: that is what --read-only prevents');
-    if (n.split('/').includes('..')) throw new DistillError(p, '--writable path must not contain ..');
+    if (n === '/') throw new DistillError(p, 'the root filesystem cannot be made writable: that is what --read-only prevents', { code: 'E_USAGE' });
+    if (n.split('/').includes('..')) throw new DistillError(p, '--writable path must not contain ..', { code: 'E_USAGE' });
     if (!out.includes(n)) out.push(n);
   }
   return out;
@@ -106,22 +120,9 @@ function volumeName(path: string, used: Set<string>): string {
 export function generatePolicy(config: ImageConfig, ref: string, opts: PolicyOptions = {}): Policy {
   const notes: string[] = [];
   const imageUser = config.config?.User ?? '';
-  const parsed = numericUser(imageUser);
-  let uid = NONROOT;
-  let gid = NONROOT;
-  if (parsed === undefined) {
-    notes.push(`image user "${imageUser}" is not numeric, so Kubernetes runAsNonRoot cannot verify it; using ${NONROOT}:${NONROOT} (set USER ${NONROOT} in the image)`);
-  } else if (parsed.uid === 0) {
-    notes.push(`image runs as root (user "${imageUser || 'unset'}"); using ${NONROOT}:${NONROOT} — check the app can run as it`);
-  } else {
-    uid = parsed.uid;
-    if (parsed.gid !== undefined) gid = parsed.gid;
-    else if (uid === NONROOT) gid = NONROOT;
-    else {
-      gid = uid;
-      notes.push(`image user ${uid} has no group; using gid ${gid}`);
-    }
-  }
+  const resolvedUser = resolveUser(imageUser, opts.userFiles);
+  const { uid, gid, note } = policyUser(resolvedUser);
+  if (note) notes.push(note);
   const ports = exposedPorts(config);
   const capAdd = ports.some((p) => p.port < 1024) ? ['NET_BIND_SERVICE'] : [];
   if (capAdd.length) notes.push(`port ${ports.filter((p) => p.port < 1024).map((p) => p.port).join(', ')} is below 1024: NET_BIND_SERVICE is added back (or listen on a port >= 1024 and drop it)`);
@@ -201,7 +202,7 @@ export function generatePolicy(config: ImageConfig, ref: string, opts: PolicyOpt
       },
     },
   };
-  return { image, name, imageUser, uid, gid, ports, writable, capAdd, notes, run, compose, kubernetes };
+  return { image, name, imageUser, resolvedUser, uid, gid, ports, writable, capAdd, notes, run, compose, kubernetes };
 }
 
 /** Quotes a shell word only when it needs it. */

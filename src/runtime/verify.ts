@@ -12,9 +12,13 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { openImage } from '../oci/reference.ts';
-import { DistillError } from '../util/errors.ts';
+import { codeOf, DistillError } from '../util/errors.ts';
 import { containerState, detectEngine, engineImage, releaseEngineImage, HARDENING_FLAGS, lastLine, processUid, runEngine, type Engine } from './engine.ts';
-import { lookup, mergedFs, type FsNode } from './fsview.ts';
+import { lookup, mergedFs } from './fsview.ts';
+import type { FsEntry } from '../layers/filesystem.ts';
+import type { Image } from '../oci/image.ts';
+import { describeUser, showUser, type UserResolution } from '../oci/user.ts';
+import { imageUser } from '../analyze/user-files.ts';
 
 export type CheckStatus = 'pass' | 'fail' | 'unknown';
 
@@ -84,7 +88,7 @@ export function readTestFile(file: string): VerifyTest[] {
   try {
     doc = parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new DistillError(file, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message.split('\n')[0]!);
+    throw new DistillError(file, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message.split('\n')[0]!, { code: codeOf(e) });
   }
   const r = TestFileSchema.safeParse(doc);
   if (!r.success) {
@@ -114,10 +118,10 @@ export function probeTarget(url: string): { url: URL; port: number } {
   try {
     u = new URL(url);
   } catch {
-    throw new DistillError(url, 'not a URL');
+    throw new DistillError(url, 'not a URL', { code: 'E_USAGE' });
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new DistillError(url, 'probe must be http:// or https://');
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) throw new DistillError(url, 'probe host must be 127.0.0.1 or localhost: the port is published on loopback only');
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new DistillError(url, 'probe must be http:// or https://', { code: 'E_USAGE' });
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) throw new DistillError(url, 'probe host must be 127.0.0.1 or localhost: the port is published on loopback only', { code: 'E_USAGE' });
   const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
   return { url: u, port };
 }
@@ -129,8 +133,26 @@ function entryArgs(image: string, entrypoint: string[] | undefined, cmd: string[
   return [image, ...(cmd ?? [])];
 }
 
-function describeNode(n: FsNode): string {
+function describeNode(n: FsEntry): string {
   return `${n.type} mode ${n.mode.toString(8).padStart(4, '0')} uid ${n.uid} gid ${n.gid}`;
+}
+
+/**
+ * The non-root check from what the image claims — its config User resolved against its own
+ * /etc/passwd and /etc/group, as inspect, audit and compare resolve it — for a process that
+ * exited before its uid could be read from /proc.
+ */
+export async function claimedNonRoot(image: Image): Promise<{ user: UserResolution; check: VerifyCheck }> {
+  const user = await imageUser(image);
+  const when = '(process exited before it could be observed)';
+  const shown = user.raw === '' ? 'unset' : showUser(user.raw);
+  const check: VerifyCheck =
+    user.root === true
+      ? { id: 'non-root', status: 'fail', reason: `runs as root: the image user is ${shown}, ${describeUser(user)} ${when}` }
+      : user.root === false
+        ? { id: 'non-root', status: 'pass', reason: `image user ${shown} is ${describeUser(user)} ${when}` }
+        : { id: 'non-root', status: 'unknown', reason: `image user ${shown}: ${user.reason} ${when}` };
+  return { user, check };
 }
 
 /** Runs every check against `ref` and reports each with its reason. */
@@ -171,13 +193,13 @@ export async function verifyImage(ref: string, opts: VerifyOptions = {}): Promis
             : { id: 'non-root', status: 'pass', reason: `process runs as uid ${observed.uid} gid ${observed.gid}` },
         );
       } else {
-        // Exited too soon to be observed: fall back to the configured user.
-        const u = await runEngine(engine, ['image', 'inspect', '--format', '{{.Config.User}}', image]);
-        const user = u.code === 0 ? u.stdout.trim() : undefined;
-        const uid = user === undefined ? undefined : user === '' ? 0 : /^\d+/.test(user) ? Number(/^\d+/.exec(user)![0]) : undefined;
-        if (uid === 0) checks.push({ id: 'non-root', status: 'fail', reason: `runs as root: the image user is ${user ? `"${user}"` : 'unset'} (process exited before it could be observed)` });
-        else if (uid !== undefined) checks.push({ id: 'non-root', status: 'pass', reason: `image user ${user} (process exited before it could be observed)` });
-        else checks.push({ id: 'non-root', status: 'unknown', reason: `process exited before it could be observed and the image user "${user ?? '?'}" is not numeric` });
+        // Exited too soon to be observed: fall back to what the image claims.
+        checks.push(
+          await openImage(ref)
+            .then(claimedNonRoot)
+            .then((c) => c.check)
+            .catch((e: unknown): VerifyCheck => ({ id: 'non-root', status: 'unknown', reason: `process exited before it could be observed, and the image could not be read: ${e instanceof Error ? e.message : String(e)}` })),
+        );
       }
 
       // Shells: exec into the running container, or run each as the entrypoint when it has exited.
@@ -256,7 +278,7 @@ export async function verifyImage(ref: string, opts: VerifyOptions = {}): Promis
 /** Runs the test file's checks: file ones on the image's merged layers, commands as entrypoints. */
 async function runTests(engine: Engine, ref: string, image: string, tests: VerifyTest[]): Promise<VerifyCheck[]> {
   const out: VerifyCheck[] = [];
-  let files: Map<string, FsNode> | undefined;
+  let files: Map<string, FsEntry> | undefined;
   const fs = async () => (files ??= await mergedFs(await openImage(ref)));
   for (const t of tests) {
     const id = `test:${t.name}`;

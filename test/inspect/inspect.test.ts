@@ -1,14 +1,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { inspectImage, isRootUser } from '../../src/inspect/inspect.ts';
+import { inspectImage } from '../../src/inspect/inspect.ts';
 import { runDistill } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/images.ts';
 import { file, gzLayer, memImage, rawTar, writeLayoutByHand } from '../layers/helpers.ts';
 
-test('isRootUser: empty, root, 0 and 0:0 are root; numeric and named others are not', () => {
-  for (const u of [undefined, '', 'root', '0', '0:0', 'root:root', '0:1000', ':1000', '00']) assert.equal(isRootUser(u), true, String(u));
-  for (const u of ['65532', '65532:65532', 'nonroot', 'app:0', '1000']) assert.equal(isRootUser(u), false, u);
+test('inspect resolves User against the image\'s own /etc/passwd: "00" is root, a name is its uid, an unknown name is unknown', async () => {
+  const etc = (passwd: string) => gzLayer(rawTar([file('etc/passwd', passwd)]));
+  const passwd = 'root:x:0:0::/root:/sbin/nologin\nnonroot:x:65532:65532::/home/nonroot:/sbin/nologin\n';
+  const cases: [string, string | null, boolean | 'unknown', number | null][] = [
+    ['00', null, true, 0],
+    ['nonroot', passwd, false, 65532],
+    ['nonroot', null, 'unknown', null],
+    ['toor', 'toor:x:0:0::/:/sbin/nologin\n', true, 0],
+    ['ghost', passwd, 'unknown', null],
+  ];
+  for (const [user, pw, root, uid] of cases) {
+    const r = await inspectImage(memImage(pw === null ? [] : [etc(pw)], { config: { User: user } }));
+    assert.deepEqual([r.config.runsAsRoot, r.config.resolvedUser.uid], [root, uid], `${user} ${pw === null ? 'without' : 'with'} passwd`);
+  }
+  // A later layer's passwd is the one that counts.
+  const r = await inspectImage(memImage([etc('app:x:0:0::/:/bin/sh\n'), etc('app:x:1000:1000::/:/bin/sh\n')], { config: { User: 'app' } }));
+  assert.deepEqual([r.config.runsAsRoot, r.config.resolvedUser.uid], [false, 1000]);
 });
 
 const layers = () => [
@@ -63,7 +77,7 @@ test('distill inspect: --json is the report; text shows user, layers and efficie
   assert.equal(r.layers[0].uncompressedSize, rawTar([file('app/big.bin', Buffer.alloc(50_000, 1)), file('app/conf', 'v1')]).length);
   const t = await runDistill(['inspect', `oci:${layout}:v1`]);
   assert.equal(t.code, 0, t.stderr);
-  assert.match(t.stdout, /User\s+65532:65532\s+non-root/);
+  assert.match(t.stdout, /User\s+65532:65532\s+non-root \(uid 65532 gid 65532\)/);
   assert.match(t.stdout, /RUN rm \/app\/big\.bin/);
   assert.match(t.stdout, /Efficiency \d+\.\d\d%\s+wasted 48\.8 KiB/);
   const bad = await runDistill(['inspect', `oci:${layout}:nope`]);

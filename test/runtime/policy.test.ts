@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { ImageConfig } from '../../src/oci/types.ts';
-import { generatePolicy, numericUser, policyText } from '../../src/runtime/policy.ts';
+import { generatePolicy, policyText } from '../../src/runtime/policy.ts';
 import { checkManifestText, policyExceeds, type PolicyFinding } from '../../src/runtime/policy-check.ts';
 import { makeImage, tempDir } from '../helpers/images.ts';
 import { runDistill } from '../helpers/cli.ts';
@@ -30,17 +30,28 @@ function deployment(user = '65532', ports: string[] = ['8080/tcp']): Json {
 
 const brief = (fs: PolicyFinding[]) => fs.map((f) => `${f.rule} ${f.problem} ${f.container ?? '(pod)'} ${f.field}`).sort();
 
-test('user: numeric non-root kept, names and root replaced by 65532 with a note', () => {
-  assert.deepEqual(numericUser('1000:2000'), { uid: 1000, gid: 2000 });
-  assert.equal(numericUser('nonroot'), undefined);
+test('user: a known non-root uid is kept; root and users that cannot be resolved get 65532 with a note', () => {
   const keep = generatePolicy(cfg('1000:2000'), 'podman:a');
   assert.deepEqual([keep.uid, keep.gid, keep.notes.filter((n) => /user/.test(n))], [1000, 2000, []]);
-  const named = generatePolicy(cfg('nonroot'), 'podman:a');
-  assert.deepEqual([named.uid, named.gid], [65532, 65532]);
-  assert.match(named.notes.join('\n'), /"nonroot" is not numeric/);
-  const root = generatePolicy(cfg(undefined), 'podman:a');
-  assert.equal(root.uid, 65532);
-  assert.match(root.notes.join('\n'), /runs as root/);
+  const noGroup = generatePolicy(cfg('1000'), 'podman:a');
+  assert.deepEqual([noGroup.uid, noGroup.gid], [1000, 1000]);
+  assert.match(noGroup.notes.join('\n'), /image user 1000 has no group; using gid 1000/);
+  const unresolved = generatePolicy(cfg('nonroot'), 'podman:a');
+  assert.deepEqual([unresolved.uid, unresolved.gid, unresolved.resolvedUser.root], [65532, 65532, 'unknown']);
+  assert.match(unresolved.notes.join('\n'), /image user nonroot cannot be resolved \(no \/etc\/passwd/);
+  const passwd = 'root:x:0:0::/root:/sbin/nologin\napp:x:1000:1001::/app:/sbin/nologin\n';
+  const named = generatePolicy(cfg('app'), 'podman:a', { userFiles: { passwd } });
+  assert.deepEqual([named.uid, named.gid], [1000, 1001], 'the uid and group /etc/passwd gives the name');
+  assert.match(named.notes.join('\n'), /"?app"? is a name \(uid 1000 in \/etc\/passwd\), which Kubernetes runAsNonRoot cannot verify/);
+  for (const user of [undefined, '00', '0:1000', 'root']) {
+    const root = generatePolicy(cfg(user), 'podman:a', { userFiles: { passwd } });
+    assert.deepEqual([root.uid, root.gid], [65532, 65532], String(user));
+    assert.match(root.notes.join('\n'), /runs as root/, String(user));
+  }
+  // Out of range: older containerd releases truncate 4294967296 to uid 0, so it is never passed on.
+  const huge = generatePolicy(cfg('4294967296'), 'podman:a');
+  assert.deepEqual([huge.uid, huge.gid], [65532, 65532]);
+  assert.match(huge.notes.join('\n'), /cannot be resolved \(user id 4294967296 is outside/);
 });
 
 test('run flags: read-only, tmpfs for /tmp and writable paths, drop ALL, NET_BIND_SERVICE only below 1024, ports', () => {
@@ -189,6 +200,11 @@ test('CLI: policy --format k8s output passes policy check; a lacking manifest ex
   assert.match(bad.stdout, new RegExp(`deploy\\.yaml:\\d+: high DP003 \\[restricted\\] doc 1 Deployment/img container img: ${C.replace(/[.[\]]/g, '\\$&')}\\.allowPrivilegeEscalation`));
   const json = await runDistill(['policy', 'check', file, '--json']);
   assert.deepEqual(JSON.parse(json.stdout).findings.map((f: PolicyFinding) => f.rule), ['DP003']);
+
+  const named = `oci:${dir}/named:v1`;
+  await writeImage(await makeImage([[{ name: 'etc/', type: 'directory' }, { name: 'etc/passwd', content: 'root:x:0:0::/root:/sbin/nologin\nweb:x:1500:1500::/:/sbin/nologin\n' }]], { user: 'web' }), named);
+  const nj = JSON.parse((await runDistill(['policy', named, '--json'])).stdout);
+  assert.deepEqual([nj.uid, nj.gid, nj.resolvedUser.source], [1500, 1500, 'passwd'], 'the CLI looks a named user up in the image');
 
   const all = await runDistill(['policy', `oci:${dir}/img:v1`, '--json']);
   const j = JSON.parse(all.stdout);

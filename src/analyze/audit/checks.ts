@@ -3,8 +3,11 @@
  * file contents and the image config. Each finding names its rule, the paths or fields involved,
  * and never prints a secret's value (masked everywhere, JSON included).
  */
-import type { AuditInput, FsEntry } from './collect.ts';
+import type { FsEntry } from '../../layers/filesystem.ts';
+import type { AuditInput } from './collect.ts';
 import { AUDIT_RULES, severityRank, type AuditSeverity, type RuleKey } from './rules.ts';
+import { describeUser, parsePasswd, parseUserSpec, resolveUser, showUser, type UserResolution } from '../../oci/user.ts';
+import { userFilesFrom } from '../user-files.ts';
 
 export interface AuditFinding {
   rule: string;
@@ -26,6 +29,8 @@ export interface AuditFacts {
   /** Numeric uid the container runs as, when it can be known. */
   uid: number | 'unknown';
   runsAsRoot: boolean | 'unknown';
+  /** The user resolved against the image's /etc/passwd and /etc/group (src/oci/user.ts). */
+  resolvedUser: UserResolution;
   setuidFiles: number;
   worldWritable: number;
 }
@@ -55,7 +60,7 @@ export function resolveEntry(files: Map<string, FsEntry>, path: string, depth = 
   const e = files.get(path);
   if (!e || depth > 16) return undefined;
   if (e.type !== 'symlink') return e;
-  const target = e.linkname ?? '';
+  const target = e.linkname;
   const abs = target.startsWith('/') ? target : `${path.slice(0, path.lastIndexOf('/'))}/${target}`;
   const parts: string[] = [];
   for (const p of abs.split('/')) {
@@ -75,7 +80,7 @@ function executables(files: Map<string, FsEntry>, names: Set<string>, pythonPip 
     const match = names.has(base) || (pythonPip && /^pip3(\.\d+)?$/.test(base));
     if (!match) continue;
     const target = resolveEntry(files, p);
-    if (target && (target.type === 'file' || target.type === 'link')) out.push(p);
+    if (target && (target.type === 'file' || target.type === 'hardlink')) out.push(p);
   }
   return out.sort();
 }
@@ -84,8 +89,8 @@ function executables(files: Map<string, FsEntry>, names: Set<string>, pythonPip 
 function busyboxApplets(files: Map<string, FsEntry>): string[] {
   const out: string[] = [];
   for (const [p, e] of files) {
-    if (e.type !== 'symlink' && e.type !== 'link') continue;
-    const target = e.type === 'link' ? e.linkname ?? '' : resolveEntry(files, p)?.path ?? '';
+    if (e.type !== 'symlink' && e.type !== 'hardlink') continue;
+    const target = e.type === 'hardlink' ? e.linkname : resolveEntry(files, p)?.path ?? '';
     if (/(^|\/)busybox$/.test(target) && !/(^|\/)busybox$/.test(p)) out.push(p);
   }
   return out.sort();
@@ -135,18 +140,6 @@ function secretAssignments(text: string): { kind: string; value: string }[] {
   return out;
 }
 
-/** Whether a config user string means root; 'unknown' when a name cannot be looked up. */
-export function userIsRoot(user: string | undefined, passwd?: string): { root: boolean | 'unknown'; uid: number | 'unknown'; numeric: boolean } {
-  const u = (user ?? '').trim();
-  const name = u.split(':')[0]!;
-  if (name === '' || name === 'root' || name === '0') return { root: true, uid: 0, numeric: name !== 'root' };
-  if (/^\d+$/.test(name)) return { root: false, uid: Number(name), numeric: true };
-  const line = passwd?.split('\n').find((l) => l.split(':')[0] === name);
-  if (!line) return { root: 'unknown', uid: 'unknown', numeric: false };
-  const uid = Number(line.split(':')[2]);
-  return { root: uid === 0, uid: Number.isFinite(uid) ? uid : 'unknown', numeric: false };
-}
-
 const LEFTOVERS: { re: RegExp; what: string }[] = [
   { re: /(^|\/)\.git$/, what: '.git directory' },
   { re: /\/(Dockerfile|Containerfile|docker-compose\.ya?ml|compose\.ya?ml)$/, what: 'Dockerfile or compose file' },
@@ -187,13 +180,8 @@ export function runAudit(input: AuditInput): AuditReport {
 
   const passwd = contents.get('/etc/passwd')?.toString('utf8');
   const user = config.config?.User ?? '';
-  const who = userIsRoot(user, passwd);
-  if (who.root === true) {
-    findings.push(finding('rootUser', user.trim() === '' ? 'no USER is set, so the container runs as root (uid 0)' : `USER "${user}" is root (uid 0)`));
-  }
-  if (!who.numeric && user.trim() !== '' && user.split(':')[0] !== 'root') {
-    findings.push(finding('namedUser', `USER "${user}" is a name${who.uid !== 'unknown' ? ` (uid ${who.uid} in /etc/passwd)` : ' not found in /etc/passwd'}; Kubernetes runAsNonRoot cannot verify a name`));
-  }
+  const who = resolveUser(user, userFilesFrom(contents));
+  findings.push(...userFindings(who));
 
   for (const [path, data] of contents) {
     if (path === '/etc/passwd' || path === '/etc/group' || path === '/etc/shadow') continue;
@@ -241,14 +229,14 @@ export function runAudit(input: AuditInput): AuditReport {
   }
 
   if (passwd) {
-    const byUid = new Map<string, string[]>();
-    for (const line of passwd.split('\n')) {
-      const f = line.split(':');
-      if (f.length < 3) continue;
-      byUid.set(f[2]!, [...(byUid.get(f[2]!) ?? []), f[0]!]);
-      if (f[1] === '') findings.push(finding('emptyPassword', `/etc/passwd: account "${f[0]}" has an empty password field`));
+    // Ids compared as numbers, the way runtimes read them: "0" and "00" are the same uid.
+    const byUid = new Map<number, string[]>();
+    for (const e of parsePasswd(passwd)) {
+      if (e.uidField === undefined) continue;
+      if (e.uid !== null) byUid.set(e.uid, [...(byUid.get(e.uid) ?? []), e.name]);
+      if (e.password === '') findings.push(finding('emptyPassword', `/etc/passwd: account ${JSON.stringify(e.name)} has an empty password field`));
     }
-    for (const [uid, names] of byUid) if (names.length > 1) findings.push(finding('duplicateUid', `uid ${uid} is shared by ${names.join(', ')}`));
+    for (const [uid, names] of byUid) if (names.length > 1) findings.push(finding('duplicateUid', `uid ${uid} is shared by ${names.map(showUser).join(', ')}`));
   }
   const shadow = contents.get('/etc/shadow')?.toString('utf8');
   for (const line of shadow?.split('\n') ?? []) {
@@ -279,8 +267,9 @@ export function runAudit(input: AuditInput): AuditReport {
     shells: shells.length ? shells : applets,
     packageManagers: pms,
     user,
-    uid: who.uid,
+    uid: who.uid ?? 'unknown',
     runsAsRoot: who.root,
+    resolvedUser: who,
     setuidFiles: setuid.length,
     worldWritable: ww.length,
   };
@@ -290,11 +279,27 @@ export function runAudit(input: AuditInput): AuditReport {
     : `not distroless: ${[
         facts.shells.length ? `shell (${facts.shells.slice(0, 3).join(', ')}${facts.shells.length > 3 ? ', …' : ''})` : '',
         pms.length ? `package manager (${pms.slice(0, 3).map((p) => p.slice(p.lastIndexOf('/') + 1)).join(', ')})` : '',
-        who.root === true ? 'runs as root' : who.root === 'unknown' ? `user "${user}" not in /etc/passwd` : '',
+        who.root === true ? 'runs as root' : who.root === 'unknown' ? `user ${showUser(user)} unresolved (${who.reason})` : '',
       ]
         .filter(Boolean)
         .join(', ')}`;
   return { findings, facts, grade, score, distroless, verdict };
+}
+
+/** DA006 (root), DA007 (a name Kubernetes cannot verify) and DA016 (unknown uid) for a resolved user. */
+export function userFindings(who: UserResolution): AuditFinding[] {
+  const out: AuditFinding[] = [];
+  const shown = showUser(who.raw);
+  if (who.root === true) {
+    out.push(finding('rootUser', who.source === 'default' && who.raw === '' ? 'no USER is set, so the container runs as root (uid 0)' : `USER ${shown} is root (${describeUser(who)})`));
+  } else if (who.root === 'unknown') {
+    out.push(finding('unresolvedUser', `USER ${shown}: the uid cannot be known (${who.reason}); it may run as root or not start at all`));
+  }
+  const spec = parseUserSpec(who.raw);
+  if (spec.kind === 'spec' && spec.user.kind === 'name' && spec.user.name !== 'root') {
+    out.push(finding('namedUser', `USER ${shown} is a name${who.root === 'unknown' ? '' : ` (uid ${who.uid} in /etc/passwd)`}; Kubernetes runAsNonRoot cannot verify a name`));
+  }
+  return out;
 }
 
 /** The tag part of a reference string, if any (`oci:dir:tag`, `name:tag`, `name@sha256:…` → none). */

@@ -5,24 +5,12 @@
  */
 import type { Image } from '../../oci/image.ts';
 import type { ImageConfig } from '../../oci/types.ts';
-import { walkImage } from '../../layers/filesystem.ts';
-
-export type EntryType = 'file' | 'directory' | 'symlink' | 'link' | 'char' | 'block' | 'fifo' | 'other';
-
-export interface FsEntry {
-  path: string;
-  type: EntryType;
-  size: number;
-  mode: number;
-  uid: number;
-  gid: number;
-  linkname?: string;
-  layer: number;
-}
+import { walkImage, type FsEntry } from '../../layers/filesystem.ts';
+import { isUserFile } from '../user-files.ts';
 
 export interface AuditInput {
   config: ImageConfig;
-  /** Final filesystem: absolute path -> entry. */
+  /** Final filesystem: absolute path -> the layers module's entry (its `path` made absolute too). */
   files: Map<string, FsEntry>;
   /** Contents of the files `wantContent` selected, keyed by path and layer (final ones kept). */
   contents: Map<string, Buffer>;
@@ -47,7 +35,7 @@ export function normalPath(name: string): string {
 /** Files whose content the audit reads: small, and either well-known or secret candidates. */
 export function wantContent(path: string, size: number): boolean {
   if (size > 256 * 1024) return false;
-  if (path === '/etc/passwd' || path === '/etc/shadow' || path === '/etc/group') return true;
+  if (isUserFile(path, size) || path === '/etc/shadow') return true;
   if (/\/package\.json$/.test(path) && !path.includes('/node_modules/')) return true;
   return isSecretCandidate(path, size);
 }
@@ -81,11 +69,10 @@ export async function collectAuditInput(image: Image, reference?: string): Promi
   const files = new Map<string, FsEntry>();
   for (const [p, e] of merged.entries) {
     const path = `/${p}`.replace(/\/+$/, '') || '/';
-    // The layers module says `hardlink` where audit findings say `link`; every other type matches.
-    const type: EntryType = e.type === 'hardlink' ? 'link' : e.type;
-    files.set(path, { path, type, size: e.size, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, ...(e.linkname ? { linkname: e.linkname } : {}), layer: e.layerIndex });
+    files.set(path, { ...e, path });
   }
   const final = new Map<string, Buffer>();
-  for (const [p, c] of contents) if (files.get(p)?.layer === c.layer) final.set(p, c.data);
+  // Only the version the final filesystem holds counts (a later symlink or file replaces it).
+  for (const [p, c] of contents) if (files.get(p)?.type === 'file' && files.get(p)?.layerIndex === c.layer) final.set(p, c.data);
   return { config, files, contents: final, layerCount: merged.layers.length, layerTarBytes: merged.layers.map((l) => l.tarBytes), reference };
 }

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Image } from '../../oci/image.ts';
-import { DistillError } from '../../util/errors.ts';
+import { codeOf, DistillError } from '../../util/errors.ts';
 import { runAudit, type AuditFinding, type AuditReport } from './checks.ts';
 import { collectAuditInput } from './collect.ts';
 import { severityRank, type AuditSeverity } from './rules.ts';
@@ -28,14 +28,14 @@ export function readIgnoreFile(path: string): IgnoreRule[] {
   try {
     raw = parseYaml(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new DistillError(path, `cannot read ignore file: ${e instanceof Error ? e.message : String(e)}`);
+    throw new DistillError(path, `cannot read ignore file: ${e instanceof Error ? e.message : String(e)}`, { code: codeOf(e) });
   }
   const list = Array.isArray(raw) ? raw : raw && typeof raw === 'object' && Array.isArray((raw as { ignore?: unknown }).ignore) ? (raw as { ignore: unknown[] }).ignore : undefined;
-  if (!list) throw new DistillError(path, 'ignore file must be a list (or {ignore: [...]}) of rule ids or {rule, path, reason}');
+  if (!list) throw new DistillError(path, 'ignore file must be a list (or {ignore: [...]}) of rule ids or {rule, path, reason}', { code: 'E_INPUT' });
   return list.map((x, i) => {
     if (typeof x === 'string') return { rule: x };
     if (x && typeof x === 'object' && typeof (x as IgnoreRule).rule === 'string') return x as IgnoreRule;
-    throw new DistillError(path, `entry ${i + 1} is neither a rule id nor {rule, path, reason}`);
+    throw new DistillError(path, `entry ${i + 1} is neither a rule id nor {rule, path, reason}`, { code: 'E_INPUT' });
   });
 }
 

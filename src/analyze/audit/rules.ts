@@ -24,6 +24,7 @@ export const AUDIT_RULES = {
   duplicateUid: { id: 'DA012', severity: 'medium', title: 'duplicate uid in /etc/passwd', fix: 'give each account its own uid' },
   emptyPassword: { id: 'DA013', severity: 'high', title: 'account with an empty password', fix: "lock the account (set the password field to '*' or '!')" },
   mutableTag: { id: 'DA014', severity: 'low', title: 'mutable or debug tag', fix: 'deploy by digest, and never ship :debug or :latest to production' },
+  unresolvedUser: { id: 'DA016', severity: 'high', title: 'user cannot be resolved', fix: 'set USER to a numeric uid in 1..2147483647 (e.g. 65532:65532), or add the account to /etc/passwd' },
   noHealthcheck: { id: 'DA015', severity: 'info', title: 'no HEALTHCHECK', fix: 'distroless images cannot run a shell health check: use an orchestrator probe (Kubernetes livenessProbe) or a healthcheck binary' },
 } as const satisfies Record<string, AuditRule>;
 

@@ -1,7 +1,7 @@
 /** `distill audit IMAGE`: is it really distroless? Shells, package managers, setuid, root, secrets. */
 import { Option, type Command } from 'commander';
 import { auditExceeds, auditImage, readIgnoreFile } from '../../analyze/audit/index.ts';
-import { auditToSarif } from '../../analyze/audit/sarif.ts';
+import { auditToSarif } from '../../report/audit-sarif.ts';
 import { SEVERITY_ORDER, type AuditSeverity } from '../../analyze/audit/rules.ts';
 import { openImage } from '../../oci/reference.ts';
 import { colors, printJson, table, type CommonOptions } from '../output.ts';
@@ -39,7 +39,7 @@ export function register(program: Command): void {
 Rules: DA001 shell, DA002 package manager, DA003 network/debug tools, DA004 setuid/setgid,
 DA005 world-writable, DA006 root user, DA007 non-numeric user, DA008/DA009 secrets (values are
 always masked), DA010 leftovers, DA011 dev dependencies, DA012 duplicate uid, DA013 empty password,
-DA014 mutable tag, DA015 no HEALTHCHECK. See docs/rules/DA*.md.
+DA014 mutable tag, DA015 no HEALTHCHECK, DA016 user cannot be resolved. See docs/rules/DA*.md.
 
 Exit status: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad input.`,
     )

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { openImage } from '../../oci/reference.ts';
 import { inspectImage, type InspectReport } from '../../inspect/inspect.ts';
+import { describeUser, showUser } from '../../oci/user.ts';
 import { asDistillError, DistillError } from '../../util/errors.ts';
 import { colors, humanBytes, table, type CommonOptions } from '../output.ts';
 
@@ -19,7 +20,9 @@ export function inspectText(r: InspectReport, quiet = false): string {
   const c = r.config;
   out.push(`${colors.bold('Image')}    ${r.reference ?? ''} ${r.digest}`.trimEnd());
   out.push(`Platform  ${r.platform}${r.created ? `   created ${r.created}` : ''}`);
-  out.push(`User      ${c.user === '' ? '(empty)' : c.user}  ${c.runsAsRoot ? colors.red('runs as root') : colors.green('non-root')}`);
+  const u = c.resolvedUser;
+  const verdict = u.root === true ? colors.red(`runs as root (${describeUser(u)})`) : u.root === false ? colors.green(`non-root (${describeUser(u)})`) : colors.yellow(`root ${describeUser(u)}`);
+  out.push(`User      ${c.user === '' ? '(empty)' : showUser(c.user)}  ${verdict}`);
   if (!quiet) {
     out.push(`Entrypoint ${list(c.entrypoint)}`);
     out.push(`Cmd       ${list(c.cmd)}`);
@@ -76,7 +79,7 @@ Examples:
     )
     .action(async (ref: string, opts: InspectCliOptions) => {
       const top = Number(opts.top ?? '20');
-      if (!Number.isInteger(top) || top < 0) throw new DistillError(`--top ${opts.top}`, 'must be a whole number');
+      if (!Number.isInteger(top) || top < 0) throw new DistillError(`--top ${opts.top}`, 'must be a whole number', { code: 'E_USAGE' });
       const image = await openImage(ref, { platform: opts.platform }).catch((e: unknown) => {
         throw asDistillError(e, ref);
       });

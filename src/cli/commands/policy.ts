@@ -1,6 +1,8 @@
 /** `distill policy IMAGE` (hardened run flags, compose, Kubernetes) and `distill policy check FILE`. */
 import { Option, type Command } from 'commander';
 import { openImage } from '../../oci/reference.ts';
+import { needsUserFiles } from '../../oci/user.ts';
+import { readUserFiles } from '../../analyze/user-files.ts';
 import { generatePolicy, policyText, type PolicyFormat } from '../../runtime/policy.ts';
 import { checkManifestFile, policyExceeds, POLICY_SEVERITIES, type PolicyCheckResult, type PolicySeverity } from '../../runtime/policy-check.ts';
 import { colors, printJson, type CommonOptions } from '../output.ts';
@@ -60,7 +62,8 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-From the image config: the user (numeric, non-root; otherwise 65532 is used and a note says so),
+From the image config: the user (its uid when non-root, a name looked up in the image's
+/etc/passwd; root or a user that cannot be resolved gets 65532, and a note says so),
 exposed ports (-p; NET_BIND_SERVICE only below 1024). Everything else is fixed: read-only root,
 tmpfs/emptyDir for /tmp and --writable paths, drop ALL capabilities, no-new-privileges, seccomp
 RuntimeDefault. The k8s output passes \`distill policy check\`.
@@ -71,7 +74,10 @@ Examples:
     )
     .action(async (ref: string, opts: PolicyCliOptions) => {
       const image = await openImage(ref, { platform: opts.platform });
-      const p = generatePolicy(await image.config(), ref, { writable: opts.writable, imageName: opts.imageName, name: opts.name });
+      const config = await image.config();
+      // The layers are read only when a user or group name has to be looked up in them.
+      const userFiles = needsUserFiles(config.config?.User ?? '') ? await readUserFiles(image) : undefined;
+      const p = generatePolicy(config, ref, { writable: opts.writable, imageName: opts.imageName, name: opts.name, userFiles });
       if (opts.json) return printJson({ reference: ref, ...p });
       const text = policyText(opts.quiet ? { ...p, notes: [] } : p, opts.format);
       process.stdout.write(text);

@@ -18,7 +18,7 @@ const paint: Record<CheckStatus, (s: string) => string> = { pass: colors.green, 
 
 function seconds(v: string, flag: string): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new DistillError(v, `${flag} needs a number of seconds`);
+  if (!Number.isFinite(n) || n < 0) throw new DistillError(v, `${flag} needs a number of seconds`, { code: 'E_USAGE' });
   return n;
 }
 
@@ -31,7 +31,7 @@ function entrypointArg(v: string): string[] {
     } catch {
       /* reported below */
     }
-    throw new DistillError(v, '--entrypoint must be a program path or a JSON array of strings');
+    throw new DistillError(v, '--entrypoint must be a program path or a JSON array of strings', { code: 'E_USAGE' });
   }
   return [v];
 }
