@@ -1,9 +1,10 @@
 /**
  * `buildApp`: an app image without a daemon, as ko and jib do it. Detect the runtime, run its
  * build on the host (or take an artefact), write dependency and app layers apart, and put them
- * on a base (`--base REF` or `DIR/<flavour>` from `distill base`) with USER 65532, WORKDIR /app,
- * an entrypoint that fits the base, ports, env, labels and OCI annotations. Reproducible: times
- * come from SOURCE_DATE_EPOCH and every layer is written in a fixed order.
+ * on a base (`--base REF`, `DIR/<flavour>` from `distill base`, else the flavour's base built
+ * once into the cache) with USER 65532, WORKDIR /app, an entrypoint that fits the base, ports,
+ * env, labels and OCI annotations. Reproducible: times come from SOURCE_DATE_EPOCH and every
+ * layer is written in a fixed order.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -49,6 +50,10 @@ export interface BuildOptions {
   baseDir?: string;
   /** Tag of the base layouts in baseDir (default nonroot). */
   baseTag?: string;
+  /** Node.js major of the nodejs base built into the cache when no base is named (default: `distill base nodejs`'s). */
+  nodeMajor?: string;
+  /** Progress of a base being built into the cache (default: onProgress); the CLI shows it off a TTY too. */
+  onBaseProgress?: (msg: string) => void;
   env?: Record<string, string>;
   ports?: string[];
   labels?: Record<string, string>;
@@ -70,6 +75,10 @@ export interface BuildResult {
   runtime: Runtime;
   flavour: BaseFlavour;
   base: string;
+  /** Where the base came from: --base, --base-dir, the cache, or built into the cache by this build. */
+  baseSource: BaseSource;
+  /** The cache entry of a cached base (source cache or built). */
+  baseCache?: { dir: string; lock: string };
   baseDigest: string;
   layers: BuiltLayer[];
   steps: string[];
@@ -86,22 +95,47 @@ function git(dir: string, args: string[]): string | undefined {
   }
 }
 
-/** Where the base comes from when --base is not given: DIR/<flavour>:TAG. */
-export function baseRefFor(flavour: BaseFlavour, opts: Pick<BuildOptions, 'base' | 'baseDir' | 'baseTag'>): string {
+/** Where a build's base came from: --base, a --base-dir layout, the cache, or built into the cache by this build. */
+export type BaseSource = 'given' | 'base-dir' | 'cache' | 'built';
+
+/** The base a build uses, where it came from, and (for a cached base) its cache entry. */
+export interface BaseChoice {
+  ref: string;
+  source: BaseSource;
+  cache?: { dir: string; lock: string };
+  /** Warnings of the apt client while the base was built. */
+  warnings: string[];
+}
+
+/** The base `--base` or `--base-dir` (or DISTILL_BASE_DIR) names, DIR/<flavour>:TAG; undefined when neither is set. */
+export function baseRefFor(flavour: BaseFlavour, opts: Pick<BuildOptions, 'base' | 'baseDir' | 'baseTag'>): string | undefined {
   if (opts.base) return opts.base;
   const dir = opts.baseDir ?? process.env.DISTILL_BASE_DIR;
-  const tag = opts.baseTag ?? 'nonroot';
-  if (dir) {
-    const layout = resolve(dir, flavour);
-    if (!existsSync(join(layout, 'index.json'))) {
-      throw new DistillError(layout, `no OCI layout for the ${flavour} base; build it with: distill base ${flavour} -o ${layout}`);
-    }
-    return `oci:${layout}:${tag}`;
+  if (!dir) return undefined;
+  const layout = resolve(dir, flavour);
+  if (!existsSync(join(layout, 'index.json'))) {
+    throw new DistillError(layout, `no OCI layout for the ${flavour} base; build it with: distill base ${flavour} -o ${layout}`);
   }
-  throw new DistillError(
-    'distill build',
-    `this app needs the ${flavour} base; build it with \`distill base ${flavour} -o ./bases/${flavour}\` then pass --base oci:./bases/${flavour}:nonroot (or --base-dir ./bases), or give any image with --base REF`,
-  );
+  return `oci:${layout}:${opts.baseTag ?? 'nonroot'}`;
+}
+
+/** The base of a build: the one given, else DIR/<flavour>, else the flavour's distroless base from the cache (built into it the first time). */
+export async function chooseBase(
+  flavour: BaseFlavour,
+  opts: Pick<BuildOptions, 'base' | 'baseDir' | 'baseTag' | 'nodeMajor' | 'onProgress' | 'onBaseProgress'>,
+): Promise<BaseChoice> {
+  const named = baseRefFor(flavour, opts);
+  if (named) return { ref: named, source: opts.base ? 'given' : 'base-dir', warnings: [] };
+  // Loaded only here: the apt client and OpenPGP are not needed when a base is given.
+  const { ensureBase } = await import('../base/cached.ts');
+  const warnings: string[] = [];
+  const b = await ensureBase({
+    flavour,
+    ...(flavour === 'nodejs' && opts.nodeMajor ? { node: opts.nodeMajor } : {}),
+    onProgress: opts.onBaseProgress ?? opts.onProgress,
+    onWarning: (w) => warnings.push(w),
+  });
+  return { ref: b.ref, source: b.built ? 'built' : 'cache', cache: { dir: b.dir, lock: b.lock }, warnings };
 }
 
 /** Ports the app's own Dockerfile EXPOSEs (numbers only), else 8080. */
@@ -141,7 +175,8 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
   try {
     log(`${runtime}: building`);
     const plan = await PLANNERS[runtime]({ appDir, artifact, work, arch, log });
-    const baseRef = baseRefFor(plan.flavour, opts);
+    const chosen = await chooseBase(plan.flavour, opts);
+    const baseRef = chosen.ref;
     log(`base ${baseRef}`);
     const base = await openImage(baseRef, { platform });
     const baseConfig = await base.config();
@@ -196,7 +231,8 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     });
     image = setCreated(image, when);
     image = annotate(image, oci);
-    return { image, runtime, flavour: plan.flavour, base: baseRef, baseDigest, layers, steps: plan.steps, warnings: plan.warnings, cleanup };
+    const baseFrom = { baseSource: chosen.source, ...(chosen.cache ? { baseCache: chosen.cache } : {}) };
+    return { image, runtime, flavour: plan.flavour, base: baseRef, ...baseFrom, baseDigest, layers, steps: plan.steps, warnings: [...plan.warnings, ...chosen.warnings], cleanup };
   } catch (e) {
     cleanup();
     throw e;

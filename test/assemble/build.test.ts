@@ -268,9 +268,9 @@ test('a prebuilt static binary goes to /app/server as the entrypoint on the stat
   }
 });
 
-test('without a base the error says how to build one', async () => {
+// Without any base named, the build makes one in the cache: test/base/cached.test.ts and test/e2e/build-default-base.test.ts.
+test('a --base-dir without the flavour\'s layout says how to build one', async () => {
   const app = nodeApp('node-nobase');
-  await assert.rejects(buildApp({ appDir: app, sourceEnv: SDE }), (e: unknown) => e instanceof DistillError && /distill base nodejs -o/.test(e.message) && /--base/.test(e.message));
   await assert.rejects(buildApp({ appDir: app, baseDir: join(work, 'no-bases') }), (e: unknown) => e instanceof DistillError && /distill base nodejs/.test(e.message));
 });
 
@@ -289,6 +289,7 @@ test('CLI: --json reports digest, layers and config; oci-archive output', async 
   assert.match(j.digest, /^sha256:[0-9a-f]{64}$/);
   assert.equal(j.runtime, 'node');
   assert.equal(j.base.flavour, 'nodejs');
+  assert.deepEqual([j.base.source, j.base.cache], ['base-dir', null]);
   assert.deepEqual(j.outputs, [`oci-archive:${out}:v1`]);
   assert.equal(j.layers[0].name, 'app');
   assert.equal(j.config.user, '65532');

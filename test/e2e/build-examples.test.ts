@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { runDistill, ROOT } from '../helpers/cli.ts';
 import { podman } from '../helpers/podman.ts';
 import { tempDir } from '../helpers/images.ts';
+import { getJson } from '../helpers/http.ts';
 
 const work = tempDir('distill-e2e-build-');
 const bases = join(work, 'bases');
@@ -33,20 +34,6 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-
-async function getJson(url: string, deadline: number): Promise<{ status: number; body: Record<string, unknown> }> {
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    } catch (e) {
-      last = e;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  }
-  throw new Error(`no answer from ${url}: ${String(last)}`);
-}
 
 const EXAMPLES: { name: string; runtime: string; service: string; layers: string[] }[] = [
   { name: 'node-express', runtime: 'node', service: 'node-express', layers: ['app'] },

@@ -1,9 +1,9 @@
 /** `distill build APPDIR`: an app image onto a distroless base, without a daemon. */
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { buildApp, RUNTIMES, type Runtime } from '../../assemble/index.ts';
+import { buildApp, RUNTIMES, type BuildResult, type Runtime } from '../../assemble/index.ts';
 import { writeImage } from '../../oci/reference.ts';
-import { DistillError } from '../../util/errors.ts';
+import { DistillError, escapeControl } from '../../util/errors.ts';
 import { humanBytes, printJson, table, type CommonOptions } from '../output.ts';
 
 interface BuildCliOptions extends CommonOptions {
@@ -12,6 +12,7 @@ interface BuildCliOptions extends CommonOptions {
   base?: string;
   baseDir?: string;
   baseTag?: string;
+  node?: string;
   tag?: string;
   output: string[];
   push: string[];
@@ -58,6 +59,14 @@ function withTag(ref: string, tag: string | undefined): string {
   return m ? `${ref}:${tag}` : ref;
 }
 
+/** The stderr line saying which cached base a build used (undefined for a base that was named). */
+function cachedBaseLine(r: Pick<BuildResult, 'flavour' | 'baseSource' | 'baseCache'>): string | undefined {
+  if (!r.baseCache) return undefined;
+  const dir = escapeControl(r.baseCache.dir);
+  if (r.baseSource === 'built') return `built the ${r.flavour} base into the cache: ${dir}`;
+  return `base: ${r.flavour} (distill base, cached at ${dir})`;
+}
+
 /** Registers `distill build`. */
 export function register(program: Command): void {
   program
@@ -69,6 +78,7 @@ export function register(program: Command): void {
     .option('--base <ref>', 'base image (oci:DIR:TAG, oci-archive:F, docker-archive:F, podman:NAME, registry ref)')
     .option('--base-dir <dir>', 'directory of `distill base` layouts named by flavour (DIR/nodejs, DIR/static, …); default $DISTILL_BASE_DIR')
     .option('--base-tag <tag>', 'tag of the layouts in --base-dir', 'nonroot')
+    .option('--node <major>', 'Node.js major of the nodejs base built into the cache when no base is named (default: as distill base nodejs)')
     .option('-t, --tag <tag>', 'tag for oci:/oci-archive: outputs without one')
     .option('-o, --output <ref>', 'where to write: oci:DIR[:TAG] | oci-archive:F | docker-archive:F | podman:NAME (repeatable)', many, [])
     .option('--push <ref>', 'push to a registry reference (repeatable)', many, [])
@@ -89,16 +99,24 @@ Runtimes are detected from package.json, requirements.txt/pyproject.toml, go.mod
 pom.xml/build.gradle/*.jar/src/main/java, Cargo.toml, *.csproj or a single ELF executable.
 Dependencies go in their own layer, so a code change rebuilds only the small app layer.
 Times come from SOURCE_DATE_EPOCH (else 0): the same inputs give the same digest.
+Without --base or --base-dir (or $DISTILL_BASE_DIR) the distroless base the runtime needs
+(nodejs, python3, static, cc, java) is built once with distill base into the cache
+($DISTILL_CACHE_DIR, $XDG_CACHE_HOME/distill or ~/.cache/distill, under bases/) with its
+lockfile beside it, and reused; the build says which base it used.
 
 Examples:
-  distill base nodejs -o ./bases/nodejs
+  distill build examples/node-express -o oci:out/app:v1
+  distill build examples/go-http -o docker-archive:app.tar
+  distill build . --push registry.example/team/app:1.0
+  distill base nodejs -o ./bases/nodejs --lock nodejs.lock.json
   distill build examples/node-express --base oci:./bases/nodejs:nonroot -o oci:out/app:v1
-  distill build examples/go-http --base-dir ./bases -o docker-archive:app.tar
-  distill build . --base-dir ./bases --push registry.example/team/app:1.0`,
+  distill build examples/go-http --base-dir ./bases -o docker-archive:app.tar`,
     )
     .action(async (appDir: string, opts: BuildCliOptions) => {
       if (opts.runtime && !RUNTIMES.includes(opts.runtime as Runtime)) throw new DistillError(`--runtime ${opts.runtime}`, `unknown runtime; choose from ${RUNTIMES.join(', ')}`);
       const progress = !opts.quiet && !opts.json && Boolean(process.stderr.isTTY);
+      // A base built into the cache can take minutes: say so even off a terminal, on one line.
+      const baseProgress = opts.quiet ? () => undefined : progress ? undefined : (m: string) => process.stderr.write(`distill: ${escapeControl(m)}\n`);
       const outputs = opts.output.length || opts.push.length ? opts.output.map((o) => withTag(o, opts.tag)) : [`oci:${resolve(`${basename(resolve(appDir))}-image`)}:${opts.tag ?? 'latest'}`];
       const result = await buildApp({
         appDir,
@@ -107,6 +125,7 @@ Examples:
         base: opts.base,
         baseDir: opts.baseDir,
         baseTag: opts.baseTag,
+        ...(opts.node !== undefined ? { nodeMajor: opts.node } : {}),
         env: pairs(opts.env, '--env'),
         ports: opts.port,
         labels: pairs(opts.label, '--label'),
@@ -115,7 +134,8 @@ Examples:
         platform: opts.platform,
         ...(opts.cmd !== undefined ? { cmd: argv(opts.cmd, '--cmd') } : {}),
         ...(opts.entrypoint !== undefined ? { entrypoint: argv(opts.entrypoint, '--entrypoint') } : {}),
-        onProgress: progress ? (m) => process.stderr.write(`\r\x1b[K${m}`) : undefined,
+        onProgress: progress ? (m) => process.stderr.write(`\r\x1b[K${escapeControl(m)}`) : undefined,
+        ...(baseProgress ? { onBaseProgress: baseProgress } : {}),
       });
       try {
         for (const o of outputs) {
@@ -135,7 +155,7 @@ Examples:
           printJson({
             digest,
             runtime: result.runtime,
-            base: { ref: result.base, digest: result.baseDigest, flavour: result.flavour, layers: baseLayers },
+            base: { ref: result.base, digest: result.baseDigest, flavour: result.flavour, layers: baseLayers, source: result.baseSource, cache: result.baseCache?.dir ?? null, lockfile: result.baseCache?.lock ?? null },
             outputs,
             pushed: opts.push,
             layers,
@@ -145,6 +165,8 @@ Examples:
           });
         } else if (!opts.quiet) {
           for (const w of result.warnings) process.stderr.write(`distill: warning: ${w}\n`);
+          const baseLine = cachedBaseLine(result);
+          if (baseLine) process.stderr.write(`${baseLine}\n`);
           process.stdout.write(`${result.runtime} app on ${result.base} (${baseLayers} base layers)\n`);
           const t = table(['layer', 'holds', 'files', 'compressed', 'digest']);
           for (const l of layers) t.push([l.name, l.holds, String(l.files), humanBytes(l.size), l.digest.slice(0, 19)]);
