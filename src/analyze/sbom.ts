@@ -191,7 +191,7 @@ export class SbomCollector {
 /** SBOM of a host directory holding a root filesystem (symlinks are not followed). */
 export async function sbomFromDirectory(dir: string, catalogers: readonly Cataloger[] = CATALOGERS): Promise<Sbom> {
   const st = await lstat(dir).catch(() => undefined);
-  if (!st?.isDirectory()) throw new DistillError(dir, 'not a directory');
+  if (!st?.isDirectory()) throw new DistillError(dir, 'not a directory', { code: st ? 'E_INPUT' : 'E_NOT_FOUND' });
   const col = new SbomCollector(catalogers);
   const walk = async (abs: string, rel: string): Promise<void> => {
     const d = await opendir(abs);

@@ -130,7 +130,7 @@ export class RootfsWriter {
         e.body.resume(); // device nodes and fifos have no place in a base image
       }
     }
-    if (!control) throw new DistillError(path, `.deb of ${name} has no control member`);
+    if (!control) throw new DistillError(path, `.deb of ${name} has no control member`, { code: 'E_INPUT' });
     return control;
   }
 }
@@ -146,7 +146,7 @@ export async function buildBase(opts: BaseOptions): Promise<BaseResult> {
   const useLock = opts.lock && existsSync(opts.lock) && !opts.update;
   if (useLock) {
     lockfile = readLockfile(opts.lock!);
-    if (lockfile.flavour !== fl.name) throw new DistillError(opts.lock!, `lockfile is for flavour ${lockfile.flavour}, not ${fl.name}`);
+    if (lockfile.flavour !== fl.name) throw new DistillError(opts.lock!, `lockfile is for flavour ${lockfile.flavour}, not ${fl.name}`, { code: 'E_USAGE' });
     const repos = opts.archive?.mirror || opts.archive?.repositories ? (opts.archive.repositories ?? selectRepositories(opts.archive)) : [];
     refs = debRefsFromLock(lockfile, repos);
     fromLock = true;
@@ -295,7 +295,7 @@ export async function busyboxLayer(opts: BusyboxLayerOptions = {}): Promise<Laye
     work = dir;
   }
   const entry = opts.deb ?? (await loadArchive(archiveOpts)).index.get('busybox-static');
-  if (!entry) throw new DistillError('busybox-static', 'not found in the Debian archive');
+  if (!entry) throw new DistillError('busybox-static', 'not found in the Debian archive', { code: 'E_NOT_FOUND' });
   const [deb] = await downloadDebs([entry], { progress });
   const sink = new LayerSink(work, when);
   const w = new RootfsWriter(sink);

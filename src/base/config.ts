@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { DistillError } from '../util/errors.ts';
+import { codeOf, DistillError } from '../util/errors.ts';
 
 const schema = z.strictObject({
   flavour: z.string().optional(),
@@ -24,12 +24,12 @@ export function readBaseConfig(path: string): BaseConfig {
   try {
     raw = parseYaml(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new DistillError(path, `cannot read: ${e instanceof Error ? e.message : String(e)}`);
+    throw new DistillError(path, `cannot read: ${e instanceof Error ? e.message : String(e)}`, { code: codeOf(e) });
   }
   const r = schema.safeParse(raw ?? {});
   if (!r.success) {
     const i = r.error.issues[0]!;
-    throw new DistillError(path, `invalid at ${i.path.join('.') || '(top level)'}: ${i.message}`);
+    throw new DistillError(path, `invalid at ${i.path.join('.') || '(top level)'}: ${i.message}`, { code: 'E_INPUT' });
   }
   const dir = dirname(resolve(path));
   return { ...r.data, files: r.data.files?.map((f) => ({ ...f, src: resolve(dir, f.src) })) };

@@ -122,7 +122,7 @@ export function isFlavourName(s: string): s is FlavourName {
 
 /** The flavour called `name`; a DistillError listing the valid names otherwise. */
 export function flavour(name: string): Flavour {
-  if (!isFlavourName(name)) throw new DistillError(name, `unknown flavour; choose one of ${FLAVOUR_NAMES.join(', ')}`);
+  if (!isFlavourName(name)) throw new DistillError(name, `unknown flavour; choose one of ${FLAVOUR_NAMES.join(', ')}`, { code: 'E_USAGE' });
   return FLAVOURS[name];
 }
 

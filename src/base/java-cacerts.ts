@@ -44,7 +44,7 @@ function writeUtf(s: string): Buffer {
     else if (c <= 0x7ff) bytes.push(0xc0 | (c >> 6), 0x80 | (c & 0x3f));
     else bytes.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
   }
-  if (bytes.length > 0xffff) throw new DistillError(s.slice(0, 40), 'keystore string longer than 65535 bytes');
+  if (bytes.length > 0xffff) throw new DistillError(s.slice(0, 40), 'keystore string longer than 65535 bytes', { code: 'E_INPUT' });
   const out = Buffer.alloc(2 + bytes.length);
   out.writeUInt16BE(bytes.length, 0);
   Buffer.from(bytes).copy(out, 2);
@@ -69,7 +69,7 @@ export function pemCertificates(pem: string, source: string): Buffer[] {
     try {
       new X509Certificate(der);
     } catch (e) {
-      throw new DistillError(source, `not an X.509 certificate: ${e instanceof Error ? e.message : String(e)}`);
+      throw new DistillError(source, `not an X.509 certificate: ${e instanceof Error ? e.message : String(e)}`, { code: 'E_INPUT' });
     }
     out.push(der);
   }
@@ -109,8 +109,8 @@ export function jksTrustStore(certs: readonly TrustedCert[], when: Date, passwor
   const type = writeUtf('X.509');
   let last: string | undefined;
   for (const c of sorted) {
-    if (c.alias !== c.alias.toLowerCase()) throw new DistillError(c.alias, 'JKS alias must be lower case (Java folds it when loading)');
-    if (c.alias === last) throw new DistillError(c.alias, 'alias appears twice in the trust store');
+    if (c.alias !== c.alias.toLowerCase()) throw new DistillError(c.alias, 'JKS alias must be lower case (Java folds it when loading)', { code: 'E_INPUT' });
+    if (c.alias === last) throw new DistillError(c.alias, 'alias appears twice in the trust store', { code: 'E_INPUT' });
     last = c.alias;
     parts.push(int32(TRUSTED_CERT_TAG), writeUtf(c.alias), ms, type, int32(c.der.length), c.der);
   }

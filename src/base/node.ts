@@ -37,7 +37,7 @@ export async function npmRegistry(): Promise<string> {
     if (!/^https?:\/\//.test(url)) throw new Error(`npm printed "${url}"`);
     return url.replace(/\/?$/, '/');
   } catch (e) {
-    throw new DistillError('npm config get registry', `cannot find the npm registry: ${e instanceof Error ? e.message : String(e)}`);
+    throw new DistillError('npm config get registry', `cannot find the npm registry: ${e instanceof Error ? e.message : String(e)}`, { code: 'E_TOOL_FAILED' });
   }
 }
 
@@ -50,9 +50,9 @@ export async function resolveNpmPackage(name: string, range: string, registry?: 
   };
   const versions = Object.keys(doc.versions ?? {}).filter((v) => semver.valid(v) && !semver.prerelease(v));
   const best = semver.maxSatisfying(versions, /^\d+$/.test(range) ? `${range}.x` : range);
-  if (!best) throw new DistillError(`${name}@${range}`, `no release matches; newest is ${semver.rsort(versions)[0] ?? 'none'}`);
+  if (!best) throw new DistillError(`${name}@${range}`, `no release matches; newest is ${semver.rsort(versions)[0] ?? 'none'}`, { code: 'E_NOT_FOUND' });
   const dist = doc.versions![best]!.dist;
-  if (!dist?.tarball || !dist.integrity?.startsWith('sha512-')) throw new DistillError(url, `version ${best} has no tarball with a sha512 integrity`);
+  if (!dist?.tarball || !dist.integrity?.startsWith('sha512-')) throw new DistillError(url, `version ${best} has no tarball with a sha512 integrity`, { code: 'E_INPUT' });
   return { version: best, url: dist.tarball, integrity: dist.integrity };
 }
 
@@ -84,7 +84,7 @@ export async function fetchNode(rt: NodeRuntime): Promise<{ path: string; sha256
   }
   const sri = await sha512Sri(path);
   if (sri !== rt.integrity) {
-    throw new DistillError(rt.url, `integrity mismatch: tarball is ${sri.slice(0, 30)}…, the registry says ${rt.integrity.slice(0, 30)}…`);
+    throw new DistillError(rt.url, `integrity mismatch: tarball is ${sri.slice(0, 30)}…, the registry says ${rt.integrity.slice(0, 30)}…`, { code: 'E_DIGEST_MISMATCH' });
   }
   return { path, sha256: (await hashFile(path)).sha256 };
 }

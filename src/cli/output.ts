@@ -2,6 +2,7 @@
 import pc from 'picocolors';
 import { createRequire } from 'node:module';
 import type Table from 'cli-table3';
+import type { DistillError } from '../util/errors.ts';
 
 export interface CommonOptions {
   json?: boolean;
@@ -10,6 +11,25 @@ export interface CommonOptions {
 
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * Whether `argv` asks for JSON output (`--json`, `--format json`, `--format=json`), so that a
+ * failure is reported as JSON too; arguments after `--` are operands, not flags.
+ */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  const flags = end === -1 ? argv : argv.slice(0, end);
+  return flags.some((a, i) => a === '--json' || a === '--format=json' || (a === '--format' && flags[i + 1] === 'json'));
+}
+
+/**
+ * Reports `err` on stderr, always one line: `distill: <input>: <message>`, or with `json` the
+ * compact `{"error":{"code","input","message"}}` (stdout stays for results only, so a redirected
+ * report is never an error document in disguise).
+ */
+export function printError(err: DistillError, json: boolean): void {
+  process.stderr.write((json ? JSON.stringify(err.toJSON()) : err.oneLine()) + '\n');
 }
 
 export function isTTY(stream: NodeJS.WriteStream = process.stdout): boolean {

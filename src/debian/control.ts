@@ -144,7 +144,7 @@ export function parseRelations(value: string | undefined, source = 'relation'): 
       g.split('|').map((alt) => {
         const m = REL_RE.exec(alt.trim());
         if (!m) throw new Error(`${source}: cannot parse relation ${JSON.stringify(alt.trim())}`);
-        const r: Relation = { name: m[1] };
+        const r: Relation = { name: m[1]! };
         if (m[2]) r.archQualifier = m[2];
         if (m[3]) {
           // `<` and `>` are the obsolete spellings of `<=` and `>=` (Policy §7.1).

@@ -11,8 +11,8 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { DistillError } from '../util/errors.ts';
-import { decompress } from '../layers/compression.ts';
+import { asDistillError, DistillError } from '../util/errors.ts';
+import { decompress } from '../oci/compression.ts';
 import { parseControl, type ControlFields } from './control.ts';
 import { xzDecompress } from './xz.ts';
 
@@ -123,7 +123,7 @@ class MemberStream extends Readable {
 /** Streams the members of an ar archive. */
 export async function* readAr(input: Readable, source = 'archive'): AsyncGenerator<ArMember> {
   const src = new ByteSource(input);
-  const fail = (msg: string) => new DistillError(source, `not a valid ar archive: ${msg}`);
+  const fail = (msg: string) => new DistillError(source, `not a valid ar archive: ${msg}`, { code: 'E_INPUT' });
   let prev: MemberStream | undefined;
   try {
     const magic = await src.exact(8);
@@ -169,7 +169,7 @@ export function decompressMember(name: string, body: Readable, source: string): 
   }
   if (name.endsWith('.tar.xz')) return xzDecompress(body);
   if (name.endsWith('.tar.zst')) return decompress(body, 'zstd');
-  throw new DistillError(source, `unsupported .deb member compression: ${name}`);
+  throw new DistillError(source, `unsupported .deb member compression: ${name}`, { code: 'E_UNSUPPORTED' });
 }
 
 /** What a .deb's control member says. */
@@ -200,7 +200,7 @@ export async function readDebControl(path: string): Promise<DebControl> {
     else if (m.name.startsWith('control.tar')) return await parseControlMember(m, path);
     else if (m.name.startsWith('data.tar')) break;
   }
-  throw new DistillError(path, 'not a .deb: no control.tar member before data.tar');
+  throw new DistillError(path, 'not a .deb: no control.tar member before data.tar', { code: 'E_INPUT' });
 }
 
 /**
@@ -216,12 +216,12 @@ export async function* readDebData(path: string, onControl?: (c: DebControl) => 
       sawControl = true;
       onControl?.(c);
     } else if (m.name.startsWith('data.tar')) {
-      if (!sawControl) throw new DistillError(path, 'not a .deb: data.tar before control.tar');
+      if (!sawControl) throw new DistillError(path, 'not a .deb: data.tar before control.tar', { code: 'E_INPUT' });
       yield* tarEntries(decompressMember(m.name, m.body, path), path);
       return;
     }
   }
-  throw new DistillError(path, 'not a .deb: no data.tar member');
+  throw new DistillError(path, 'not a .deb: no data.tar member', { code: 'E_INPUT' });
 }
 
 /** Strips `./` and leading slashes from a tar entry name; `.` becomes ''. */
@@ -233,7 +233,7 @@ export function normalizeDebPath(name: string): string {
 
 async function checkVersion(m: ArMember, path: string): Promise<void> {
   const text = (await collect(m.body, 64, path)).toString('latin1');
-  if (!/^2\.\d+\n?$/.test(text)) throw new DistillError(path, `unsupported .deb format version ${JSON.stringify(text.trim())}`);
+  if (!/^2\.\d+\n?$/.test(text)) throw new DistillError(path, `unsupported .deb format version ${JSON.stringify(text.trim())}`, { code: 'E_UNSUPPORTED' });
 }
 
 async function parseControlMember(m: ArMember, path: string): Promise<DebControl> {
@@ -242,19 +242,24 @@ async function parseControlMember(m: ArMember, path: string): Promise<DebControl
     if (e.header.type === 'file' && e.path !== '') files.set(e.path, await collect(e.body, 64 * 1024 * 1024, path));
   }
   const controlText = files.get('control');
-  if (!controlText) throw new DistillError(path, 'control member has no control file');
-  const paragraphs = parseControl(controlText.toString('utf8'), `${path}:control`);
-  if (paragraphs.length !== 1) throw new DistillError(path, `control file has ${paragraphs.length} paragraphs, expected 1`);
+  if (!controlText) throw new DistillError(path, 'control member has no control file', { code: 'E_INPUT' });
+  let paragraphs;
+  try {
+    paragraphs = parseControl(controlText.toString('utf8'), `${path}:control`);
+  } catch (e) {
+    throw asDistillError(e, path);
+  }
+  if (paragraphs.length !== 1) throw new DistillError(path, `control file has ${paragraphs.length} paragraphs, expected 1`, { code: 'E_INPUT' });
   const md5sums = new Map<string, string>();
   for (const line of (files.get('md5sums')?.toString('utf8') ?? '').split('\n')) {
     const mm = /^([a-f0-9]{32})\s+\*?(.+)$/.exec(line.trim());
-    if (mm) md5sums.set(normalizeDebPath(mm[2]), mm[1]);
+    if (mm) md5sums.set(normalizeDebPath(mm[2]!), mm[1]!);
   }
   const conffiles = (files.get('conffiles')?.toString('utf8') ?? '')
     .split('\n')
-    .map((l) => l.trim().split(/\s+/)[0])
+    .map((l) => l.trim().split(/\s+/)[0]!)
     .filter((l) => l.startsWith('/'));
-  return { control: paragraphs[0], md5sums, conffiles, files };
+  return { control: paragraphs[0]!, md5sums, conffiles, files };
 }
 
 async function* tarEntries(input: Readable, source: string): AsyncGenerator<DebEntry> {
@@ -268,7 +273,7 @@ async function* tarEntries(input: Readable, source: string): AsyncGenerator<DebE
     }
   } catch (e) {
     if (e instanceof DistillError) throw e;
-    throw new DistillError(source, `cannot read tar member: ${e instanceof Error ? e.message : String(e)}`);
+    throw new DistillError(source, `cannot read tar member: ${e instanceof Error ? e.message : String(e)}`, { code: 'E_INPUT' });
   } finally {
     ex.destroy();
   }
@@ -279,7 +284,7 @@ async function collect(r: Readable, max: number, source: string): Promise<Buffer
   let n = 0;
   for await (const c of r) {
     n += (c as Buffer).length;
-    if (n > max) throw new DistillError(source, `member larger than ${max} bytes`);
+    if (n > max) throw new DistillError(source, `member larger than ${max} bytes`, { code: 'E_REFUSED' });
     chunks.push(c as Buffer);
   }
   return Buffer.concat(chunks);

@@ -6,7 +6,7 @@
  */
 import cliProgress from 'cli-progress';
 import pLimit from 'p-limit';
-import { DistillError } from '../util/errors.ts';
+import { asDistillError, DistillError } from '../util/errors.ts';
 import { entrySize } from '../util/cache.ts';
 import { fetchToCache, type FetchOptions } from '../util/fetch.ts';
 
@@ -88,7 +88,7 @@ export async function downloadDebs(refs: readonly DebRef[], opts: DownloadOption
           failedEarly = true;
           if (e instanceof DistillError && e.input !== url) throw e;
           const msg = e instanceof Error ? e.message : String(e);
-          throw new DistillError(url, `${ref.name} ${ref.version}: ${msg}`);
+          throw asDistillError(e, url).rewrap(url, `${ref.name} ${ref.version}: ${msg}`);
         }
         done++;
         update(key, entrySize('debs', ref.sha256) ?? ref.size);
@@ -98,6 +98,6 @@ export async function downloadDebs(refs: readonly DebRef[], opts: DownloadOption
   );
   bar?.stop();
   const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (rejected.length) throw (rejected.find((r) => r.reason instanceof DistillError) ?? rejected[0]).reason;
+  if (rejected.length) throw (rejected.find((r) => r.reason instanceof DistillError) ?? rejected[0]!).reason;
   return results.map((r) => (r as PromiseFulfilledResult<DownloadedDeb>).value);
 }

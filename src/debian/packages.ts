@@ -8,7 +8,7 @@
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { DistillError } from '../util/errors.ts';
+import { DistillError, isDistillError } from '../util/errors.ts';
 import { HashingStream } from '../util/cache.ts';
 import { fetchToCache, type FetchOptions } from '../util/fetch.ts';
 import { field, folded, parseControlStream, parseRelations, type ControlFields, type Relation } from './control.ts';
@@ -142,7 +142,7 @@ export async function parsePackagesStream(input: Readable, index: PackageIndex, 
       }
     }
   } catch (e) {
-    throw e instanceof DistillError ? e : new DistillError(source, e instanceof Error ? e.message : String(e));
+    throw e instanceof DistillError ? e : new DistillError(source, e instanceof Error ? e.message : String(e), { code: 'E_INPUT' });
   }
   return n;
 }
@@ -172,11 +172,15 @@ export async function fetchPackages(release: Release, index: PackageIndex, opts:
   }
 }
 
-async function fetchOne(release: Release, index: PackageIndex, base: string, opts: PackagesOptions): Promise<void> {
+/** What a download that disagrees with the InRelease's SHA256 list (hash or size) fails with. */
+const SIGNED_MISMATCH = ['E_DIGEST_MISMATCH', 'E_SIZE_MISMATCH'] as const;
+
+async function fetchOne(
+release: Release, index: PackageIndex, base: string, opts: PackagesOptions): Promise<void> {
   const { repo } = release;
   const distUrl = `${repo.uri}/dists/${repo.suite}`;
   const ext = ['.xz', '.gz', ''].find((x) => release.files.has(base + x));
-  if (ext === undefined) throw new DistillError(`${distUrl}/InRelease`, `the Release lists no ${base}{.xz,.gz}`);
+  if (ext === undefined) throw new DistillError(`${distUrl}/InRelease`, `the Release lists no ${base}{.xz,.gz}`, { code: 'E_NOT_FOUND' });
   const file = release.files.get(base + ext)!;
   const plain = release.files.get(base);
   const urls = [`${distUrl}/${file.path}`];
@@ -196,14 +200,12 @@ async function fetchOne(release: Release, index: PackageIndex, base: string, opt
     } catch (e) {
       lastErr = e;
       // A mismatch against the signed hash is not a reason to try another path.
-      if (e instanceof DistillError && /sha256 mismatch|bytes, expected/.test(e.message)) break;
+      if (isDistillError(e, ...SIGNED_MISMATCH)) break;
     }
   }
   if (!path) {
-    const e = lastErr instanceof DistillError ? lastErr : new DistillError(urls[urls.length - 1], String(lastErr));
-    if (/sha256 mismatch|bytes, expected|announces/.test(e.message)) {
-      throw new DistillError(e.input, `Packages index does not match the signed InRelease: ${e.message}`);
-    }
+    const e = lastErr instanceof DistillError ? lastErr : new DistillError(urls[urls.length - 1]!, String(lastErr), { code: 'E_NETWORK' });
+    if (isDistillError(e, ...SIGNED_MISMATCH)) throw e.rewrap(e.input, `Packages index does not match the signed InRelease: ${e.message}`);
     throw e;
   }
   const raw = createReadStream(path);
@@ -214,7 +216,7 @@ async function fetchOne(release: Release, index: PackageIndex, base: string, opt
   const source = `${distUrl}/${file.path}`;
   await parsePackagesStream(hasher, index, repo.uri, `${repo.uri} ${repo.suite}`, source);
   if (plain && (hasher.bytes !== plain.size || hasher.hex() !== plain.sha256)) {
-    throw new DistillError(source, `decompressed Packages index does not match the signed InRelease (sha256:${hasher.hex()}, ${hasher.bytes} bytes)`);
+    throw new DistillError(source, `decompressed Packages index does not match the signed InRelease (sha256:${hasher.hex()}, ${hasher.bytes} bytes)`, { code: 'E_DIGEST_MISMATCH' });
   }
 }
 

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import * as openpgp from 'openpgp';
-import { DistillError } from '../util/errors.ts';
+import { asDistillError, DistillError } from '../util/errors.ts';
 import { fetchText, type FetchOptions } from '../util/fetch.ts';
 import { field, parseControl, type ControlFields } from './control.ts';
 import type { Repository } from './sources.ts';
@@ -66,7 +66,7 @@ export function loadKeyring(path: string): Promise<openpgp.Key[]> {
   let p = keyringCache.get(path);
   if (!p) {
     p = (async () => {
-      if (!existsSync(path)) throw new DistillError(path, 'keyring not found (install debian-archive-keyring or pass --keyring FILE)');
+      if (!existsSync(path)) throw new DistillError(path, 'keyring not found (install debian-archive-keyring or pass --keyring FILE)', { code: 'E_NOT_FOUND' });
       const bytes = readFileSync(path);
       try {
         const keys = bytes.subarray(0, 64).toString('latin1').includes('-----BEGIN PGP')
@@ -75,7 +75,7 @@ export function loadKeyring(path: string): Promise<openpgp.Key[]> {
         if (keys.length === 0) throw new Error('no keys in file');
         return keys;
       } catch (e) {
-        throw new DistillError(path, `cannot read keyring: ${e instanceof Error ? e.message : String(e)}`);
+        throw new DistillError(path, `cannot read keyring: ${e instanceof Error ? e.message : String(e)}`, { code: 'E_INPUT' });
       }
     })();
     keyringCache.set(path, p);
@@ -93,7 +93,7 @@ export async function verifyInRelease(text: string, keys: openpgp.Key[], url: st
   try {
     message = await openpgp.readCleartextMessage({ cleartextMessage: text });
   } catch (e) {
-    throw new DistillError(url, `InRelease is not a cleartext-signed OpenPGP message: ${e instanceof Error ? e.message : String(e)}`);
+    throw new DistillError(url, `InRelease is not a cleartext-signed OpenPGP message: ${e instanceof Error ? e.message : String(e)}`, { code: 'E_UNTRUSTED' });
   }
   const result = await openpgp.verify({ message, verificationKeys: keys });
   const signers: string[] = [];
@@ -108,25 +108,30 @@ export async function verifyInRelease(text: string, keys: openpgp.Key[], url: st
   }
   if (signers.length === 0) {
     const why = failures.length ? failures.join('; ') : 'no signatures';
-    throw new DistillError(url, `bad InRelease signature: none verifies against the keyring (${why})`);
+    throw new DistillError(url, `bad InRelease signature: none verifies against the keyring (${why})`, { code: 'E_UNTRUSTED' });
   }
   return { text: String(result.data), signers };
 }
 
 /** Parses a Release's signed text. */
 export function parseRelease(text: string, url: string, repo: Repository): Omit<Release, 'signers' | 'sha256'> {
-  const paragraphs = parseControl(text, url);
-  if (paragraphs.length !== 1) throw new DistillError(url, `expected one Release paragraph, found ${paragraphs.length}`);
-  const fields = paragraphs[0];
+  let paragraphs;
+  try {
+    paragraphs = parseControl(text, url);
+  } catch (e) {
+    throw asDistillError(e, url);
+  }
+  if (paragraphs.length !== 1) throw new DistillError(url, `expected one Release paragraph, found ${paragraphs.length}`, { code: 'E_INPUT' });
+  const fields = paragraphs[0]!;
   const files = new Map<string, ReleaseFile>();
   for (const line of (field(fields, 'SHA256') ?? '').split('\n')) {
     const t = line.trim();
     if (t === '') continue;
     const m = /^([a-f0-9]{64})\s+(\d+)\s+(\S+)$/.exec(t);
-    if (!m) throw new DistillError(url, `bad SHA256 line in Release: ${JSON.stringify(t.slice(0, 80))}`);
-    files.set(m[3], { sha256: m[1], size: Number(m[2]), path: m[3] });
+    if (!m) throw new DistillError(url, `bad SHA256 line in Release: ${JSON.stringify(t.slice(0, 80))}`, { code: 'E_INPUT' });
+    files.set(m[3]!, { sha256: m[1]!, size: Number(m[2]), path: m[3]! });
   }
-  if (files.size === 0) throw new DistillError(url, 'Release has no SHA256 section (apt refuses such repositories too)');
+  if (files.size === 0) throw new DistillError(url, 'Release has no SHA256 section (apt refuses such repositories too)', { code: 'E_UNTRUSTED' });
   const date = parseDate(field(fields, 'Date'), url, 'Date');
   const validUntil = parseDate(field(fields, 'Valid-Until'), url, 'Valid-Until');
   const r: Omit<Release, 'signers' | 'sha256'> = {
@@ -154,7 +159,7 @@ export async function fetchRelease(repo: Repository, opts: ReleaseOptions = {}):
   const rel = parseRelease(text, url, repo);
   if (rel.suite !== repo.suite && rel.codename !== repo.suite) {
     // A validly signed Release of another suite must not stand in for the one asked for.
-    throw new DistillError(url, `Release is for suite ${rel.suite ?? '?'} (codename ${rel.codename ?? '?'}), not ${repo.suite}`);
+    throw new DistillError(url, `Release is for suite ${rel.suite ?? '?'} (codename ${rel.codename ?? '?'}), not ${repo.suite}`, { code: 'E_UNTRUSTED' });
   }
   checkFreshness(rel, url, opts);
   return { ...rel, signers, sha256: createHash('sha256').update(raw).digest('hex') };
@@ -174,13 +179,13 @@ function checkFreshness(rel: Omit<Release, 'signers' | 'sha256'>, url: string, o
   }
   if (problems.length === 0) return;
   const msg = problems.join('; ');
-  if (policy === 'enforce') throw new DistillError(url, `${msg}; a replayed or stale mirror? (use --release-freshness warn for snapshot mirrors)`);
+  if (policy === 'enforce') throw new DistillError(url, `${msg}; a replayed or stale mirror? (use --release-freshness warn for snapshot mirrors)`, { code: 'E_UNTRUSTED' });
   opts.onWarning?.(`${url}: ${msg}`);
 }
 
 function parseDate(v: string | undefined, url: string, name: string): Date | undefined {
   if (!v) return undefined;
   const d = new Date(v.replace(/\bUTC\b/, 'GMT'));
-  if (Number.isNaN(d.getTime())) throw new DistillError(url, `unparseable ${name}: ${v}`);
+  if (Number.isNaN(d.getTime())) throw new DistillError(url, `unparseable ${name}: ${v}`, { code: 'E_INPUT' });
   return d;
 }

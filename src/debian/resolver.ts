@@ -9,7 +9,7 @@
  * security updates that only go up), so a greedy highest-version walk finds what apt finds; when
  * it cannot, the error names the chain of packages that led there.
  */
-import { DistillError } from '../util/errors.ts';
+import { asDistillError, DistillError } from '../util/errors.ts';
 import { formatRelation, parseRelations, type Relation } from './control.ts';
 import type { PackageEntry, PackageIndex } from './packages.ts';
 import { satisfiesDebian } from './version.ts';
@@ -64,11 +64,11 @@ export function resolve(index: PackageIndex, req: ResolveRequest): Resolution {
     const eq = root.indexOf('=');
     const name = eq >= 0 ? root.slice(0, eq) : root;
     const version = eq >= 0 ? root.slice(eq + 1) : undefined;
-    if (excluded.has(name)) throw new DistillError(name, 'is both requested and excluded');
+    if (excluded.has(name)) throw new DistillError(name, 'is both requested and excluded', { code: 'E_INPUT' });
     const have = selected.get(name);
     if (have) {
       if (version !== undefined && have.entry.version !== version) {
-        throw new DistillError(root, `conflicts with ${name}=${have.entry.version} requested earlier`);
+        throw new DistillError(root, `conflicts with ${name}=${have.entry.version} requested earlier`, { code: 'E_INPUT' });
       }
       continue;
     }
@@ -83,6 +83,7 @@ export function resolve(index: PackageIndex, req: ResolveRequest): Resolution {
           : prov.length
             ? `is a virtual package; name one of its providers: ${[...new Set(prov)].sort().join(', ')}`
             : 'no such package in the archive',
+        { code: 'E_NOT_FOUND' },
       );
     }
     select(entry, [name]);
@@ -112,12 +113,15 @@ export function resolve(index: PackageIndex, req: ResolveRequest): Resolution {
   };
 
   for (let i = 0; i < queue.length; i++) {
-    const cur = queue[i];
+    const cur = queue[i]!;
     const e = cur.entry;
-    const groups = [
-      ...parseRelations(e.preDepends, `${e.name} Pre-Depends`),
-      ...parseRelations(e.depends, `${e.name} Depends`),
-    ];
+    let groups;
+    try {
+      groups = [...parseRelations(e.preDepends, `${e.name} Pre-Depends`), ...parseRelations(e.depends, `${e.name} Depends`)];
+    } catch (err) {
+      // The mirror's Packages index is the input at fault; the message names the field.
+      throw asDistillError(err, e.name);
+    }
     for (const group of groups) {
       const alts = group.filter((r) => relationApplies(r, arch));
       if (alts.length === 0) continue;
@@ -154,7 +158,7 @@ export function resolve(index: PackageIndex, req: ResolveRequest): Resolution {
           return `${r.name} is not in the archive`;
         })
         .join('; ');
-      throw new DistillError(cur.chain.join(' -> '), `unsatisfiable dependency ${want}: ${why}`);
+      throw new DistillError(cur.chain.join(' -> '), `unsatisfiable dependency ${want}: ${why}`, { code: 'E_INPUT' });
     }
   }
 

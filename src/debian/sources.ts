@@ -40,7 +40,7 @@ export function parseDeb822Sources(text: string, file = 'sources'): AptSource[] 
   try {
     paragraphs = parseControl(text, file);
   } catch (e) {
-    throw new DistillError(file, e instanceof Error ? e.message : String(e));
+    throw new DistillError(file, e instanceof Error ? e.message : String(e), { code: 'E_INPUT' });
   }
   return paragraphs.map((p) => {
     const words = (n: string) => (field(p, n) ?? '').split(/\s+/).filter(Boolean);
@@ -68,17 +68,17 @@ export function parseOneLineSources(text: string, file = 'sources.list'): AptSou
     const line = raw.replace(/#.*$/, '').trim();
     if (line === '') return;
     const m = /^(deb|deb-src)\s+(?:\[([^\]]*)\]\s+)?(\S+)\s+(\S+)\s*(.*)$/.exec(line);
-    if (!m) throw new DistillError(`${file}:${i + 1}`, `cannot parse apt source line ${JSON.stringify(line.slice(0, 80))}`);
+    if (!m) throw new DistillError(`${file}:${i + 1}`, `cannot parse apt source line ${JSON.stringify(line.slice(0, 80))}`, { code: 'E_INPUT' });
     const opts: Record<string, string> = {};
     for (const kv of (m[2] ?? '').trim().split(/\s+/).filter(Boolean)) {
       const eq = kv.indexOf('=');
       if (eq > 0) opts[kv.slice(0, eq).toLowerCase()] = kv.slice(eq + 1);
     }
     const src: AptSource = {
-      types: [m[1]],
-      uris: [trimSlash(m[3])],
-      suites: [m[4]],
-      components: m[5].split(/\s+/).filter(Boolean),
+      types: [m[1]!],
+      uris: [trimSlash(m[3]!)],
+      suites: [m[4]!],
+      components: m[5]!.split(/\s+/).filter(Boolean),
       enabled: true,
       file,
     };
@@ -141,6 +141,7 @@ export function selectRepositories(opts: RepositoryOptions = {}): Repository[] {
     throw new DistillError(
       opts.mirror ?? '/etc/apt/sources.list',
       opts.mirror ? 'give --suite with --mirror (no apt source names a suite)' : `no apt source lists a Debian suite with component ${component}; pass --mirror URL --suite SUITE`,
+      { code: 'E_USAGE' },
     );
   }
   const repos: Repository[] = [{ uri, suite, components: [component], role: 'main', ...(!opts.mirror && base?.signedBy ? { signedBy: base.signedBy } : {}) }];
@@ -148,7 +149,7 @@ export function selectRepositories(opts: RepositoryOptions = {}): Repository[] {
     const upd = sources.find((s) => s.suites.includes(`${suite}-updates`));
     if (upd) {
       // With --mirror, -updates lives on the same mirror as the main suite.
-      repos.push({ uri: opts.mirror ? uri : upd.uris[0], suite: `${suite}-updates`, components: [component], role: 'updates', ...(!opts.mirror && upd.signedBy ? { signedBy: upd.signedBy } : {}) });
+      repos.push({ uri: opts.mirror ? uri : upd.uris[0]!, suite: `${suite}-updates`, components: [component], role: 'updates', ...(!opts.mirror && upd.signedBy ? { signedBy: upd.signedBy } : {}) });
     }
   }
   if (opts.securityMirror !== false) {
@@ -156,7 +157,7 @@ export function selectRepositories(opts: RepositoryOptions = {}): Repository[] {
       repos.push({ uri: trimSlash(opts.securityMirror), suite: `${suite}-security`, components: [component], role: 'security' });
     } else {
       const sec = sources.find((s) => s.suites.includes(`${suite}-security`));
-      if (sec) repos.push({ uri: sec.uris[0], suite: `${suite}-security`, components: [component], role: 'security', ...(sec.signedBy ? { signedBy: sec.signedBy } : {}) });
+      if (sec) repos.push({ uri: sec.uris[0]!, suite: `${suite}-security`, components: [component], role: 'security', ...(sec.signedBy ? { signedBy: sec.signedBy } : {}) });
     }
   }
   return repos;

@@ -87,7 +87,7 @@ class Applier {
       const st = await lstatOrUndefined(cur);
       if (st?.isDirectory()) continue;
       if (st?.isSymbolicLink()) {
-        throw new DistillError(this.what, `${path} goes through symlink ${parts.slice(0, i + 1).join('/')}; refusing to follow it`);
+        throw new DistillError(this.what, `${path} goes through symlink ${parts.slice(0, i + 1).join('/')}; refusing to follow it`, { code: 'E_REFUSED' });
       }
       if (!create) return undefined;
       if (st) await rm(cur, { force: true });
@@ -101,7 +101,7 @@ class Applier {
   }
 
   async apply(e: TarEntry, body: Readable): Promise<void> {
-    if (e.dotDot) throw new DistillError(this.what, `tar entry ${JSON.stringify(e.rawName)}${e.type === 'hardlink' ? ` (hard link to ${JSON.stringify(e.linkname)})` : ''} has a '..' component`);
+    if (e.dotDot) throw new DistillError(this.what, `tar entry ${JSON.stringify(e.rawName)}${e.type === 'hardlink' ? ` (hard link to ${JSON.stringify(e.linkname)})` : ''} has a '..' component`, { code: 'E_REFUSED' });
     if (e.path === '') return;
     const wh = parseWhiteout(e.path);
     if (wh) return this.whiteout(wh.kind === 'remove' ? wh.target : wh.dir, wh.kind === 'opaque');
@@ -135,7 +135,7 @@ class Applier {
         // closes the handle and stops here; otherwise the stream closes it, on success or error.
         if (bodyFailed(body)) {
           await fh.close();
-          throw new DistillError(this.what, `the layer ended inside ${e.path}`);
+          throw new DistillError(this.what, `the layer ended inside ${e.path}`, { code: 'E_TRUNCATED' });
         }
         await pipeline(body, fh.createWriteStream());
         await chmod(abs, mode);
@@ -152,7 +152,7 @@ class Applier {
         const target = tparent && join(tparent, basename(e.linkname));
         const tst = target ? await lstatOrUndefined(target) : undefined;
         if (!target || !tst || !(tst.isFile() || tst.isSymbolicLink())) {
-          throw new DistillError(this.what, `hard link ${e.path} points to ${JSON.stringify(e.linkname)}, which is not a file in the image`);
+          throw new DistillError(this.what, `hard link ${e.path} points to ${JSON.stringify(e.linkname)}, which is not a file in the image`, { code: 'E_REFUSED' });
         }
         if (st) await this.clear(abs);
         await link(target, abs);
@@ -205,8 +205,8 @@ export async function extractImage(image: Image, dir: string, opts: ExtractOptio
   const target = resolve(dir);
   const existing = await lstatOrUndefined(target);
   if (existing) {
-    if (!existing.isDirectory()) throw new DistillError(dir, 'exists and is not a directory');
-    if ((await readdir(target)).length > 0) throw new DistillError(dir, 'directory is not empty; export needs a new or empty directory');
+    if (!existing.isDirectory()) throw new DistillError(dir, 'exists and is not a directory', { code: 'E_INPUT' });
+    if ((await readdir(target)).length > 0) throw new DistillError(dir, 'directory is not empty; export needs a new or empty directory', { code: 'E_REFUSED' });
   }
   const parent = dirname(target);
   await mkdir(parent, { recursive: true });

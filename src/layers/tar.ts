@@ -90,7 +90,7 @@ export async function readTar(
       };
       const size = h.size ?? 0;
       if (!Number.isSafeInteger(size) || size < 0 || size > max) {
-        fail(new DistillError(opts.what, `tar entry ${JSON.stringify(h.name)} declares an implausible size ${size} (limit ${max} bytes)`));
+        fail(new DistillError(opts.what, `tar entry ${JSON.stringify(h.name)} declares an implausible size ${size} (limit ${max} bytes)`, { code: 'E_REFUSED' }));
         return;
       }
       const n = normalizePath(h.name);

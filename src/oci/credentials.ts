@@ -54,7 +54,7 @@ async function readAuthFile(path: string): Promise<AuthFile | undefined> {
   try {
     return JSON.parse(text) as AuthFile;
   } catch {
-    throw new DistillError(path, 'auth file is not valid JSON');
+    throw new DistillError(path, 'auth file is not valid JSON', { code: 'E_INPUT' });
   }
 }
 
@@ -67,19 +67,19 @@ export function runCredentialHelper(helper: string, server: string, env: NodeJS.
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
-    child.on('error', (e) => reject(new DistillError(prog, `cannot run credential helper: ${e.message}`)));
+    child.on('error', (e) => reject(new DistillError(prog, `cannot run credential helper: ${e.message}`, { code: 'E_TOOL_FAILED' })));
     child.on('close', (code) => {
       if (code !== 0) {
         // "credentials not found" is a normal answer: the helper simply has nothing for this server.
         if (/not found/i.test(out + err)) return resolve(undefined);
-        return reject(new DistillError(prog, `credential helper failed for ${server} (exit ${code})`));
+        return reject(new DistillError(prog, `credential helper failed for ${server} (exit ${code})`, { code: 'E_TOOL_FAILED' }));
       }
       try {
         const j = JSON.parse(out) as { Username?: string; Secret?: string };
         if (!j.Secret) return resolve(undefined);
         resolve({ username: j.Username ?? '', password: j.Secret, source: prog });
       } catch {
-        reject(new DistillError(prog, `credential helper printed something that is not JSON for ${server}`));
+        reject(new DistillError(prog, `credential helper printed something that is not JSON for ${server}`, { code: 'E_TOOL_FAILED' }));
       }
     });
     child.stdin.end(server);
@@ -90,7 +90,7 @@ function decodeAuth(entry: NonNullable<AuthFile['auths']>[string], source: strin
   if (entry.auth) {
     const text = Buffer.from(entry.auth, 'base64').toString('utf8');
     const i = text.indexOf(':');
-    if (i === -1) throw new DistillError(source, 'an "auth" entry is not base64 of user:password');
+    if (i === -1) throw new DistillError(source, 'an "auth" entry is not base64 of user:password', { code: 'E_INPUT' });
     return { username: text.slice(0, i), password: text.slice(i + 1), source };
   }
   if (entry.username && entry.password) return { username: entry.username, password: entry.password, source };

@@ -14,7 +14,7 @@ export function isDigest(s: string): s is Digest {
 /** Parses a digest string, throwing a DistillError naming `input` when it is not sha256:<64 hex>. */
 export function parseDigest(s: unknown, input = String(s)): Digest {
   if (typeof s !== 'string' || !DIGEST_RE.test(s)) {
-    throw new DistillError(input, `not a sha256 digest: ${JSON.stringify(s)?.slice(0, 80)}`);
+    throw new DistillError(input, `not a sha256 digest: ${JSON.stringify(s)?.slice(0, 80)}`, { code: 'E_INPUT' });
   }
   return s as Digest;
 }
@@ -37,14 +37,14 @@ export interface Expected {
 
 /** The error for a blob that has grown past its declared size after `bytes`, if it has. */
 export function sizeExceeded(e: Expected | undefined, bytes: number): DistillError | undefined {
-  if (e?.size !== undefined && e.size >= 0 && bytes > e.size) return new DistillError(e.what, `blob is larger than its declared size ${e.size}`);
+  if (e?.size !== undefined && e.size >= 0 && bytes > e.size) return new DistillError(e.what, `blob is larger than its declared size ${e.size}`, { code: 'E_SIZE_MISMATCH' });
   return undefined;
 }
 
 /** The error for a whole blob of `bytes` bytes hashing to `digest`, if it is not what was expected. */
 export function blobMismatch(e: Expected | undefined, bytes: number, digest: Digest | undefined): DistillError | undefined {
-  if (e?.size !== undefined && e.size >= 0 && bytes !== e.size) return new DistillError(e.what, `blob size ${bytes} does not match declared size ${e.size}`);
-  if (e?.digest && digest !== e.digest) return new DistillError(e.what, `digest mismatch: content is ${digest}`);
+  if (e?.size !== undefined && e.size >= 0 && bytes !== e.size) return new DistillError(e.what, `blob size ${bytes} does not match declared size ${e.size}`, { code: 'E_SIZE_MISMATCH' });
+  if (e?.digest && digest !== e.digest) return new DistillError(e.what, `digest mismatch: content is ${digest}`, { code: 'E_DIGEST_MISMATCH' });
   return undefined;
 }
 

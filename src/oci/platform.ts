@@ -10,8 +10,8 @@ export const DEFAULT_PLATFORM = 'linux/amd64';
 /** Parses and validates index bytes. */
 export function parseIndex(raw: Uint8Array, what: string): Index {
   const idx = parseJson<Index>(raw, what);
-  if (idx.schemaVersion !== 2) throw new DistillError(what, `unsupported index schemaVersion ${JSON.stringify(idx.schemaVersion)}`);
-  if (!Array.isArray(idx.manifests)) throw new DistillError(what, 'index has no manifests array');
+  if (idx.schemaVersion !== 2) throw new DistillError(what, `unsupported index schemaVersion ${JSON.stringify(idx.schemaVersion)}`, { code: 'E_UNSUPPORTED' });
+  if (!Array.isArray(idx.manifests)) throw new DistillError(what, 'index has no manifests array', { code: 'E_INPUT' });
   idx.manifests.forEach((d, i) => checkDescriptor(d, `${what} manifests[${i}]`));
   return idx;
 }
@@ -31,5 +31,6 @@ export function selectPlatform(index: Index, platform: string | undefined, what:
   throw new DistillError(
     what,
     `no image for platform ${platformString(want)}; available: ${have.length ? [...new Set(have)].join(', ') : 'none'}`,
+    { code: 'E_NOT_FOUND' },
   );
 }

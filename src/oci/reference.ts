@@ -35,7 +35,7 @@ export function parseRef(ref: string): ImageRef {
   if (ref.startsWith('docker://')) return { transport: 'registry', name: ref.slice('docker://'.length) };
   if (m) {
     const [, scheme, rest] = m as unknown as [string, string, string];
-    if (!rest) throw new DistillError(ref, `empty ${scheme}: reference`);
+    if (!rest) throw new DistillError(ref, `empty ${scheme}: reference`, { code: 'E_INPUT' });
     switch (scheme) {
       case 'oci':
       case 'oci-archive':
@@ -50,7 +50,7 @@ export function parseRef(ref: string): ImageRef {
   if (/^[a-z0-9][a-z0-9._:/@-]*$/i.test(ref) && !ref.startsWith('/') && !ref.startsWith('.')) {
     return { transport: 'registry', name: ref };
   }
-  throw new DistillError(ref, `not an image reference; use one of oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE, podman:NAME, docker:NAME`);
+  throw new DistillError(ref, `not an image reference; use one of oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE, podman:NAME, docker:NAME`, { code: 'E_INPUT' });
 }
 
 export interface OpenOptions {

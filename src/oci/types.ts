@@ -1,5 +1,6 @@
 /** The JSON documents of the OCI image spec (and their Docker v2.2 twins), as TypeScript types. */
 import type { Digest } from './digest.ts';
+import { DistillError } from '../util/errors.ts';
 
 export interface Platform {
   architecture: string;
@@ -89,7 +90,7 @@ export function platformString(p: Platform | undefined): string {
 /** Parses `os/arch[/variant]`. */
 export function parsePlatform(s: string): Platform {
   const [os, architecture, variant] = s.split('/');
-  if (!os || !architecture) throw new Error(`platform must be os/arch[/variant], got "${s}"`);
+  if (!os || !architecture) throw new DistillError('--platform', `platform must be os/arch[/variant], got "${s}"`, { code: 'E_USAGE' });
   return variant ? { os, architecture, variant } : { os, architecture };
 }
 

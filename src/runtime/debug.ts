@@ -94,13 +94,13 @@ export function attachArgs(container: string, image: string, opts: { command?: s
 export async function attach(container: string, opts: AttachOptions = {}): Promise<number> {
   const engine = detectEngine(opts.engine);
   const st = await containerState(engine, container);
-  if (!st) throw new DistillError(container, `no such container in ${engine}`);
-  if (!st.running) throw new DistillError(container, `container is ${st.status}, not running; start it first (debug image makes a variant with a shell)`);
+  if (!st) throw new DistillError(container, `no such container in ${engine}`, { code: 'E_NOT_FOUND' });
+  if (!st.running) throw new DistillError(container, `container is ${st.status}, not running; start it first (debug image makes a variant with a shell)`, { code: 'E_INPUT' });
   const image = opts.image ?? (await ensureBusyboxImage(engine, opts));
   const tty = opts.tty ?? (!opts.command?.length && Boolean(process.stdin.isTTY));
   const args = attachArgs(container, image, { command: opts.command, tty, name: `distill-debug-${randomBytes(4).toString('hex')}` });
   const r = await runEngine(engine, args, { stdio: 'inherit' });
-  if (r.code === 125) throw new DistillError(container, `${engine} could not start the sidecar: ${lastLine(r.stderr) || 'see the message above'}`);
+  if (r.code === 125) throw new DistillError(container, `${engine} could not start the sidecar: ${lastLine(r.stderr) || 'see the message above'}`, { code: 'E_TOOL_FAILED' });
   return r.code;
 }
 

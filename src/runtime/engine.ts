@@ -39,11 +39,11 @@ export function engineAvailable(engine: Engine): boolean {
 /** The engine to use: the one asked for (it must exist), else podman, else docker. */
 export function detectEngine(prefer?: Engine): Engine {
   if (prefer) {
-    if (!engineAvailable(prefer)) throw new DistillError(prefer, prefer === 'docker' ? 'docker is not installed or its daemon is not running' : 'podman is not installed or does not run');
+    if (!engineAvailable(prefer)) throw new DistillError(prefer, prefer === 'docker' ? 'docker is not installed or its daemon is not running' : 'podman is not installed or does not run', { code: 'E_ENGINE' });
     return prefer;
   }
   for (const e of ['podman', 'docker'] as const) if (engineAvailable(e)) return e;
-  throw new DistillError('engine', 'neither podman nor docker is installed; verify and debug attach need one of them');
+  throw new DistillError('engine', 'neither podman nor docker is installed; verify and debug attach need one of them', { code: 'E_ENGINE' });
 }
 
 export interface EngineResult {
@@ -67,7 +67,13 @@ export function runEngine(engine: Engine, args: string[], opts: { timeoutMs?: nu
     const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', (e) => reject(new DistillError(engine, (e as NodeJS.ErrnoException).code === 'ENOENT' ? `${engine} is not installed` : e.message)));
+    child.on('error', (e) =>
+      reject(
+        (e as NodeJS.ErrnoException).code === 'ENOENT'
+          ? new DistillError(engine, `${engine} is not installed`, { code: 'E_ENGINE' })
+          : new DistillError(engine, e.message, { code: 'E_TOOL_FAILED' }),
+      ),
+    );
     child.on('close', (code) => {
       if (timer) clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
@@ -96,7 +102,7 @@ export async function engineImage(engine: Engine, ref: string): Promise<{ name: 
   const present = (await runEngine(engine, ['image', 'inspect', '--format', '{{.Id}}', id])).code === 0;
   if (engine === 'podman' && (r.transport === 'oci' || r.transport === 'oci-archive' || r.transport === 'docker-archive')) {
     const p = await runEngine('podman', ['pull', '-q', ref]);
-    if (p.code !== 0) throw new DistillError(ref, `podman pull failed: ${lastLine(p.stderr)}`);
+    if (p.code !== 0) throw new DistillError(ref, `podman pull failed: ${lastLine(p.stderr)}`, { code: 'E_TOOL_FAILED' });
     return { name: p.stdout.trim().split('\n').pop()!, imported: !present };
   }
   const name = `localhost/distill-run:${(await image.digest()).slice(7, 19)}`;

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseAllDocuments } from 'yaml';
-import { DistillError } from '../util/errors.ts';
+import { codeOf, DistillError } from '../util/errors.ts';
 
 export type PolicySeverity = 'critical' | 'high' | 'medium';
 export const POLICY_SEVERITIES: readonly PolicySeverity[] = ['critical', 'high', 'medium'];
@@ -175,12 +175,12 @@ function checkContainer(ctx: Ctx, c: Obj, cpath: (string | number)[], name: stri
 export function checkManifestText(text: string, file = '<stdin>'): PolicyCheckResult {
   const lc = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lc });
-  if (!Array.isArray(docs)) throw new DistillError(file, 'not YAML documents');
+  if (!Array.isArray(docs)) throw new DistillError(file, 'not YAML documents', { code: 'E_INPUT' });
   const findings: PolicyFinding[] = [];
   const checked: string[] = [];
   const skipped: string[] = [];
   for (const [di, doc] of docs.entries()) {
-    if (doc.errors.length) throw new DistillError(file, `document ${di + 1}: ${doc.errors[0]!.message.split('\n')[0]}`);
+    if (doc.errors.length) throw new DistillError(file, `document ${di + 1}: ${doc.errors[0]!.message.split('\n')[0]}`, { code: 'E_INPUT' });
     const root = doc.toJS() as unknown;
     if (root === null || root === undefined) continue;
     const lineOf = (path: (string | number)[]): number | undefined => {
@@ -219,7 +219,7 @@ export function checkManifestFile(file: string): PolicyCheckResult {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new DistillError(file, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message);
+    throw new DistillError(file, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message, { code: codeOf(e) });
   }
   return checkManifestText(text, file);
 }

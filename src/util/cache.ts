@@ -31,7 +31,7 @@ export function cacheDir(): string {
 /** The hex of a `sha256:<hex>` digest or of a bare hex string; throws on anything else. */
 export function sha256Hex(digest: string): string {
   const hex = digest.startsWith('sha256:') ? digest.slice(7) : digest;
-  if (!HEX_RE.test(hex)) throw new DistillError(digest, 'not a sha256 digest');
+  if (!HEX_RE.test(hex)) throw new DistillError(digest, 'not a sha256 digest', { code: 'E_INPUT' });
   return hex;
 }
 
@@ -84,7 +84,7 @@ export async function putFile(kind: CacheKind, digest: string, src: string): Pro
   const got = (await hashFile(src)).sha256;
   if (got !== want) {
     rmSync(src, { force: true });
-    throw new DistillError(digest, `cache: content hashes to sha256:${got}, not the expected digest`);
+    throw new DistillError(digest, `cache: content hashes to sha256:${got}, not the expected digest`, { code: 'E_DIGEST_MISMATCH' });
   }
   return commit(kind, want, src);
 }
@@ -109,7 +109,7 @@ export async function putStream(
   const got = hasher.hex();
   if (digest !== undefined && got !== sha256Hex(digest)) {
     rmSync(tmp, { force: true });
-    throw new DistillError(digest, `cache: content hashes to sha256:${got}, not the expected digest`);
+    throw new DistillError(digest, `cache: content hashes to sha256:${got}, not the expected digest`, { code: 'E_DIGEST_MISMATCH' });
   }
   return { path: commit(kind, got, tmp), sha256: got, size: hasher.bytes };
 }

@@ -6,12 +6,11 @@
  * Every failure is a DistillError naming the URL, so a user sees which download went wrong.
  */
 import { createReadStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { DistillError } from './errors.ts';
-import { pipeToFile } from './files.ts';
+import { asDistillError, DistillError, type ErrorCode } from './errors.ts';
+import { pipeToFile, tempBeside } from './files.ts';
 import { cachePath, HashingStream, hashFile, putFile, remove, sha256Hex, tempPath, type CacheKind } from './cache.ts';
 
 /** Options of one download. */
@@ -41,10 +40,17 @@ export interface FetchResult {
 /** Fails without retrying: the server answered, and the answer is wrong. */
 class PermanentError extends DistillError {}
 
+/** The code of a final HTTP error status: gone, refused, or some other failure of the server. */
+function httpCode(status: number): ErrorCode {
+  if (status === 404 || status === 410) return 'E_NOT_FOUND';
+  if (status === 401 || status === 403) return 'E_AUTH';
+  return 'E_NETWORK';
+}
+
 /** Downloads `url` to `dest` (temp file + rename), verifying size and sha256 when given. */
 export async function fetchToFile(url: string, dest: string, opts: FetchOptions = {}): Promise<FetchResult> {
   mkdirSync(dirname(dest), { recursive: true });
-  const tmp = `${dest}.${process.pid}-${randomBytes(4).toString('hex')}.part`;
+  const tmp = tempBeside(dest);
   try {
     const r = await withRetries(url, opts, () => attempt(url, tmp, opts));
     renameSync(tmp, dest);
@@ -59,18 +65,18 @@ export async function fetchText(url: string, opts: FetchOptions & { maxBytes?: n
   const max = opts.maxBytes ?? 16 * 1024 * 1024;
   return withRetries(url, opts, async () => {
     const { body, total } = await open(url, opts);
-    if (total !== undefined && total > max) throw new PermanentError(url, `response of ${total} bytes exceeds the ${max}-byte limit`);
+    if (total !== undefined && total > max) throw new PermanentError(url, `response of ${total} bytes exceeds the ${max}-byte limit`, { code: 'E_REFUSED' });
     const chunks: Buffer[] = [];
     let n = 0;
     for await (const c of body) {
       n += (c as Buffer).length;
       if (n > max) {
         body.destroy();
-        throw new PermanentError(url, `response exceeds the ${max}-byte limit`);
+        throw new PermanentError(url, `response exceeds the ${max}-byte limit`, { code: 'E_REFUSED' });
       }
       chunks.push(c as Buffer);
     }
-    if (total !== undefined && n !== total) throw new DistillError(url, `download truncated: got ${n} of ${total} bytes`);
+    if (total !== undefined && n !== total) throw new DistillError(url, `download truncated: got ${n} of ${total} bytes`, { code: 'E_TRUNCATED' });
     return Buffer.concat(chunks).toString('utf8');
   });
 }
@@ -98,7 +104,7 @@ export async function fetchToCache(
     if (cached.sha256 === hex) return path;
     opts.onCorrupt?.(path);
     if (opts.refetch === false) {
-      throw new DistillError(path, `cached file is corrupted: it hashes to sha256:${cached.sha256}, expected sha256:${hex} (from ${url}); delete it or allow a refetch`);
+      throw new DistillError(path, `cached file is corrupted: it hashes to sha256:${cached.sha256}, expected sha256:${hex} (from ${url}); delete it or allow a refetch`, { code: 'E_DIGEST_MISMATCH' });
     }
     remove(kind, hex);
   }
@@ -120,12 +126,14 @@ async function withRetries<T>(url: string, opts: FetchOptions, fn: () => Promise
       return await fn();
     } catch (e) {
       last = e;
-      if (e instanceof PermanentError) throw new DistillError(e.input, e.message);
+      if (e instanceof PermanentError) throw e.rewrap(e.input, e.message);
       if (i < retries) await new Promise((r) => setTimeout(r, backoff * 2 ** i * (0.75 + Math.random() / 2)));
     }
   }
   const msg = last instanceof Error ? last.message : String(last);
-  throw new DistillError(url, retries > 0 ? `download failed after ${retries + 1} attempts: ${msg}` : msg);
+  // The last attempt's own code: a download that kept ending early is still E_TRUNCATED.
+  const code: ErrorCode = last instanceof DistillError ? last.code : 'E_NETWORK';
+  throw new DistillError(url, retries > 0 ? `download failed after ${retries + 1} attempts: ${msg}` : msg, { code });
 }
 
 async function open(url: string, opts: FetchOptions): Promise<{ body: Readable; total: number | undefined }> {
@@ -136,10 +144,11 @@ async function open(url: string, opts: FetchOptions): Promise<{ body: Readable; 
       const { size } = statSync(path);
       return { body: createReadStream(path), total: size };
     } catch (e) {
-      throw new PermanentError(url, e instanceof Error ? e.message : String(e));
+      const d = asDistillError(e, url);
+      throw new PermanentError(url, d.message, { code: d.code });
     }
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new PermanentError(url, `unsupported URL scheme ${u.protocol}`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new PermanentError(url, `unsupported URL scheme ${u.protocol}`, { code: 'E_UNSUPPORTED' });
   const ctrl = new AbortController();
   const stall = opts.stallTimeoutMs ?? 30_000;
   let timer = setTimeout(() => ctrl.abort(new Error(`no response for ${stall} ms`)), stall);
@@ -150,14 +159,14 @@ async function open(url: string, opts: FetchOptions): Promise<{ body: Readable; 
   } catch (e) {
     clearTimeout(timer);
     const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : '';
-    throw new DistillError(url, `${e instanceof Error ? e.message : String(e)}${cause}`);
+    throw new DistillError(url, `${e instanceof Error ? e.message : String(e)}${cause}`, { code: 'E_NETWORK' });
   }
   if (!res.ok || !res.body) {
     clearTimeout(timer);
     await res.body?.cancel().catch(() => undefined);
     const msg = `HTTP ${res.status} ${res.statusText}`.trim();
-    if (res.status >= 500 || res.status === 408 || res.status === 429) throw new DistillError(url, msg);
-    throw new PermanentError(url, msg);
+    if (res.status >= 500 || res.status === 408 || res.status === 429) throw new DistillError(url, msg, { code: 'E_NETWORK' });
+    throw new PermanentError(url, msg, { code: httpCode(res.status) });
   }
   const len = res.headers.get('content-length');
   const total = len !== null && /^\d+$/.test(len) && !res.headers.get('content-encoding') ? Number(len) : undefined;
@@ -176,7 +185,7 @@ async function attempt(url: string, tmp: string, opts: FetchOptions): Promise<Fe
   const { body, total } = await open(url, opts);
   if (opts.size !== undefined && total !== undefined && total !== opts.size) {
     body.destroy();
-    throw new PermanentError(url, `server announces ${total} bytes, expected ${opts.size}`);
+    throw new PermanentError(url, `server announces ${total} bytes, expected ${opts.size}`, { code: 'E_SIZE_MISMATCH' });
   }
   const hasher = new HashingStream();
   if (opts.onProgress) {
@@ -188,16 +197,16 @@ async function attempt(url: string, tmp: string, opts: FetchOptions): Promise<Fe
   } catch (e) {
     const why = e instanceof Error ? e.message + (e.cause instanceof Error ? ` (${e.cause.message})` : '') : String(e);
     const expect = total ?? opts.size;
-    if (expect !== undefined) throw new DistillError(url, `download truncated: got ${hasher.bytes} of ${expect} bytes: ${why}`);
-    throw new DistillError(url, `download interrupted after ${hasher.bytes} bytes: ${why}`);
+    if (expect !== undefined) throw new DistillError(url, `download truncated: got ${hasher.bytes} of ${expect} bytes: ${why}`, { code: 'E_TRUNCATED' });
+    throw new DistillError(url, `download interrupted after ${hasher.bytes} bytes: ${why}`, { code: 'E_NETWORK' });
   }
   const n = hasher.bytes;
-  if (total !== undefined && n !== total) throw new DistillError(url, `download truncated: got ${n} of ${total} bytes`);
-  if (opts.size !== undefined && n < opts.size) throw new DistillError(url, `download truncated: got ${n} of ${opts.size} bytes`);
-  if (opts.size !== undefined && n > opts.size) throw new PermanentError(url, `download has ${n} bytes, expected ${opts.size}`);
+  if (total !== undefined && n !== total) throw new DistillError(url, `download truncated: got ${n} of ${total} bytes`, { code: 'E_TRUNCATED' });
+  if (opts.size !== undefined && n < opts.size) throw new DistillError(url, `download truncated: got ${n} of ${opts.size} bytes`, { code: 'E_TRUNCATED' });
+  if (opts.size !== undefined && n > opts.size) throw new PermanentError(url, `download has ${n} bytes, expected ${opts.size}`, { code: 'E_SIZE_MISMATCH' });
   const got = hasher.hex();
   if (opts.sha256 !== undefined && got !== sha256Hex(opts.sha256)) {
-    throw new PermanentError(url, `sha256 mismatch: expected sha256:${sha256Hex(opts.sha256)}, got sha256:${got} (the file was altered in transit or on the mirror)`);
+    throw new PermanentError(url, `sha256 mismatch: expected sha256:${sha256Hex(opts.sha256)}, got sha256:${got} (the file was altered in transit or on the mirror)`, { code: 'E_DIGEST_MISMATCH' });
   }
   return { sha256: got, size: n };
 }

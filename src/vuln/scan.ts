@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { DistillError } from '../util/errors.ts';
+import { codeOf, DistillError } from '../util/errors.ts';
 import { dbStatus, openOsvDb, STALE_AFTER_DAYS, type DbStatus, type OsvDb } from './db.ts';
 import { matchPackagesDetailed, type PackageInput, type Skipped, type Vuln, type VulnSource } from './matcher.ts';
 import { SEVERITY_LEVELS, severityRank, type SeverityLevel } from './severity.ts';
@@ -28,23 +28,23 @@ export function loadIgnoreFile(path: string): IgnoreRule[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    throw new DistillError(path, 'cannot read ignore file');
+  } catch (e) {
+    throw new DistillError(path, 'cannot read ignore file', { code: codeOf(e) });
   }
   let data: unknown;
   try {
     data = parseYaml(text); // YAML is a superset of JSON
   } catch (e) {
-    throw new DistillError(path, `not valid YAML or JSON: ${(e as Error).message}`);
+    throw new DistillError(path, `not valid YAML or JSON: ${(e as Error).message}`, { code: 'E_INPUT' });
   }
   const r = IgnoreFile.safeParse(data ?? []);
   if (!r.success) {
     const i = r.error.issues[0]!;
-    throw new DistillError(path, `invalid ignore file at ${i.path.join('.') || '(root)'}: ${i.message} (expected a list of {id, package?, reason, expires?})`);
+    throw new DistillError(path, `invalid ignore file at ${i.path.join('.') || '(root)'}: ${i.message} (expected a list of {id, package?, reason, expires?})`, { code: 'E_INPUT' });
   }
   for (const rule of r.data) {
     if (rule.expires !== undefined && Number.isNaN(new Date(rule.expires).getTime())) {
-      throw new DistillError(path, `ignore rule ${rule.id}: expires is not a date: ${String(rule.expires)}`);
+      throw new DistillError(path, `ignore rule ${rule.id}: expires is not a date: ${String(rule.expires)}`, { code: 'E_INPUT' });
     }
   }
   return r.data;

@@ -60,14 +60,14 @@ test('verified archive: InRelease, Packages.xz, resolve, download, read', async 
   reset();
   const a = await loadArchive({ repositories: [repository], keyring: key.keyring, fetch: FAST });
   assert.equal(a.index.size, 4);
-  assert.equal(a.releases[0].signers.length, 1);
+  assert.equal(a.releases[0]!.signers.length, 1);
   assert.ok(server.requests.includes(`/dists/${repo.suite}/main/binary-amd64/Packages.xz`));
   assert.ok(!server.requests.some((r) => r.endsWith('Packages.gz')), 'xz is preferred');
   const r = resolve(a.index, { packages: ['app'] });
   assert.deepEqual(r.packages.map((p) => p.entry.name), ['app', 'base-demo', 'libdemo1', 'tiny-mta']);
   const debs = await downloadDebs(r.packages.map((p) => p.entry), { progress: false });
   for (const d of debs) {
-    assert.deepEqual(readFileSync(d.path), readFileSync(repo.debs[d.ref.name]));
+    assert.deepEqual(readFileSync(d.path), readFileSync(repo.debs[d.ref.name]!));
     assert.equal(d.path, cachePath('debs', d.ref.sha256));
     assert.equal((await readDebControl(d.path)).control.Package, d.ref.name);
   }
@@ -98,7 +98,7 @@ test('a tampered Packages index is refused, naming its URL, and nothing is cache
   reset();
   const path = `/dists/${repo.suite}/main/binary-amd64/Packages.xz`;
   const bytes = Buffer.from(readFileSync(join(repo.root, path)));
-  bytes[bytes.length >> 1] ^= 0x01;
+  bytes[bytes.length >> 1]! ^= 0x01;
   server.override.set(path, bytes);
   await assert.rejects(
     loadArchive({ repositories: [repository], keyring: key.keyring, fetch: FAST }),
@@ -166,7 +166,7 @@ test('Valid-Until: expired Releases warn by default and fail when enforced', asy
   const rel = await fetchRelease(repository, { keyring: key.keyring, fetch: FAST, onWarning: (w) => warnings.push(w) });
   assert.equal(rel.validUntil?.toUTCString(), past);
   assert.equal(warnings.length, 1);
-  assert.match(warnings[0], /expired/);
+  assert.match(warnings[0]!, /expired/);
   await assert.rejects(fetchRelease(repository, { keyring: key.keyring, fetch: FAST, freshness: 'enforce' }), /Release expired at .*Valid-Until/);
   const quiet: string[] = [];
   await fetchRelease(repository, { keyring: key.keyring, fetch: FAST, freshness: 'ignore', onWarning: (w) => quiet.push(w) });
@@ -178,8 +178,8 @@ test('a tampered .deb on the mirror is refused and never enters the cache', asyn
   reset();
   const a = await loadArchive({ repositories: [repository], keyring: key.keyring, fetch: FAST });
   const entry = a.index.get('tiny-mta')!;
-  const bytes = Buffer.from(readFileSync(repo.debs['tiny-mta']));
-  bytes[bytes.length - 10] ^= 0x20;
+  const bytes = Buffer.from(readFileSync(repo.debs['tiny-mta']!));
+  bytes[bytes.length - 10]! ^= 0x20;
   server.override.set(`/${entry.filename}`, bytes);
   await assert.rejects(
     downloadDebs([entry], { progress: false, fetch: FAST }),
@@ -194,9 +194,10 @@ test('a corrupted cached .deb is refetched, or refused when refetching is off or
   const a = await loadArchive({ repositories: [repository], keyring: key.keyring, fetch: FAST });
   const entry = a.index.get('libdemo1')!;
   const [d] = await downloadDebs([entry], { progress: false });
+  assert.ok(d);
   const good = readFileSync(d.path);
   const corrupt = Buffer.from(good);
-  corrupt[100] ^= 0xff;
+  corrupt[100]! ^= 0xff;
 
   writeFileSync(d.path, corrupt);
   await assert.rejects(
@@ -206,6 +207,7 @@ test('a corrupted cached .deb is refetched, or refused when refetching is off or
 
   const warnings: string[] = [];
   const [again] = await downloadDebs([entry], { progress: false, onWarning: (w) => warnings.push(w) });
+  assert.ok(again);
   assert.deepEqual(readFileSync(again.path), good);
   assert.match(warnings.join('\n'), /libdemo1_1.2-3_amd64.deb .* does not match its SHA256; fetching it again/);
 

@@ -28,15 +28,16 @@ const SAMPLE = [
 test('paragraphs split on blank and whitespace-only lines; continuation lines are kept verbatim', () => {
   const ps = parseControl(SAMPLE);
   assert.equal(ps.length, 2);
-  assert.equal(ps[0].Package, 'libfoo1');
-  assert.equal(ps[0].Depends, 'libc6 (>= 2.34),\n  libbar2 | libbaz2');
-  assert.equal(folded(ps[0].Depends), 'libc6 (>= 2.34), libbar2 | libbaz2');
-  assert.equal(ps[0].Description, 'a library\n First line of the long description.\n .\n Second paragraph.');
-  assert.equal(ps[1].Conffiles, '\n /etc/tool.conf 0123456789abcdef0123456789abcdef');
+  assert.equal(ps[0]!.Package, 'libfoo1');
+  assert.equal(ps[0]!.Depends, 'libc6 (>= 2.34),\n  libbar2 | libbaz2');
+  assert.equal(folded(ps[0]!.Depends), 'libc6 (>= 2.34), libbar2 | libbaz2');
+  assert.equal(ps[0]!.Description, 'a library\n First line of the long description.\n .\n Second paragraph.');
+  assert.equal(ps[1]!.Conffiles, '\n /etc/tool.conf 0123456789abcdef0123456789abcdef');
 });
 
 test('field names are case-insensitive on lookup and keep their spelling', () => {
   const [, tool] = parseControl(SAMPLE);
+  assert.ok(tool);
   assert.equal(field(tool, 'Version'), '0.1');
   assert.equal(field(tool, 'VERSION'), '0.1');
   assert.deepEqual(Object.keys(tool), ['Package', 'version', 'Conffiles']);
@@ -46,8 +47,8 @@ test('field names are case-insensitive on lookup and keep their spelling', () =>
 test('formatting a parsed paragraph gives back its text', () => {
   const paragraphs = SAMPLE.split(/\n\s*\n/).map((p) => p.trim()).filter((p) => p !== '');
   const parsed = parseControl(SAMPLE);
-  assert.equal(formatControl(parsed[0]), paragraphs[0] + '\n');
-  assert.equal(formatControl(parsed[1]), paragraphs[1] + '\n');
+  assert.equal(formatControl(parsed[0]!), paragraphs[0] + '\n');
+  assert.equal(formatControl(parsed[1]!), paragraphs[1] + '\n');
 });
 
 test('CRLF line ends, comments and a missing final newline are handled', () => {

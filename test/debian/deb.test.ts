@@ -108,7 +108,7 @@ test('a .deb with a corrupted data member is a DistillError naming the file', as
   const deb = buildDeb({ name: 'bad', version: '1', files: { 'a/b': Buffer.alloc(100_000, 3) }, compression: 'gzip' }, dir);
   const bytes = readFileSync(deb);
   // Flip bytes well inside data.tar.gz (the last member).
-  for (let i = bytes.length - 400; i < bytes.length - 300; i++) bytes[i] ^= 0xff;
+  for (let i = bytes.length - 400; i < bytes.length - 300; i++) bytes[i]! ^= 0xff;
   writeFileSync(deb, bytes);
   await assert.rejects(
     (async () => {

@@ -106,7 +106,7 @@ test('a rebuild from the lock downloads exactly the pinned .debs, from the curre
   assert.deepEqual(debs.map((d) => d.ref.name), ['alpha', 'tool', 'zeta']);
   assert.deepEqual(moved.requests.sort(), lock.packages.map((p) => `/${p.filename}`).sort());
   // Without a current repository, the lock's own URI is used.
-  assert.equal(debRefsFromLock(lock)[0].baseUri, server.url);
+  assert.equal(debRefsFromLock(lock)[0]!.baseUri, server.url);
   // A lock whose sha256 does not match the mirror's file is refused.
   const tampered = { ...lock, packages: lock.packages.map((p, i) => (i === 0 ? { ...p, sha256: 'f'.repeat(64) } : p)) };
   process.env.DISTILL_CACHE_DIR = tmp('distill-cache-');

@@ -55,9 +55,9 @@ test('deb822 .sources: multi-value fields, Enabled, Signed-By path vs inline key
     enabled: true,
     file: 'debian.sources',
   });
-  assert.equal(s[1].enabled, false);
-  assert.equal(s[2].signedBy, undefined, 'an inline key block is not a keyring path');
-  assert.deepEqual(s[2].architectures, ['amd64', 'arm64']);
+  assert.equal(s[1]!.enabled, false);
+  assert.equal(s[2]!.signedBy, undefined, 'an inline key block is not a keyring path');
+  assert.deepEqual(s[2]!.architectures, ['amd64', 'arm64']);
 });
 
 test('one-line sources.list: options, deb-src, comments, file: URIs', () => {
@@ -73,9 +73,9 @@ test('one-line sources.list: options, deb-src, comments, file: URIs', () => {
     enabled: true,
     file: 'sources.list',
   });
-  assert.deepEqual(s[1].types, ['deb-src']);
-  assert.deepEqual(s[2].components, ['main']);
-  assert.equal(s[3].uris[0], 'file:///srv/mirror/debian');
+  assert.deepEqual(s[1]!.types, ['deb-src']);
+  assert.deepEqual(s[2]!.components, ['main']);
+  assert.equal(s[3]!.uris[0], 'file:///srv/mirror/debian');
   assert.throws(() => parseOneLineSources('deb\n', 'bad.list'), (e: unknown) => e instanceof DistillError && e.input === 'bad.list:1');
 });
 
@@ -88,7 +88,7 @@ test('readAptSources reads sources.list, *.list and *.sources and ignores other 
   writeFileSync(join(root, 'etc/apt/sources.list.d/old.list.disabled'), 'deb http://never.example.invalid/x stable main\n');
   const s = readAptSources(root);
   assert.equal(s.length, 4 + 3 + 1);
-  assert.ok(!s.some((x) => x.uris[0].includes('never')));
+  assert.ok(!s.some((x) => x.uris[0]!.includes('never')));
 });
 
 test('selectRepositories picks main, -updates and -security from deb822 sources', () => {

@@ -103,7 +103,7 @@ for (const ex of EXAMPLES) {
     const user = await podman(['image', 'inspect', '--format', '{{.Config.User}}', tag]);
     assert.equal(user.stdout.trim(), '65532:65532');
     const pid = (await podman(['inspect', '--format', '{{.State.Pid}}', cid])).stdout.trim();
-    const uids = /^Uid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1].split(/\s+/);
+    const uids = /^Uid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!.split(/\s+/);
     assert.deepEqual(uids, ['65532', '65532', '65532', '65532']);
     const ro = await podman(['inspect', '--format', '{{.HostConfig.ReadonlyRootfs}}', cid]);
     assert.equal(ro.stdout.trim(), 'true');

@@ -105,7 +105,7 @@ test('real InRelease and Packages.xz from loopback: tampering with either is ref
 
   // One byte of the Packages index changed.
   const bytes = readFileSync(packagesXz);
-  bytes[1_000_000] ^= 0x01;
+  bytes[1_000_000]! ^= 0x01;
   server.override.set(`/dists/${main.suite}/main/binary-amd64/Packages.xz`, bytes);
   process.env.DISTILL_CACHE_DIR = tmp('distill-e2e-tamper-');
   try {
@@ -130,9 +130,10 @@ test('real InRelease and Packages.xz from loopback: tampering with either is ref
 test('a corrupted cached real .deb is refused', async () => {
   const entry = archive.index.get('gcc-12-base')!;
   const [d] = await downloadDebs([entry], { progress: false });
+  assert.ok(d);
   const good = readFileSync(d.path);
   const bad = Buffer.from(good);
-  bad[bad.length >> 1] ^= 0xff;
+  bad[bad.length >> 1]! ^= 0xff;
   writeFileSync(d.path, bad);
   try {
     await assert.rejects(

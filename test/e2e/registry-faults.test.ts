@@ -183,7 +183,7 @@ test('a local blob that does not match its digest fails the push at once, withou
   const { writeFileSync } = await import('node:fs');
   const { readSmall, fileLayer } = await import('../../src/oci/layer.ts');
   const bytes = await readSmall(await layer!.compressed(), 1 << 24, 'layer');
-  bytes[1000] ^= 0xff; // the file on disk rots after the image was described
+  bytes[1000]! ^= 0xff; // the file on disk rots after the image was described
   writeFileSync(file, bytes);
   const { appendLayers, emptyImage } = await import('../../src/mutate/mutate.ts');
   const bad = appendLayers(emptyImage(), { layer: fileLayer(file, { digest: layer!.digest, diffId: layer!.diffId, size: layer!.size }) });

@@ -108,7 +108,7 @@ export async function startFaultProxy(target: string, faults: Fault[] = [], list
           return;
         }
         const b = Buffer.from(c);
-        if (sent <= half && half < sent + b.length) b[half - sent] ^= 0xff;
+        if (sent <= half && half < sent + b.length) b[half - sent]! ^= 0xff;
         sent += b.length;
         res.write(b);
       });

@@ -1,6 +1,7 @@
 /**
  * The hostile corpus end to end: for each case, the library and the real CLI (`distill export`,
- * `distill inspect`) either refuse with one line naming the input and exit 2, or succeed — and in
+ * `distill inspect`) either refuse with one line naming the input and exit 2 (3 when the refusal
+ * is E_REFUSED, with the case's code in inspect's --json error), or succeed — and in
  * every case nothing appears anywhere in the sandbox outside the export target.
  */
 import { test } from 'node:test';
@@ -12,7 +13,7 @@ import { writeLayoutByHand } from './helpers.ts';
 import { readLayout } from '../../src/oci/transports/layout.ts';
 import { extractImage } from '../../src/layers/extract.ts';
 import { inspectImage } from '../../src/inspect/inspect.ts';
-import { DistillError } from '../../src/util/errors.ts';
+import { defaultExitCode, DistillError } from '../../src/util/errors.ts';
 import { runDistill } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/images.ts';
 
@@ -58,14 +59,20 @@ for (const c of hostileCorpus('/placeholder')) {
       await ins();
     } else {
       await assert.rejects(lib(), (e: unknown) => {
-        return e instanceof DistillError && (e.input.startsWith('layer sha256:') || e.input.includes(layout)) && kase.message!.test(e.message + e.input);
+        return (
+          e instanceof DistillError &&
+          (e.input.startsWith('layer sha256:') || e.input.includes(layout)) &&
+          kase.message!.test(e.message + e.input) &&
+          (!kase.code || e.code === kase.code)
+        );
       });
       assert.equal(existsSync(libOut), false, 'a failed export leaves no target behind');
       if (kase.expect === 'error') await assert.rejects(ins(), DistillError);
       else assert.ok((await ins()).warnings.length > 0, 'inspect warns about paths through symlinks');
     }
 
-    // CLI: exit 2 with exactly one line naming the input, or success.
+    // CLI: exit 2 (3 refused) with exactly one line naming the input, or success.
+    const exit = kase.code ? defaultExitCode(kase.code) : 2;
     const out = join(work, 'out');
     const [ex, insp] = await Promise.all([runDistill(['export', ref, out]), runDistill(['inspect', '--json', ref])]);
     if (kase.expect === 'ok') {
@@ -78,16 +85,19 @@ for (const c of hostileCorpus('/placeholder')) {
         else assert.equal(readFileSync(abs, 'utf8'), want, p);
       }
     } else {
-      assert.equal(ex.code, 2, ex.stderr);
+      assert.equal(ex.code, exit, ex.stderr);
       const lines = ex.stderr.trimEnd().split('\n');
       assert.equal(lines.length, 1, ex.stderr);
       assert.match(lines[0]!, new RegExp(`^distill: (oci:${layout.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}|layer sha256:)`));
       assert.match(lines[0]!, kase.message!);
       assert.equal(existsSync(out), false);
       if (kase.expect === 'error') {
-        assert.equal(insp.code, 2, insp.stderr);
+        assert.equal(insp.code, exit, insp.stderr);
         assert.equal(insp.stderr.trimEnd().split('\n').length, 1, insp.stderr);
         assert.equal(insp.stdout, '');
+        const reported = (JSON.parse(insp.stderr) as { error: { code: string } }).error.code;
+        if (kase.code) assert.equal(reported, kase.code);
+        else assert.ok(!['E_REFUSED', 'E_INTERNAL'].includes(reported), `${reported} for a case that is not a refusal`);
       } else assert.equal(insp.code, 0, insp.stderr);
     }
     // Nothing anywhere in the sandbox outside the targets: the outside dir stays empty, and

@@ -95,7 +95,7 @@ test('a missing blob and a corrupted blob are named in the error', async () => {
   const p = join(dir, 'blobs/sha256', layer.digest.slice(7));
   const good = readFileSync(p);
   const bad = Buffer.from(good);
-  bad[bad.length - 5] ^= 0xff;
+  bad[bad.length - 5]! ^= 0xff;
   writeFileSync(p, bad);
   const back = await openImage(`oci:${dir}:t`);
   const l = (await back.layers())[1]!;

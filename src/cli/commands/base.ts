@@ -5,9 +5,10 @@ import type { Command } from 'commander';
 import { BASE_TAGS, buildBase, type BaseTag } from '../../base/build.ts';
 import { readBaseConfig } from '../../base/config.ts';
 import { FLAVOUR_NAMES } from '../../base/flavours.ts';
-import { writeLayout, tempBeside } from '../../oci/transports/layout.ts';
+import { writeLayout } from '../../oci/transports/layout.ts';
 import { writeDaemon } from '../../oci/transports/daemon.ts';
 import { DistillError } from '../../util/errors.ts';
+import { tempBeside } from '../../util/files.ts';
 import { humanBytes, printJson, table, type CommonOptions } from '../output.ts';
 
 interface BaseCliOptions extends CommonOptions {
@@ -65,9 +66,9 @@ Examples:
     .action(async (flavourArg: string | undefined, opts: BaseCliOptions) => {
       const cfg = opts.config ? readBaseConfig(opts.config) : undefined;
       const flavour = flavourArg ?? cfg?.flavour;
-      if (!flavour) throw new DistillError('distill base', `name a flavour (${FLAVOUR_NAMES.join(', ')}) or pass --config`);
+      if (!flavour) throw new DistillError('distill base', `name a flavour (${FLAVOUR_NAMES.join(', ')}) or pass --config`, { code: 'E_USAGE' });
       const tags = (opts.tags ? opts.tags.split(',').map((t) => t.trim()) : [...BASE_TAGS]) as BaseTag[];
-      for (const t of tags) if (!BASE_TAGS.includes(t)) throw new DistillError(`--tags ${t}`, `unknown tag; choose from ${BASE_TAGS.join(', ')}`);
+      for (const t of tags) if (!BASE_TAGS.includes(t)) throw new DistillError(`--tags ${t}`, `unknown tag; choose from ${BASE_TAGS.join(', ')}`, { code: 'E_USAGE' });
       const out = resolve((opts.output ?? `distroless-${flavour}`).replace(/^oci:/, ''));
       const result = await buildBase({
         flavour,

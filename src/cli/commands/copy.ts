@@ -20,10 +20,10 @@ export interface TransferOptions extends CommonOptions {
 /** Parses `123`, `64K`, `16M`, `1G` (binary units) into bytes. */
 export function parseBytes(s: string, flag: string): number {
   const m = /^(\d+)([kmg]i?b?)?$/i.exec(s.trim());
-  if (!m) throw new DistillError(flag, `not a size: "${s}" (use e.g. 1048576, 512K, 16M, 1G)`);
+  if (!m) throw new DistillError(flag, `not a size: "${s}" (use e.g. 1048576, 512K, 16M, 1G)`, { code: 'E_USAGE' });
   const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] ?? '').charAt(0).toLowerCase() as '' | 'k' | 'm' | 'g'];
   const n = Number(m[1]) * mult;
-  if (n <= 0) throw new DistillError(flag, 'must be greater than 0');
+  if (n <= 0) throw new DistillError(flag, 'must be greater than 0', { code: 'E_USAGE' });
   return n;
 }
 
@@ -45,7 +45,7 @@ export function registryOptions(opts: TransferOptions): { ro: RegistryOptions; d
   if (opts.chunkThreshold) ro.chunkThreshold = parseBytes(opts.chunkThreshold, '--chunk-threshold');
   if (opts.chunkSize) ro.chunkSize = parseBytes(opts.chunkSize, '--chunk-size');
   if (opts.retries !== undefined) {
-    if (!/^\d+$/.test(opts.retries)) throw new DistillError('--retries', `not a number: "${opts.retries}"`);
+    if (!/^\d+$/.test(opts.retries)) throw new DistillError('--retries', `not a number: "${opts.retries}"`, { code: 'E_USAGE' });
     ro.retries = Number(opts.retries);
   }
   let done = () => {};

@@ -25,7 +25,7 @@ Examples:
   distill pull registry.example/app:1 oci-archive:app.tar --platform linux/arm64 --json`,
     )
     .action(async (ref: string, dest: string, opts: TransferOptions) => {
-      if (parseRef(ref).transport !== 'registry') throw new DistillError(ref, 'not a registry reference; use distill copy for other sources');
+      if (parseRef(ref).transport !== 'registry') throw new DistillError(ref, 'not a registry reference; use distill copy for other sources', { code: 'E_USAGE' });
       await runTransfer(ref, dest, opts, 'pulled');
     });
 }

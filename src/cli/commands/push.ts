@@ -26,7 +26,7 @@ Examples:
   distill push oci-archive:app.tar registry.example/team/app:1 --json`,
     )
     .action(async (src: string, ref: string, opts: TransferOptions) => {
-      if (parseRef(ref).transport !== 'registry') throw new DistillError(ref, 'not a registry reference; use distill copy for other destinations');
+      if (parseRef(ref).transport !== 'registry') throw new DistillError(ref, 'not a registry reference; use distill copy for other destinations', { code: 'E_USAGE' });
       await runTransfer(src, ref, opts, 'pushed');
     });
 }

@@ -1,10 +1,10 @@
 /** `distill report A B …`: the comparison as one self-contained HTML file. */
-import { renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { compareImages } from '../../report/compare.ts';
 import { renderReport } from '../../report/html.ts';
 import { printJson, type CommonOptions } from '../output.ts';
+import { writeFileAtomicSync } from '../../util/files.ts';
 
 interface ReportCliOptions extends CommonOptions {
   output: string;
@@ -12,13 +12,6 @@ interface ReportCliOptions extends CommonOptions {
   label: string[];
   db?: string;
   platform?: string;
-}
-
-/** Writes `html` to `path` via a temp file and rename. */
-export function writeReportFile(path: string, html: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, html);
-  renameSync(tmp, path);
 }
 
 /** Registers `distill report`. */
@@ -37,7 +30,7 @@ export function register(program: Command): void {
     .action(async (refs: string[], opts: ReportCliOptions) => {
       const c = await compareImages(refs, { platform: opts.platform, dbDir: opts.db, labels: opts.label.length ? opts.label : undefined });
       const out = resolve(opts.output);
-      writeReportFile(out, renderReport(c, { title: opts.title, generatedAt: new Date().toISOString() }));
+      writeFileAtomicSync(out, renderReport(c, { title: opts.title, generatedAt: new Date().toISOString() }));
       if (opts.json) printJson({ output: out, images: c.images.map((i) => ({ label: i.label, digest: i.digest, verdict: i.verdict })) });
       else if (!opts.quiet) process.stdout.write(`wrote ${out}\n`);
     });

@@ -1,13 +1,11 @@
 /** `distill sbom IMAGE`: list the packages in an image (or a directory) as a table, JSON, CycloneDX or SPDX. */
-import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { sbomFor, sbomJson, type Sbom } from '../../analyze/sbom.ts';
 import { toCycloneDxJson } from '../../report/cyclonedx.ts';
 import { toSpdxJson } from '../../report/spdx.ts';
-import { DistillError } from '../../util/errors.ts';
+import { codeOf, DistillError } from '../../util/errors.ts';
+import { writeFileAtomic } from '../../util/files.ts';
 import { colors, type CommonOptions } from '../output.ts';
 
 const FORMATS = ['table', 'json', 'cyclonedx', 'spdx'] as const;
@@ -44,15 +42,12 @@ export function renderSbom(s: Sbom, format: Format): string {
   }
 }
 
-/** Writes to a temp file beside the target, then renames, so readers never see half a file. */
+/** Writes the output file atomically, so readers never see half a file; failures name the file. */
 async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await writeFile(tmp, text);
-    await rename(tmp, file);
+    await writeFileAtomic(file, text);
   } catch (e) {
-    await rm(tmp, { force: true });
-    throw new DistillError(file, `cannot write: ${(e as Error).message}`);
+    throw new DistillError(file, `cannot write: ${(e as Error).message}`, { code: codeOf(e) });
   }
 }
 
@@ -82,7 +77,7 @@ Examples:
     )
     .action(async (ref: string, opts: SbomOptions) => {
       const format = (opts.json ? 'json' : (opts.format ?? 'table')) as Format;
-      if (!FORMATS.includes(format)) throw new DistillError(`--format ${opts.format}`, `unknown format; use one of ${FORMATS.join(', ')}`);
+      if (!FORMATS.includes(format)) throw new DistillError(`--format ${opts.format}`, `unknown format; use one of ${FORMATS.join(', ')}`, { code: 'E_USAGE' });
       const s = await sbomFor(ref, { platform: opts.platform });
       const text = renderSbom(s, format);
       if (opts.output) await writeAtomic(opts.output, text);

@@ -17,10 +17,10 @@ import { MediaType } from '../mediatypes.ts';
 import { ManifestImage, MAX_JSON_BYTES, parseConfig } from '../manifest-image.ts';
 import type { Descriptor, Manifest } from '../types.ts';
 import { TarArchive } from './tarindex.ts';
-import { readLayoutSource, REF_NAME, tempBeside, type LayoutSource, type ReadOptions } from './layout.ts';
-import { decompress, detectCompression } from '../../layers/compression.ts';
+import { readLayoutSource, REF_NAME, type LayoutSource, type ReadOptions } from './layout.ts';
+import { decompress, detectCompression } from '../compression.ts';
 import { DistillError } from '../../util/errors.ts';
-import { pipeToFile } from '../../util/files.ts';
+import { pipeToFile, tempBeside } from '../../util/files.ts';
 
 async function head(file: string, n: number): Promise<Buffer> {
   const fh = await openFile(file, 'r');
@@ -38,7 +38,7 @@ async function openArchive(file: string, name: string): Promise<TarArchive> {
   try {
     await stat(file);
   } catch {
-    throw new DistillError(name, 'no such file');
+    throw new DistillError(name, 'no such file', { code: 'E_NOT_FOUND' });
   }
   const c = detectCompression(await head(file, 4));
   if (c === 'none') return TarArchive.open(file, name);
@@ -59,7 +59,7 @@ export async function readOciArchive(file: string, opts: ReadOptions = {}): Prom
     },
     async openBlob(desc) {
       const p = `blobs/sha256/${hexOf(desc.digest)}`;
-      if (!ar.has(p)) throw new DistillError(name, `missing blob ${desc.digest}`);
+      if (!ar.has(p)) throw new DistillError(name, `missing blob ${desc.digest}`, { code: 'E_NOT_FOUND' });
       return ar.stream(p);
     },
   };
@@ -76,19 +76,19 @@ interface DockerManifestEntry {
 export async function readDockerArchive(file: string, opts: { tag?: string } = {}): Promise<Image> {
   const name = `docker-archive:${file}${opts.tag ? ':' + opts.tag : ''}`;
   const ar = await openArchive(file, name);
-  if (!ar.has('manifest.json')) throw new DistillError(name, 'not a docker archive (no manifest.json)');
+  if (!ar.has('manifest.json')) throw new DistillError(name, 'not a docker archive (no manifest.json)', { code: 'E_INPUT' });
   const entries = parseJson<DockerManifestEntry[]>(await ar.read('manifest.json', MAX_JSON_BYTES), `${name} manifest.json`);
-  if (!Array.isArray(entries) || entries.length === 0) throw new DistillError(name, 'manifest.json lists no images');
+  if (!Array.isArray(entries) || entries.length === 0) throw new DistillError(name, 'manifest.json lists no images', { code: 'E_INPUT' });
   let entry = entries[0]!;
   if (opts.tag) {
     const want = normaliseRepoTag(opts.tag);
     const found = entries.find((e) => e.RepoTags?.some((t) => t === want || t.endsWith('/' + want)));
-    if (!found) throw new DistillError(name, `no image tagged "${want}"; tags: ${entries.flatMap((e) => e.RepoTags ?? []).join(', ') || 'none'}`);
+    if (!found) throw new DistillError(name, `no image tagged "${want}"; tags: ${entries.flatMap((e) => e.RepoTags ?? []).join(', ') || 'none'}`, { code: 'E_NOT_FOUND' });
     entry = found;
   } else if (entries.length > 1) {
-    throw new DistillError(name, `archive holds ${entries.length} images; name one: ${entries.flatMap((e) => e.RepoTags ?? []).join(', ')}`);
+    throw new DistillError(name, `archive holds ${entries.length} images; name one: ${entries.flatMap((e) => e.RepoTags ?? []).join(', ')}`, { code: 'E_INPUT' });
   }
-  if (typeof entry.Config !== 'string' || !Array.isArray(entry.Layers)) throw new DistillError(name, 'manifest.json entry lacks Config or Layers');
+  if (typeof entry.Config !== 'string' || !Array.isArray(entry.Layers)) throw new DistillError(name, 'manifest.json entry lacks Config or Layers', { code: 'E_INPUT' });
   const rawConfig = await ar.read(entry.Config, MAX_JSON_BYTES);
   const config = parseConfig(rawConfig, `${name} config`, entry.Layers.length);
   const layers: Descriptor[] = [];
@@ -123,7 +123,7 @@ export async function readDockerArchive(file: string, opts: { tag?: string } = {
   return new ManifestImage(raw, async (desc) => {
     if (desc.digest === configDigest) return ar.stream(entry.Config);
     const p = paths.get(desc.digest);
-    if (!p) throw new DistillError(name, `missing blob ${desc.digest}`);
+    if (!p) throw new DistillError(name, `missing blob ${desc.digest}`, { code: 'E_NOT_FOUND' });
     return ar.stream(p);
   }, name);
 }

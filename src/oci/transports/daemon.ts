@@ -18,10 +18,14 @@ function runEngine(engine: Engine, args: string[], what: string): Promise<void> 
     const child = spawn(engine, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
     child.on('error', (e) =>
-      reject(new DistillError(what, (e as NodeJS.ErrnoException).code === 'ENOENT' ? `${engine} is not installed` : e.message)),
+      reject(
+        (e as NodeJS.ErrnoException).code === 'ENOENT'
+          ? new DistillError(what, `${engine} is not installed`, { code: 'E_ENGINE' })
+          : new DistillError(what, e.message, { code: 'E_TOOL_FAILED' }),
+      ),
     );
     child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new DistillError(what, `${engine} ${args[0]} failed: ${stderr.trim().split('\n').pop() ?? ''}`)),
+      code === 0 ? resolve() : reject(new DistillError(what, `${engine} ${args[0]} failed: ${stderr.trim().split('\n').pop() ?? ''}`, { code: 'E_TOOL_FAILED' })),
     );
   });
 }

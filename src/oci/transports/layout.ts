@@ -3,8 +3,7 @@
  * write one and tag it. Blobs are written via temp file + rename and verified as they stream.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { hexOf, sha256, type Digest } from '../digest.ts';
@@ -15,7 +14,7 @@ import { parseJson } from '../layer.ts';
 import { parseIndex, selectPlatform } from '../platform.ts';
 import type { Descriptor, Index } from '../types.ts';
 import { DistillError } from '../../util/errors.ts';
-import { pipeToFile } from '../../util/files.ts';
+import { pipeToFile, tempBeside, writeFileAtomic } from '../../util/files.ts';
 
 export const REF_NAME = 'org.opencontainers.image.ref.name';
 
@@ -42,7 +41,7 @@ export function dirSource(dir: string, name: string): LayoutSource {
     async readSmall(path) {
       const p = join(dir, path);
       try {
-        if ((await stat(p)).size > MAX_JSON_BYTES) throw new DistillError(name, `${path} is too large`);
+        if ((await stat(p)).size > MAX_JSON_BYTES) throw new DistillError(name, `${path} is too large`, { code: 'E_REFUSED' });
         return await readFile(p);
       } catch (e) {
         if (e instanceof DistillError) throw e;
@@ -54,7 +53,7 @@ export function dirSource(dir: string, name: string): LayoutSource {
       try {
         await stat(p);
       } catch {
-        throw new DistillError(name, `missing blob ${desc.digest}`);
+        throw new DistillError(name, `missing blob ${desc.digest}`, { code: 'E_NOT_FOUND' });
       }
       // 1 MiB reads: a push of large blobs is ~20% faster than with 256 KiB (fewer chunks for
       // fetch to copy and the GC to collect), and memory stays bounded per open blob.
@@ -65,16 +64,16 @@ export function dirSource(dir: string, name: string): LayoutSource {
 
 async function readIndexFile(src: LayoutSource, name: string): Promise<Index> {
   const layoutRaw = await src.readSmall('oci-layout');
-  if (!layoutRaw) throw new DistillError(name, 'not an OCI layout (no oci-layout file)');
+  if (!layoutRaw) throw new DistillError(name, 'not an OCI layout (no oci-layout file)', { code: 'E_INPUT' });
   let version: unknown;
   try {
     version = JSON.parse(layoutRaw.toString('utf8')).imageLayoutVersion;
   } catch {
-    throw new DistillError(name, 'oci-layout is not valid JSON');
+    throw new DistillError(name, 'oci-layout is not valid JSON', { code: 'E_INPUT' });
   }
-  if (version !== '1.0.0') throw new DistillError(name, `unsupported imageLayoutVersion ${JSON.stringify(version)}`);
+  if (version !== '1.0.0') throw new DistillError(name, `unsupported imageLayoutVersion ${JSON.stringify(version)}`, { code: 'E_UNSUPPORTED' });
   const raw = await src.readSmall('index.json');
-  if (!raw) throw new DistillError(name, 'OCI layout has no index.json');
+  if (!raw) throw new DistillError(name, 'OCI layout has no index.json', { code: 'E_INPUT' });
   return parseIndex(raw, `${name} index.json`);
 }
 
@@ -87,6 +86,8 @@ export async function layoutTags(dir: string): Promise<string[]> {
 /** Opens the image tagged `tag` (or the only image) in the layout at `dir`. */
 export async function readLayout(dir: string, opts: ReadOptions = {}): Promise<Image> {
   const name = `oci:${dir}${opts.tag ? ':' + opts.tag : ''}`;
+  // "not an OCI layout" would send the user looking inside a directory that is not there.
+  if (!(await stat(dir).catch(() => undefined))) throw new DistillError(name, 'no such directory', { code: 'E_NOT_FOUND' });
   return readLayoutSource(dirSource(dir, name), name, opts);
 }
 
@@ -98,12 +99,12 @@ export async function readLayoutSource(src: LayoutSource, name: string, opts: Re
     desc = index.manifests.find((d) => d.annotations?.[REF_NAME] === opts.tag);
     if (!desc) {
       const tags = index.manifests.map((d) => d.annotations?.[REF_NAME]).filter(Boolean);
-      throw new DistillError(name, `no image tagged "${opts.tag}"; tags: ${tags.length ? tags.join(', ') : 'none'}`);
+      throw new DistillError(name, `no image tagged "${opts.tag}"; tags: ${tags.length ? tags.join(', ') : 'none'}`, { code: 'E_NOT_FOUND' });
     }
   } else if (index.manifests.length === 1) {
     desc = index.manifests[0]!;
   } else if (index.manifests.length === 0) {
-    throw new DistillError(name, 'the layout holds no images');
+    throw new DistillError(name, 'the layout holds no images', { code: 'E_NOT_FOUND' });
   } else {
     desc = selectPlatform(index, opts.platform, name);
   }
@@ -118,7 +119,7 @@ export async function resolveDescriptor(
   platform: string | undefined,
   depth = 0,
 ): Promise<Image> {
-  if (depth > 4) throw new DistillError(name, 'index nesting is deeper than 4 levels');
+  if (depth > 4) throw new DistillError(name, 'index nesting is deeper than 4 levels', { code: 'E_REFUSED' });
   const raw = await readVerifiedBlob(open, desc, `${name} ${desc.digest}`);
   if (isIndexType(desc.mediaType)) {
     const idx = parseIndex(raw, `${name} index ${desc.digest}`);
@@ -133,11 +134,6 @@ export async function resolveDescriptor(
   return new ManifestImage(raw, open, name, desc.digest);
 }
 
-/** A unique temp path beside `target`, so rename() stays on one filesystem. */
-export function tempBeside(target: string): string {
-  return `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-}
-
 /** Writes a stream to `target` atomically. */
 export async function writeStreamAtomic(target: string, src: Readable): Promise<void> {
   const tmp = tempBeside(target);
@@ -145,18 +141,6 @@ export async function writeStreamAtomic(target: string, src: Readable): Promise<
     // A deep write buffer lets fs.WriteStream batch many network-sized chunks into one writev:
     // pulls of large blobs spend about a third less time in write calls than with the 16 KiB default.
     await pipeToFile(tmp, src, { highWaterMark: 4 * 1024 * 1024 });
-    await rename(tmp, target);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
-
-/** Writes bytes to `target` atomically. */
-export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
-  const tmp = tempBeside(target);
-  try {
-    await writeFile(tmp, data);
     await rename(tmp, target);
   } catch (e) {
     await rm(tmp, { force: true });
@@ -205,7 +189,7 @@ export async function writeImageBlobs(image: Image, dir: string): Promise<Descri
   const rawConfig = await image.rawConfig();
   const cfgDigest = sha256(rawConfig);
   if (cfgDigest !== manifest.config.digest) {
-    throw new DistillError(`config ${manifest.config.digest}`, `config bytes hash to ${cfgDigest}`);
+    throw new DistillError(`config ${manifest.config.digest}`, `config bytes hash to ${cfgDigest}`, { code: 'E_DIGEST_MISMATCH' });
   }
   await writeFileAtomic(blobPath(dir, cfgDigest), rawConfig);
   const digest = await image.digest();

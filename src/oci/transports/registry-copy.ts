@@ -10,7 +10,7 @@ import { DEFAULT_CONCURRENCY, pushRegistry, readRegistry, type RegistryOptions }
 import { initLayout, putBlob } from './layout.ts';
 import { ManifestImage } from '../manifest-image.ts';
 import pLimit from 'p-limit';
-import { asDistillError, DistillError } from '../../util/errors.ts';
+import { asDistillError, isDistillError } from '../../util/errors.ts';
 
 export interface CopyResult {
   /** The destination reference as given (canonical for registries). */
@@ -83,8 +83,12 @@ export async function copyImage(src: string, dst: string, opts: RegistryOptions 
     const [raw, cfg, layers] = await Promise.all([image.rawManifest(), image.rawConfig(), image.layers()]);
     return { ref: dst, digest: await image.digest(), size: raw.length + cfg.length + layers.reduce((a, l) => a + l.size, 0) };
   } catch (e) {
-    // A blob that fails verification while streaming is the source's fault: name the source.
-    if (e instanceof DistillError && /^(layer|blob|config) /.test(e.input)) throw new DistillError(src, `${e.input}: ${e.message}`);
+    // A blob that fails verification while streaming is the source's fault: name the source,
+    // unless the error does already. (A push names its own failures after the destination.)
+    const srcName = image instanceof ManifestImage ? image.name : src;
+    if (d.transport !== 'registry' && isDistillError(e, 'E_DIGEST_MISMATCH', 'E_SIZE_MISMATCH', 'E_UNSUPPORTED') && !e.input.startsWith(srcName)) {
+      throw e.rewrap(src, `${e.input}: ${e.message}`);
+    }
     throw asDistillError(e, dst);
   }
 }

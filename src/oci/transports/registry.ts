@@ -19,7 +19,7 @@ import { parseIndex, selectPlatform } from '../platform.ts';
 import type { Descriptor } from '../types.ts';
 import { apiHost, formatDockerRef, isLoopback, parseDockerRef, type DockerRef } from '../docker-ref.ts';
 import type { Credentials } from '../credentials.ts';
-import { DistillError } from '../../util/errors.ts';
+import { DistillError, type ErrorCode } from '../../util/errors.ts';
 import { httpRequest, type HttpResponse } from './http.ts';
 import { OWNED_CHUNKS } from '../digest-thread.ts';
 
@@ -60,8 +60,13 @@ export const DEFAULT_CONCURRENCY = 4;
 /** A failure worth another attempt (network error, 429, 5xx), with the server's Retry-After if any. */
 class RetryableError extends DistillError {
   constructor(input: string, message: string, readonly retryAfterMs?: number) {
-    super(input, message);
+    super(input, message, { code: 'E_NETWORK' });
   }
+}
+
+/** The code of a registry's final error answer (401 and 403 are handled as E_AUTH before). */
+function statusCode(status: number): ErrorCode {
+  return status === 404 ? 'E_NOT_FOUND' : 'E_NETWORK';
 }
 
 /** Parses Retry-After (delta seconds or an HTTP date) to milliseconds from `now`. */
@@ -211,16 +216,16 @@ export class RegistryClient {
   /** Answers a 401 challenge: Basic with stored credentials, or a Bearer token from the realm. */
   private async authenticate(header: string | null, what: string): Promise<void> {
     const ch = parseChallenge(header);
-    if (!ch) throw new DistillError(what, `HTTP 401 Unauthorized from ${this.registry} without a usable WWW-Authenticate challenge`);
+    if (!ch) throw new DistillError(what, `HTTP 401 Unauthorized from ${this.registry} without a usable WWW-Authenticate challenge`, { code: 'E_AUTH' });
     const creds = await this.credentials();
     const basic = creds ? 'Basic ' + Buffer.from(`${creds.username}:${creds.password}`).toString('base64') : undefined;
     if (ch.scheme === 'basic') {
-      if (!basic) throw new DistillError(what, `${this.registry} requires authentication and no credentials were found (docker login, podman login, or REGISTRY_AUTH_FILE)`);
+      if (!basic) throw new DistillError(what, `${this.registry} requires authentication and no credentials were found (docker login, podman login, or REGISTRY_AUTH_FILE)`, { code: 'E_AUTH' });
       this.authHeader = basic;
       return;
     }
     const realm = ch.params.realm;
-    if (!realm) throw new DistillError(what, `bearer challenge from ${this.registry} has no realm`);
+    if (!realm) throw new DistillError(what, `bearer challenge from ${this.registry} has no realm`, { code: 'E_AUTH' });
     const u = new URL(realm);
     if (ch.params.service) u.searchParams.set('service', ch.params.service);
     for (const s of this.scopes()) u.searchParams.append('scope', s);
@@ -233,7 +238,7 @@ export class RegistryClient {
           await sleep(this.backoffMs * 2 ** i);
           continue;
         }
-        throw new DistillError(what, `token request to ${u.origin}${u.pathname} failed: ${netMessage(e)}`);
+        throw new DistillError(what, `token request to ${u.origin}${u.pathname} failed: ${netMessage(e)}`, { code: 'E_NETWORK' });
       }
       if ((res.status === 429 || res.status >= 500) && i < this.retries) {
         res.discard();
@@ -244,7 +249,7 @@ export class RegistryClient {
     }
     if (!res.ok) {
       const who = creds ? ` with credentials from ${creds.source}` : ' anonymously';
-      throw new DistillError(what, `authentication failed${who}: token endpoint ${u.origin}${u.pathname} answered ${await httpError(res)}`);
+      throw new DistillError(what, `authentication failed${who}: token endpoint ${u.origin}${u.pathname} answered ${await httpError(res)}`, { code: 'E_AUTH' });
     }
     let j: { token?: string; access_token?: string } = {};
     try {
@@ -253,7 +258,7 @@ export class RegistryClient {
       /* reported as no token below */
     }
     const token = j.token ?? j.access_token;
-    if (!token) throw new DistillError(what, `token endpoint ${u.origin}${u.pathname} returned no token`);
+    if (!token) throw new DistillError(what, `token endpoint ${u.origin}${u.pathname} returned no token`, { code: 'E_AUTH' });
     this.authHeader = `Bearer ${token}`;
   }
 
@@ -269,7 +274,7 @@ export class RegistryClient {
         res = await httpRequest(method, url, { headers, body, timeoutMs: this.opts.stallTimeoutMs, bulk: init.bulk });
       } catch (e) {
         // An unknown host stays unknown: fail at once instead of backing off for seconds.
-        if (errorCode(e) === 'ENOTFOUND') throw new DistillError(init.what, `${method} ${url}: ${netMessage(e)}`);
+        if (errorCode(e) === 'ENOTFOUND') throw new DistillError(init.what, `${method} ${url}: ${netMessage(e)}`, { code: 'E_NETWORK' });
         throw new RetryableError(init.what, `${method} ${url}: ${netMessage(e)}`);
       }
       if (res.status === 401 && !authed) {
@@ -280,7 +285,7 @@ export class RegistryClient {
         const challenge = res.header('www-authenticate') ?? null;
         res.discard();
         if (sent?.startsWith('Basic')) {
-          throw new DistillError(init.what, `authentication failed at ${this.registry}: HTTP 401 Unauthorized${await this.credSource()}`);
+          throw new DistillError(init.what, `authentication failed at ${this.registry}: HTTP 401 Unauthorized${await this.credSource()}`, { code: 'E_AUTH' });
         }
         if (this.authHeader && this.authHeader !== sent) continue;
         await this.authenticate(challenge, init.what);
@@ -290,12 +295,12 @@ export class RegistryClient {
       if (ok) return res;
       const msg = `${method} ${new URL(url).pathname} answered ${await httpError(res)}`;
       if (res.status === 401 || res.status === 403) {
-        throw new DistillError(init.what, `authentication failed at ${this.registry}: ${msg}${await this.credSource()}`);
+        throw new DistillError(init.what, `authentication failed at ${this.registry}: ${msg}${await this.credSource()}`, { code: 'E_AUTH' });
       }
       if (res.status === 429 || res.status >= 500 || res.status === 408) {
         throw new RetryableError(init.what, msg, parseRetryAfter(res.header('retry-after')));
       }
-      throw new DistillError(init.what, msg);
+      throw new DistillError(init.what, msg, { code: statusCode(res.status) });
     }
   }
 
@@ -311,7 +316,7 @@ export class RegistryClient {
         return await fn(i);
       } catch (e) {
         if (!(e instanceof RetryableError)) throw e;
-        if (i >= this.retries) throw new DistillError(what, `${e.message} (gave up after ${i + 1} attempt${i ? 's' : ''})`);
+        if (i >= this.retries) throw e.rewrap(what, `${e.message} (gave up after ${i + 1} attempt${i ? 's' : ''})`);
         const backoff = Math.min(10_000, this.backoffMs * 2 ** i) * (0.75 + Math.random() / 2);
         const wait = e.retryAfterMs !== undefined ? Math.min(e.retryAfterMs, this.opts.maxRetryAfterMs ?? 60_000) : backoff;
         await sleep(wait);
@@ -332,7 +337,7 @@ export class RegistryClient {
       const len = Number(res.header('content-length') ?? 0);
       if (len > MAX_JSON_BYTES) {
         res.discard();
-        throw new DistillError(what, `manifest of ${len} bytes is too large`);
+        throw new DistillError(what, `manifest of ${len} bytes is too large`, { code: 'E_REFUSED' });
       }
       try {
         return { raw: await readSmall(res.body, MAX_JSON_BYTES, what), res };
@@ -343,11 +348,11 @@ export class RegistryClient {
     });
     const digest = sha256(raw);
     if (isDigest(reference) && digest !== reference) {
-      throw new DistillError(what, `manifest digest mismatch: asked for ${reference}, content is ${digest}`);
+      throw new DistillError(what, `manifest digest mismatch: asked for ${reference}, content is ${digest}`, { code: 'E_DIGEST_MISMATCH' });
     }
     const announced = res.header('docker-content-digest');
     if (announced && isDigest(announced) && announced !== digest) {
-      throw new DistillError(what, `manifest digest mismatch: registry says ${announced}, content is ${digest}`);
+      throw new DistillError(what, `manifest digest mismatch: registry says ${announced}, content is ${digest}`, { code: 'E_DIGEST_MISMATCH' });
     }
     let mediaType = res.header('content-type')?.split(';')[0]?.trim();
     try {
@@ -406,7 +411,7 @@ export class RegistryClient {
           failure = e;
         }
         if (resumes++ >= this.retries) {
-          out.destroy(new DistillError(what, `download interrupted after ${received} of ${desc.size} bytes: ${netMessage(failure)} (gave up after ${resumes} resume attempt${resumes === 1 ? '' : 's'})`));
+          out.destroy(new DistillError(what, `download interrupted after ${received} of ${desc.size} bytes: ${netMessage(failure)} (gave up after ${resumes} resume attempt${resumes === 1 ? '' : 's'})`, { code: 'E_TRUNCATED' }));
           return;
         }
         await sleep(Math.min(10_000, this.backoffMs * 2 ** (resumes - 1)));
@@ -512,7 +517,7 @@ export class RegistryClient {
 
   private location(res: HttpResponse, requestUrl: string, what: string): string {
     const loc = res.header('location');
-    if (!loc) throw new DistillError(what, `upload answer HTTP ${res.status} has no Location header`);
+    if (!loc) throw new DistillError(what, `upload answer HTTP ${res.status} has no Location header`, { code: 'E_NETWORK' });
     return new URL(loc, requestUrl).href;
   }
 
@@ -540,7 +545,7 @@ export class RegistryClient {
       loc = this.location(res, loc, what);
       offset += chunk.length;
     }
-    if (offset !== desc.size) throw new DistillError(what, `blob has ${offset} bytes, expected ${desc.size}`);
+    if (offset !== desc.size) throw new DistillError(what, `blob has ${offset} bytes, expected ${desc.size}`, { code: 'E_SIZE_MISMATCH' });
     return loc;
   }
 
@@ -589,7 +594,7 @@ export async function readRegistry(ref: string, opts: RegistryOptions = {}): Pro
   const client = new RegistryClient(r.registry, r.repository, ['pull'], opts);
   let m = await client.getManifest(r.digest ?? r.tag!, name);
   for (let depth = 0; isIndexType(m.mediaType); depth++) {
-    if (depth > 4) throw new DistillError(name, 'index nesting is deeper than 4 levels');
+    if (depth > 4) throw new DistillError(name, 'index nesting is deeper than 4 levels', { code: 'E_REFUSED' });
     const desc = selectPlatform(parseIndex(m.raw, `${name} index`), opts.platform, name);
     m = await client.getManifest(desc.digest, name);
   }
@@ -618,12 +623,12 @@ export async function pushRegistry(image: Image, ref: string, opts: RegistryOpti
   const layers = await image.layers();
   const limit = pLimit(opts.concurrency ?? DEFAULT_CONCURRENCY);
   const wrap = (e: unknown) => {
-    if (e instanceof DistillError && !e.input.startsWith(name)) throw new DistillError(name, `${e.input}: ${e.message}`);
+    if (e instanceof DistillError && !e.input.startsWith(name)) throw e.rewrap(name, `${e.input}: ${e.message}`);
     throw e;
   };
   const rawConfig = await image.rawConfig();
   const cfgDigest = sha256(rawConfig);
-  if (cfgDigest !== manifest.config.digest) throw new DistillError(name, `config bytes hash to ${cfgDigest}, manifest says ${manifest.config.digest}`);
+  if (cfgDigest !== manifest.config.digest) throw new DistillError(name, `config bytes hash to ${cfgDigest}, manifest says ${manifest.config.digest}`, { code: 'E_DIGEST_MISMATCH' });
   const push = async (d: { digest: Digest; size: number }, open: () => Promise<Readable>) => {
     const action = await client.pushBlob(d, open, mountFrom).catch(wrap);
     opts.onBlob?.({ digest: d.digest, size: d.size, action });
@@ -634,8 +639,8 @@ export async function pushRegistry(image: Image, ref: string, opts: RegistryOpti
   ]);
   const mediaType = manifest.mediaType ?? MediaType.OciManifest;
   const got = await client.putManifest(r.digest ?? r.tag!, raw, mediaType, name).catch(wrap);
-  if (got && isDigest(got) && got !== digest) throw new DistillError(name, `registry stored the manifest as ${got}, expected ${digest}`);
-  if (r.digest && r.digest !== digest) throw new DistillError(name, `image digest is ${digest}, not the ${r.digest} the reference names`);
+  if (got && isDigest(got) && got !== digest) throw new DistillError(name, `registry stored the manifest as ${got}, expected ${digest}`, { code: 'E_DIGEST_MISMATCH' });
+  if (r.digest && r.digest !== digest) throw new DistillError(name, `image digest is ${digest}, not the ${r.digest} the reference names`, { code: 'E_DIGEST_MISMATCH' });
   const size = raw.length + rawConfig.length + layers.reduce((a, l) => a + l.size, 0);
   return { ref: name, digest, size, mediaType };
 }

@@ -29,12 +29,12 @@ function parseNumeric(buf: Buffer, start: number, len: number, what: string): nu
   if (buf[start]! & 0x80) {
     let v = 0;
     for (let i = start + 1; i < start + len; i++) v = v * 256 + buf[i]!;
-    if (!Number.isSafeInteger(v)) throw new DistillError(what, 'tar header size is out of range');
+    if (!Number.isSafeInteger(v)) throw new DistillError(what, 'tar header size is out of range', { code: 'E_REFUSED' });
     return v;
   }
   const s = cstr(buf, start, len).trim();
   if (s === '') return 0;
-  if (!/^[0-7]+$/.test(s)) throw new DistillError(what, `malformed tar header number "${s.slice(0, 20)}"`);
+  if (!/^[0-7]+$/.test(s)) throw new DistillError(what, `malformed tar header number "${s.slice(0, 20)}"`, { code: 'E_INPUT' });
   return parseInt(s, 8);
 }
 
@@ -75,14 +75,14 @@ export async function indexTar(file: string, what = file): Promise<TarMember[]> 
     while (pos + BLOCK <= fileSize) {
       await fh.read(header, 0, BLOCK, pos);
       if (header.every((b) => b === 0)) break;
-      if (!checksumOk(header)) throw new DistillError(what, `not a tar archive (bad header checksum at offset ${pos})`);
+      if (!checksumOk(header)) throw new DistillError(what, `not a tar archive (bad header checksum at offset ${pos})`, { code: 'E_INPUT' });
       const size = parseNumeric(header, 124, 12, what);
       const type = String.fromCharCode(header[156] || 0x30);
       const dataStart = pos + BLOCK;
-      if (dataStart + size > fileSize) throw new DistillError(what, `truncated tar archive: member at offset ${pos} needs ${size} bytes`);
+      if (dataStart + size > fileSize) throw new DistillError(what, `truncated tar archive: member at offset ${pos} needs ${size} bytes`, { code: 'E_TRUNCATED' });
       const next = dataStart + Math.ceil(size / BLOCK) * BLOCK;
       if (type === 'L' || type === 'K' || type === 'x' || type === 'g') {
-        if (size > 1024 * 1024) throw new DistillError(what, `tar extended header of ${size} bytes is too large`);
+        if (size > 1024 * 1024) throw new DistillError(what, `tar extended header of ${size} bytes is too large`, { code: 'E_REFUSED' });
         const data = Buffer.alloc(size);
         await fh.read(data, 0, size, dataStart);
         if (type === 'L') longName = cstr(data, 0, size);
@@ -128,7 +128,7 @@ export class TarArchive {
 
   member(name: string): TarMember {
     const m = this.byName.get(normal(name));
-    if (!m) throw new DistillError(this.what, `archive has no member ${name}`);
+    if (!m) throw new DistillError(this.what, `archive has no member ${name}`, { code: 'E_NOT_FOUND' });
     // Follow hard links within the archive (docker save links duplicate layers).
     if (m.type === '1') return this.member(m.linkname);
     return m;
@@ -142,7 +142,7 @@ export class TarArchive {
 
   async read(name: string, limit: number): Promise<Buffer> {
     const m = this.member(name);
-    if (m.size > limit) throw new DistillError(this.what, `${name} is ${m.size} bytes; refusing to read it whole`);
+    if (m.size > limit) throw new DistillError(this.what, `${name} is ${m.size} bytes; refusing to read it whole`, { code: 'E_REFUSED' });
     const fh = await open(this.file, 'r');
     try {
       const buf = Buffer.alloc(m.size);
