@@ -14,7 +14,7 @@ export const RUNTIMES = ['node', 'python', 'go', 'java', 'rust', 'dotnet', 'stat
 export type Runtime = (typeof RUNTIMES)[number];
 
 /** Base flavours of `distill base` a runtime defaults to. */
-export type BaseFlavour = 'nodejs' | 'python3' | 'static' | 'cc' | 'java';
+export type BaseFlavour = 'nodejs' | 'python3' | 'static' | 'base' | 'cc' | 'java';
 
 /** One host path copied into the image at `dest` (a directory is copied recursively). */
 export interface Source {
@@ -62,6 +62,17 @@ export interface BuildContext {
   /** GOARCH-style architecture of the target platform. */
   arch: string;
   log: (msg: string) => void;
+  /** Where the app lives in the image: the Dockerfile's WORKDIR, else /app. */
+  workdir: string;
+  /** Where the launch expects the built binary or jar (absolute), when the plan names it. */
+  artefact?: string;
+  /** The launch comes from the app's Dockerfile (the run plan): the builder only builds and places files. */
+  planned: boolean;
+}
+
+/** `rel` under the image's app directory. */
+export function inApp(ctx: Pick<BuildContext, 'workdir'>, rel: string): string {
+  return `${ctx.workdir.replace(/\/+$/, '')}/${rel}`;
 }
 
 /** Whether a program is on PATH. */

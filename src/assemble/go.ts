@@ -11,7 +11,8 @@ import { readElf } from './detect.ts';
 
 /** Plans a Go build (or takes a prebuilt binary from --artifact). */
 export async function planGo(ctx: BuildContext): Promise<BuildPlan> {
-  const plan: BuildPlan = { runtime: 'go', flavour: 'static', layers: [], cmd: [], entrypoint: ['/app/server'], steps: [], warnings: [] };
+  const dest = ctx.artefact ?? '/app/server';
+  const plan: BuildPlan = { runtime: 'go', flavour: 'static', layers: [], cmd: [], entrypoint: [dest], steps: [], warnings: [] };
   let bin: string;
   if (ctx.artifact) {
     const elf = readElf(ctx.artifact);
@@ -28,6 +29,6 @@ export async function planGo(ctx: BuildContext): Promise<BuildPlan> {
     await runTool('go', args, { cwd: src, what: ctx.appDir, env: { CGO_ENABLED: '0', GOOS: 'linux', GOARCH: ctx.arch, GOTOOLCHAIN: 'local' } });
     plan.steps.push(`CGO_ENABLED=0 GOOS=linux GOARCH=${ctx.arch} go ${args.slice(0, 3).join(' ')} .`);
   }
-  plan.layers.push({ name: 'app', holds: 'Go binary /app/server', sources: [{ src: bin, dest: '/app/server' }] });
+  plan.layers.push({ name: 'app', holds: `Go binary ${dest}`, sources: [{ src: bin, dest }] });
   return plan;
 }

@@ -7,7 +7,7 @@
  * layer is written in a fixed order.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Image } from '../oci/image.ts';
@@ -17,6 +17,9 @@ import { DistillError } from '../util/errors.ts';
 import { assembleLayers, APP_UID, type BuiltLayer } from './assemble.ts';
 import { RUNTIMES, type BaseFlavour, type BuildContext, type BuildPlan, type Runtime } from './common.ts';
 import { detectRuntime } from './detect.ts';
+import { baseInterpreter, planApp } from '../plan/app.ts';
+import { fitLaunch } from '../plan/index.ts';
+import type { Flavour } from '../plan/providers.ts';
 import { planDotnet } from './dotnet.ts';
 import { planGo } from './go.ts';
 import { planJava } from './java.ts';
@@ -52,6 +55,8 @@ export interface BuildOptions {
   baseTag?: string;
   /** Node.js major of the nodejs base built into the cache when no base is named (default: `distill base nodejs`'s). */
   nodeMajor?: string;
+  /** The Dockerfile stage to plan from (name or index; default the last). */
+  target?: string;
   /** Progress of a base being built into the cache (default: onProgress); the CLI shows it off a TTY too. */
   onBaseProgress?: (msg: string) => void;
   env?: Record<string, string>;
@@ -138,18 +143,18 @@ export async function chooseBase(
   return { ref: b.ref, source: b.built ? 'built' : 'cache', cache: { dir: b.dir, lock: b.lock }, warnings };
 }
 
-/** Ports the app's own Dockerfile EXPOSEs (numbers only), else 8080. */
-export function dockerfilePorts(appDir: string): string[] {
-  const file = ['Dockerfile', 'Containerfile'].map((f) => join(appDir, f)).find((f) => existsSync(f));
-  const ports = new Set<string>();
-  if (file) {
-    for (const m of readFileSync(file, 'utf8').matchAll(/^\s*EXPOSE\s+(.+)$/gim)) {
-      for (const p of m[1]!.split(/\s+/)) if (/^\d+(\/(tcp|udp))?$/.test(p)) ports.add(p);
-    }
-  }
-  return ports.size ? [...ports] : ['8080'];
-}
+const LIBC_ORDER: BaseFlavour[] = ['static', 'base', 'cc'];
 
+/**
+ * The base flavour to build on: the plan's (what Dockerfile.distroless uses), unless the binary
+ * built here needs more of libc than that flavour has (a dynamic binary on static would not start).
+ */
+function buildFlavour(planned: Flavour, built: BaseFlavour): BaseFlavour {
+  const want: BaseFlavour = planned === 'dotnet' || planned === 'aspnet' ? 'cc' : planned;
+  const a = LIBC_ORDER.indexOf(want);
+  const b = LIBC_ORDER.indexOf(built);
+  return a >= 0 && b > a ? built : want;
+}
 /** Whether the base's entrypoint already runs the interpreter the plan needs. */
 function fitsBase(plan: BuildPlan, entrypoint: string[] | null | undefined): boolean {
   if (!plan.interpreter || !entrypoint?.length) return false;
@@ -169,13 +174,22 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
   const [os, arch] = platform.split('/');
   if (os !== 'linux' || !arch) throw new DistillError(`--platform ${platform}`, 'expected linux/ARCH');
   const log = opts.onProgress ?? (() => undefined);
-  const runtime = opts.runtime ?? detectRuntime(appDir, artifact);
+  // The run plan from the app's Dockerfile, the one convert renders: how the app starts and where it lives.
+  const appPlan = planApp(appDir, opts.target ? { target: opts.target } : {});
+  const runtime = opts.runtime ?? appPlan?.runtime ?? detectRuntime(appDir, artifact);
+  const planned = appPlan !== null && appPlan.runtime === runtime;
+  // A Dockerfile that leaves WORKDIR at / still gets its app in a directory of its own, never spread over /.
+  const workdir = planned && appPlan.workdir !== '/' ? appPlan.workdir : '/app';
+  const keepBaseWorkdir = planned && appPlan.workdir === '/' && appPlan.run?.kind === 'exec' && (appPlan.run.entrypoint[0] ?? appPlan.run.cmd[0] ?? '').startsWith('/');
   const work = mkdtempSync(join(tmpdir(), 'distill-build-'));
   const cleanup = () => rmSync(work, { recursive: true, force: true });
   try {
     log(`${runtime}: building`);
-    const plan = await PLANNERS[runtime]({ appDir, artifact, work, arch, log });
-    const chosen = await chooseBase(plan.flavour, opts);
+    const run = planned ? appPlan.run : null;
+    const ctx: BuildContext = { appDir, artifact, work, arch, log, workdir, planned: run !== null, ...(planned && appPlan.artefact ? { artefact: appPlan.artefact } : {}) };
+    const plan = await PLANNERS[runtime](ctx);
+    const flavour = planned ? buildFlavour(appPlan.flavour, plan.flavour) : plan.flavour;
+    const chosen = await chooseBase(flavour, { ...opts, ...(planned && appPlan.language === 'node' && appPlan.version && !opts.nodeMajor ? { nodeMajor: appPlan.version } : {}) });
     const baseRef = chosen.ref;
     log(`base ${baseRef}`);
     const base = await openImage(baseRef, { platform });
@@ -198,6 +212,11 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     if (opts.entrypoint) {
       entrypoint = opts.entrypoint;
       cmd = opts.cmd ?? [];
+    } else if (planned && run) {
+      // The same fit convert uses, on the base actually used.
+      const launch = fitLaunch(run, { entrypoint: baseEntry ?? null, interpreter: baseInterpreter(baseEntry, appPlan.language) }, appPlan.language);
+      if (launch.entrypoint) entrypoint = launch.entrypoint;
+      cmd = opts.cmd ?? launch.cmd ?? [];
     } else if (plan.interpreter) {
       if (fitsBase(plan, baseEntry)) cmd = opts.cmd ?? plan.cmd;
       else {
@@ -221,18 +240,19 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
       ...(opts.annotations ?? {}),
     };
     image = setConfig(image, {
-      user: String(APP_UID),
-      workdir: '/app',
+      user: `${APP_UID}:${APP_UID}`,
+      // A binary run by its absolute path from a Dockerfile without WORKDIR runs in the base's, as in Dockerfile.distroless.
+      ...(keepBaseWorkdir ? {} : { workdir }),
       ...(entrypoint ? { entrypoint } : {}),
       cmd,
-      env: { ...(plan.env ?? {}), ...(opts.env ?? {}) },
-      exposedPorts: opts.ports?.length ? opts.ports : (plan.ports ?? dockerfilePorts(appDir)),
+      env: { ...(planned ? appPlan.env : (plan.env ?? {})), ...(opts.env ?? {}) },
+      exposedPorts: opts.ports?.length ? opts.ports : planned ? appPlan.ports : (plan.ports ?? ['8080']),
       labels: { ...oci, ...(opts.labels ?? {}) },
     });
     image = setCreated(image, when);
     image = annotate(image, oci);
     const baseFrom = { baseSource: chosen.source, ...(chosen.cache ? { baseCache: chosen.cache } : {}) };
-    return { image, runtime, flavour: plan.flavour, base: baseRef, ...baseFrom, baseDigest, layers, steps: plan.steps, warnings: [...plan.warnings, ...chosen.warnings], cleanup };
+    return { image, runtime, flavour, base: baseRef, ...baseFrom, baseDigest, layers, steps: plan.steps, warnings: [...plan.warnings, ...chosen.warnings], cleanup };
   } catch (e) {
     cleanup();
     throw e;

@@ -42,7 +42,7 @@ export async function planJava(ctx: BuildContext): Promise<BuildPlan> {
     runtime: 'java',
     flavour: 'java',
     layers: [],
-    cmd: ['/app/app.jar'],
+    cmd: [ctx.artefact ?? '/app/app.jar'],
     entrypoint: ['java', '-jar'],
     interpreter: /(^|\/)java$/,
     steps: [],
@@ -99,7 +99,10 @@ export async function planJava(ctx: BuildContext): Promise<BuildPlan> {
     }
   }
   if (!jar || !existsSync(jar)) throw new DistillError(a, 'the build produced no jar');
-  if (libs.length) plan.layers.push({ name: 'dependencies', holds: `${libs.length} library jar(s) in /app/lib`, sources: libs.map((l) => ({ src: l, dest: `/app/lib/${l.split('/').pop()}` })) });
-  plan.layers.push({ name: 'app', holds: 'application jar /app/app.jar', sources: [{ src: jar, dest: '/app/app.jar' }] });
+  // Library jars sit in lib/ beside the app jar: its manifest Class-Path names them relative to it.
+  const dest = ctx.artefact ?? '/app/app.jar';
+  const libDir = `${dest.slice(0, dest.lastIndexOf('/'))}/lib`;
+  if (libs.length) plan.layers.push({ name: 'dependencies', holds: `${libs.length} library jar(s) in ${libDir}`, sources: libs.map((l) => ({ src: l, dest: `${libDir}/${l.split('/').pop()}` })) });
+  plan.layers.push({ name: 'app', holds: `application jar ${dest}`, sources: [{ src: jar, dest }] });
   return plan;
 }

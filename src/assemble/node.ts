@@ -6,7 +6,7 @@
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DistillError } from '../util/errors.ts';
-import { cacheDir, hashInputs, hasTool, ignoreMatcher, runTool, type BuildContext, type BuildPlan } from './common.ts';
+import { cacheDir, hashInputs, hasTool, ignoreMatcher, inApp, runTool, type BuildContext, type BuildPlan } from './common.ts';
 
 interface PackageJson {
   main?: string;
@@ -73,13 +73,14 @@ export async function planNode(ctx: BuildContext): Promise<BuildPlan> {
       plan.layers.push({
         name: 'dependencies',
         holds: `node_modules (${deps.length} direct)`,
-        sources: [{ src: modules, dest: '/app/node_modules' }],
+        sources: [{ src: modules, dest: inApp(ctx, 'node_modules') }],
         ...(prebuilt ? {} : { cacheKey: `npm:${modules}` }),
       });
     }
   }
   const exclude = ignoreMatcher(ctx.appDir, ['node_modules']);
-  plan.layers.push({ name: 'app', holds: 'application source', sources: [{ src: ctx.appDir, dest: '/app', exclude }] });
-  plan.cmd = [`/app/${nodeEntry(ctx.appDir, pkg)}`];
+  plan.layers.push({ name: 'app', holds: 'application source', sources: [{ src: ctx.appDir, dest: ctx.workdir, exclude }] });
+  // With a Dockerfile the run plan names the command; only without one is the entry guessed.
+  if (!ctx.planned) plan.cmd = [inApp(ctx, nodeEntry(ctx.appDir, pkg))];
   return plan;
 }

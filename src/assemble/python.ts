@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DistillError } from '../util/errors.ts';
+import { DEPS_DIR } from '../plan/python.ts';
 import { cacheDir, hashInputs, hasTool, ignoreMatcher, runTool, type BuildContext, type BuildPlan } from './common.ts';
 
 /** Requirement lines that name something to install (comments, blanks and pip options dropped). */
@@ -24,9 +25,9 @@ function pyprojectDeps(text: string): string[] {
   return [...m[1]!.matchAll(/["']([^"']+)["']/g)].map((x) => x[1]!);
 }
 
-function entryFile(appDir: string): string[] {
-  for (const f of ['app.py', 'main.py', 'server.py', 'wsgi.py']) if (existsSync(join(appDir, f))) return [`/app/${f}`];
-  if (existsSync(join(appDir, '__main__.py'))) return ['/app'];
+function entryFile(appDir: string, workdir: string): string[] {
+  for (const f of ['app.py', 'main.py', 'server.py', 'wsgi.py']) if (existsSync(join(appDir, f))) return [`${workdir}/${f}`];
+  if (existsSync(join(appDir, '__main__.py'))) return [workdir];
   const pkgs = readdirSync(appDir).filter((d) => existsSync(join(appDir, d, '__main__.py')));
   if (pkgs.length === 1) return ['-m', pkgs[0]!];
   throw new DistillError(appDir, 'no entry: add app.py/main.py or a package with __main__.py, or pass --cmd');
@@ -38,7 +39,8 @@ export async function planPython(ctx: BuildContext): Promise<BuildPlan> {
     runtime: 'python',
     flavour: 'python3',
     layers: [],
-    cmd: entryFile(ctx.appDir),
+    // With a Dockerfile the run plan names the command; only without one is the entry guessed.
+    cmd: ctx.planned ? [] : entryFile(ctx.appDir, ctx.workdir),
     entrypoint: ['python3'],
     interpreter: /(^|\/)python3(\.\d+)?$/,
     env: { PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
@@ -72,13 +74,13 @@ export async function planPython(ctx: BuildContext): Promise<BuildPlan> {
       await runTool(pip[0]!, args, { cwd: ctx.appDir, what: wheelhouse });
       await runTool('sh', ['-c', `touch "${join(dir, '.complete')}"`], { cwd: dir, what: dir });
     }
-    plan.steps.push(`pip install --no-index --find-links ${wheelhouse} --target /app/site-packages`);
+    plan.steps.push(`pip install --no-index --find-links ${wheelhouse} --target ${DEPS_DIR}`);
     // Console-script shims carry the host's interpreter path and are useless in the image.
     const exclude = (rel: string) => rel === 'bin' || rel.startsWith('bin/') || /__pycache__/.test(rel);
-    plan.layers.push({ name: 'dependencies', holds: `site-packages (${wanted.length} requirement(s))`, sources: [{ src: target, dest: '/app/site-packages', exclude }], cacheKey: `pip:${target}` });
-    plan.env!.PYTHONPATH = '/app/site-packages';
+    plan.layers.push({ name: 'dependencies', holds: `site-packages (${wanted.length} requirement(s))`, sources: [{ src: target, dest: DEPS_DIR, exclude }], cacheKey: `pip:${target}` });
+    plan.env!.PYTHONPATH = DEPS_DIR;
   }
   const ignore = ignoreMatcher(ctx.appDir, ['wheelhouse', 'wheels', '__pycache__', '.venv', 'venv']);
-  plan.layers.push({ name: 'app', holds: 'application source', sources: [{ src: ctx.appDir, dest: '/app', exclude: (r) => ignore(r) || /(^|\/)__pycache__(\/|$)/.test(r) }] });
+  plan.layers.push({ name: 'app', holds: 'application source', sources: [{ src: ctx.appDir, dest: ctx.workdir, exclude: (r) => ignore(r) || /(^|\/)__pycache__(\/|$)/.test(r) }] });
   return plan;
 }

@@ -21,7 +21,8 @@ const RUST_TARGETS: Record<string, string> = { amd64: 'x86_64-unknown-linux-gnu'
 
 /** Plans a Rust build (or takes a prebuilt binary from --artifact). */
 export async function planRust(ctx: BuildContext): Promise<BuildPlan> {
-  const plan: BuildPlan = { runtime: 'rust', flavour: 'cc', layers: [], cmd: [], entrypoint: ['/app/server'], steps: [], warnings: [] };
+  const dest = ctx.artefact ?? '/app/server';
+  const plan: BuildPlan = { runtime: 'rust', flavour: 'cc', layers: [], cmd: [], entrypoint: [dest], steps: [], warnings: [] };
   let bin: string;
   if (ctx.artifact) {
     bin = ctx.artifact;
@@ -48,6 +49,6 @@ export async function planRust(ctx: BuildContext): Promise<BuildPlan> {
   const elf = readElf(bin);
   if (!elf) throw new DistillError(bin, 'not an ELF executable');
   if (!elf.dynamic) plan.flavour = 'static';
-  plan.layers.push({ name: 'app', holds: 'Rust binary /app/server', sources: [{ src: bin, dest: '/app/server' }] });
+  plan.layers.push({ name: 'app', holds: `Rust binary ${dest}`, sources: [{ src: bin, dest }] });
   return plan;
 }

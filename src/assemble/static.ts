@@ -24,9 +24,9 @@ export async function planStatic(ctx: BuildContext): Promise<BuildPlan> {
   return {
     runtime: 'static',
     flavour: elf.dynamic ? 'cc' : 'static',
-    layers: [{ name: 'app', holds: `binary /app/server (${elf.dynamic ? 'dynamic' : 'static'})`, sources: [{ src: bin, dest: '/app/server' }] }],
+    layers: [{ name: 'app', holds: `binary ${ctx.artefact ?? '/app/server'} (${elf.dynamic ? 'dynamic' : 'static'})`, sources: [{ src: bin, dest: ctx.artefact ?? '/app/server' }] }],
     cmd: [],
-    entrypoint: ['/app/server'],
+    entrypoint: [ctx.artefact ?? '/app/server'],
     steps: [`prebuilt binary ${bin}`],
     warnings: [],
   };

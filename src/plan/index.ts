@@ -46,6 +46,10 @@ export type DockerfilePlan =
       launch: Launch;
       /** WORKDIR the app runs in. */
       workdir: string;
+      /** ENV of the runtime image (the Dockerfile's, build-only keys dropped in build mode, plus what the strategy adds). */
+      env: Record<string, string>;
+      /** EXPOSE words of the final stage, inherited ones included. */
+      ports: string[];
       warnings: string[];
       changes: Change[];
     };
@@ -86,8 +90,21 @@ export function planDockerfile(text: string, opts: ConvertOptions & { target?: s
   warnings.push(...base.warnings, ...glibcWarnings(a, mode, base.base));
   return {
     status: 'planned', model, analysis: a, language: lang.language, mode, strategy, base: base.base,
-    launch: fitLaunch(strategy.run, base.base, lang.language), workdir: strategy.workdir ?? a.workdir, warnings, changes,
+    launch: fitLaunch(strategy.run, base.base, lang.language), workdir: strategy.workdir ?? a.workdir,
+    env: runtimeEnvOf(final, mode, strategy), ports: [...final.config.expose], warnings, changes,
   };
+}
+
+/** Keys of ENV that only matter while building (toolchain paths and switches). */
+export function buildOnlyEnv(key: string): boolean {
+  return /^(PATH|CGO_ENABLED|GO(OS|ARCH|PATH|BIN|FLAGS|PROXY|CACHE|MODCACHE)|PIP_.*|POETRY_.*|UV_.*|PIPENV_.*|npm_config_.*|NPM_CONFIG_.*|YARN_.*|PNPM_.*|DEBIAN_FRONTEND|CARGO_.*|RUSTUP_.*|RUSTFLAGS|MAVEN_.*|M2_HOME|GRADLE_.*|JAVA_HOME|DOTNET_CLI_.*|DOTNET_NOLOGO|DOTNET_SKIP_FIRST_TIME_EXPERIENCE|NUGET_.*|CC|CXX|CFLAGS|CXXFLAGS|LDFLAGS|VIRTUAL_ENV)$/.test(key);
+}
+
+/** The runtime ENV: in build mode the runtime stage carries the Dockerfile's ENV without build-only keys. */
+function runtimeEnvOf(final: Stage, mode: 'build' | 'rebase', plan: Plan): Record<string, string> {
+  const env = Object.fromEntries(Object.entries(final.config.env).filter(([k]) => mode === 'rebase' || !buildOnlyEnv(k)));
+  for (const e of plan.env) env[e.key] = e.value;
+  return env;
 }
 
 /** Shell syntax left in an exec-form argv: it would reach the program as literal text. */

@@ -73,7 +73,7 @@ function nodeApp(name: string, files: Record<string, string> = {}): string {
   writeFileSync(join(dir, '.dockerignore'), '*.env\n');
   writeFileSync(join(dir, 'tool.sh'), '#!/bin/sh\n');
   chmodSync(join(dir, 'tool.sh'), 0o775);
-  writeFileSync(join(dir, 'Dockerfile'), 'FROM node:22\nEXPOSE 3000\n');
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM node:22\nENV NODE_ENV=production\nEXPOSE 3000\n');
   for (const [f, c] of Object.entries(files)) writeFileSync(join(dir, f), c);
   return dir;
 }
@@ -129,12 +129,13 @@ test('node: app layer holds the source as root-owned read-only files, without no
     assert.equal(es.find((e) => e.name === 'app/server.js')!.mode, 0o644);
     assert.equal(es.find((e) => e.name === 'app/')!.mode, 0o755);
     const cfg = await r.image.config();
-    assert.equal(cfg.config?.User, '65532');
+    assert.equal(cfg.config?.User, '65532:65532');
     assert.equal(cfg.config?.WorkingDir, '/app');
     // The base already runs node: only CMD is set, from the start script (not "main").
     assert.deepEqual(cfg.config?.Entrypoint, ['/nodejs/bin/node']);
     assert.deepEqual(cfg.config?.Cmd, ['/app/server.js']);
     assert.deepEqual(Object.keys(cfg.config?.ExposedPorts ?? {}), ['3000/tcp']);
+    // The Dockerfile's ENV is carried, as Dockerfile.distroless carries it.
     assert.ok(cfg.config?.Env?.includes('NODE_ENV=production'));
     assert.equal(cfg.created, '2023-11-14T22:13:20Z');
     const m = await r.image.manifest();
@@ -292,7 +293,7 @@ test('CLI: --json reports digest, layers and config; oci-archive output', async 
   assert.deepEqual([j.base.source, j.base.cache], ['base-dir', null]);
   assert.deepEqual(j.outputs, [`oci-archive:${out}:v1`]);
   assert.equal(j.layers[0].name, 'app');
-  assert.equal(j.config.user, '65532');
+  assert.equal(j.config.user, '65532:65532');
   assert.ok(j.config.env.includes('A=b'));
   const again = await runDistill(['build', app, '--base-dir', bases, '-o', `oci:${join(work, 'cli-layout')}`, '--env', 'A=b', '--json'], { env: SDE });
   assert.equal(JSON.parse(again.stdout).digest, j.digest, 'the same build through another transport has the same digest');

@@ -22,7 +22,7 @@ const images: string[] = [];
 
 before(async () => {
   mkdirSync(locks, { recursive: true });
-  for (const flavour of ['nodejs', 'python3', 'static', 'cc', 'java']) {
+  for (const flavour of ['nodejs', 'python3', 'static', 'base', 'cc', 'java']) {
     const r = await runDistill(['base', flavour, '-o', join(bases, flavour), '--lock', join(locks, `${flavour}.lock.json`), '--tags', 'nonroot', '-q']);
     assert.equal(r.code, 0, `distill base ${flavour}: ${r.stderr}`);
   }
@@ -51,7 +51,7 @@ for (const ex of EXAMPLES) {
     const out = JSON.parse(b.stdout);
     assert.equal(out.runtime, ex.runtime);
     assert.deepEqual(out.layers.map((l: { name: string }) => l.name), ex.layers);
-    assert.equal(out.config.user, '65532');
+    assert.equal(out.config.user, '65532:65532');
 
     const pulled = await podman(['pull', '-q', `oci:${layout}:test`]);
     assert.equal(pulled.code, 0, pulled.stderr);

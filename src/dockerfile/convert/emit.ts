@@ -7,6 +7,7 @@ import { parseKeyValues } from '../parse.ts';
 import type { Instruction } from '../model.ts';
 import { splitImage } from '../../oci/docker-ref.ts';
 import { execForm } from '../shell.ts';
+import { buildOnlyEnv } from '../../plan/index.ts';
 import type { Edit } from '../../plan/types.ts';
 
 /** Applies edits to the input lines; edits address instructions by their source lines. */
@@ -55,10 +56,6 @@ export function pinned(ref: string, lock: Record<string, string> | undefined): {
   return { ref: `${ref}@${d.startsWith('sha256:') ? d : `sha256:${d}`}`, hit: true };
 }
 
-/** Keys of ENV that only matter while building (toolchain paths and switches). */
-export function buildOnlyEnv(key: string): boolean {
-  return /^(PATH|CGO_ENABLED|GO(OS|ARCH|PATH|BIN|FLAGS|PROXY|CACHE|MODCACHE)|PIP_.*|POETRY_.*|UV_.*|PIPENV_.*|npm_config_.*|NPM_CONFIG_.*|YARN_.*|PNPM_.*|DEBIAN_FRONTEND|CARGO_.*|RUSTUP_.*|RUSTFLAGS|MAVEN_.*|M2_HOME|GRADLE_.*|JAVA_HOME|DOTNET_CLI_.*|DOTNET_NOLOGO|DOTNET_SKIP_FIRST_TIME_EXPERIENCE|NUGET_.*|CC|CXX|CFLAGS|CXXFLAGS|LDFLAGS|VIRTUAL_ENV)$/.test(key);
-}
 
 /** ENV instructions for the runtime: build-only keys dropped, the rest re-emitted one per line. */
 export function runtimeEnv(instrs: Instruction[]): { lines: string[]; dropped: string[] } {

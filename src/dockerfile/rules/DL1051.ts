@@ -1,5 +1,5 @@
 /** DL1051: sudo in RUN — builds already run as root, and sudo in the image widens the attack surface. */
-import { allRuns, words, type RawFinding, type Rule } from './rule.ts';
+import { allRuns, type RawFinding, type Rule } from './rule.ts';
 
 export const rule: Rule = {
   id: 'DL1051',
@@ -10,7 +10,7 @@ export const rule: Rule = {
   check(ctx) {
     const out: RawFinding[] = [];
     for (const r of allRuns(ctx.model)) {
-      if (r.cmds.some((c) => words(c)[0] === 'sudo')) out.push({ line: r.ins.line, message: 'sudo in RUN' });
+      if (r.cmds.some((c) => c.wrappers.includes('sudo'))) out.push({ line: r.ins.line, message: 'sudo in RUN' });
     }
     return out;
   },

@@ -1,5 +1,5 @@
 /** DL1052: chmod 777 / o+w, or COPY/ADD --chmod giving write access to everyone. */
-import { allRuns, words, type RawFinding, type Rule } from './rule.ts';
+import { allRuns, type RawFinding, type Rule } from './rule.ts';
 
 /** True when a chmod mode grants write to "others" (octal …2/3/6/7 or symbolic o+w / a+w / +w). */
 export function worldWritable(mode: string): boolean {
@@ -20,10 +20,8 @@ export const rule: Rule = {
     const out: RawFinding[] = [];
     for (const r of allRuns(ctx.model)) {
       for (const c of r.cmds) {
-        const w = words(c);
-        const at = w[0] === 'sudo' ? 1 : 0;
-        if (w[at] !== 'chmod') continue;
-        const mode = w.slice(at + 1).find((x) => !x.startsWith('-'));
+        if (c.argv[0] !== 'chmod') continue;
+        const mode = c.argv.slice(1).find((x) => !x.startsWith('-'));
         if (mode && worldWritable(mode)) {
           out.push({ line: r.ins.line, message: `chmod ${mode} makes files writable by every user` });
           break;

@@ -1,12 +1,11 @@
 /** DL1060: apt-get/apt install without --no-install-recommends pulls in packages nobody asked for. */
-import { allRuns, words, type RawFinding, type Rule } from './rule.ts';
+import type { ShellCommand } from '../shell.ts';
+import { allRuns, type RawFinding, type Rule } from './rule.ts';
 
-/** The argv of an apt-get/apt command (sudo and env prefixes skipped), or null. */
-export function aptArgs(cmd: string): string[] | null {
-  const w = words(cmd);
-  let i = 0;
-  while (w[i] === 'sudo' || w[i] === 'env' || /^[A-Z_][A-Z0-9_]*=/.test(w[i] ?? '')) i++;
-  return w[i] === 'apt-get' || w[i] === 'apt' ? w.slice(i + 1) : null;
+/** The arguments of an apt-get/apt command (after sudo, env and assignments), or null. */
+export function aptArgs(cmd: ShellCommand): string[] | null {
+  const [program, ...args] = cmd.argv;
+  return program === 'apt-get' || program === 'apt' ? args : null;
 }
 
 export const rule: Rule = {

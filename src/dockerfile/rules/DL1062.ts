@@ -1,19 +1,16 @@
 /** DL1062: a package index update (`apt-get update`, `apk update`, `yum makecache`…) in a RUN of its own — a later RUN install may use a stale cached index. */
-import { allRuns, words, type RawFinding, type Rule } from './rule.ts';
+import type { ShellCommand } from '../shell.ts';
+import { allRuns, type RawFinding, type Rule } from './rule.ts';
 
 const UPDATE = /^(update|makecache|refresh|ref|check-update)$/;
 const INSTALL = /^(install|add|in|upgrade|dist-upgrade|full-upgrade|update-minimal)$/;
 const MANAGERS = new Set(['apt-get', 'apt', 'apk', 'yum', 'dnf', 'microdnf', 'zypper']);
 
 /** [manager, subcommand] of a package-manager command (sudo/env prefixes and options skipped). */
-function pmCommand(cmd: string): [string, string] | null {
-  const w = words(cmd);
-  let i = 0;
-  while (w[i] === 'sudo' || w[i] === 'env' || /^[A-Z_][A-Z0-9_]*=/.test(w[i] ?? '')) i++;
-  const pm = w[i] ?? '';
+function pmCommand(cmd: ShellCommand): [string, string] | null {
+  const [pm = '', ...args] = cmd.argv;
   if (!MANAGERS.has(pm)) return null;
-  const sub = w.slice(i + 1).find((x) => !x.startsWith('-')) ?? '';
-  return [pm, sub];
+  return [pm, args.find((x) => !x.startsWith('-')) ?? ''];
 }
 
 export const rule: Rule = {

@@ -1,5 +1,5 @@
 /** DL1070: `apk add` without --no-cache leaves the index in the layer. */
-import { allRuns, words, type RawFinding, type Rule } from './rule.ts';
+import { allRuns, type RawFinding, type Rule } from './rule.ts';
 
 export const rule: Rule = {
   id: 'DL1070',
@@ -12,9 +12,8 @@ export const rule: Rule = {
     for (const r of allRuns(ctx.model)) {
       const cleaned = /rm\s+(-\S+\s+)*\S*\/var\/cache\/apk/.test(r.text) || r.ins.mounts.some((m) => m.type === 'cache' && /\/var\/cache\/apk|\/etc\/apk\/cache/.test(m.options.target ?? ''));
       for (const c of r.cmds) {
-        const w = words(c).filter((x) => x !== 'sudo');
-        if (w[0] !== 'apk' || !w.includes('add')) continue;
-        if (w.includes('--no-cache') || cleaned) continue;
+        if (c.argv[0] !== 'apk' || !c.argv.includes('add')) continue;
+        if (c.argv.includes('--no-cache') || cleaned) continue;
         out.push({ line: r.ins.line, message: 'apk add without --no-cache' });
         break;
       }

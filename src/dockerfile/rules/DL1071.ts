@@ -1,5 +1,5 @@
 /** DL1071: pip install without --no-cache-dir keeps wheels in ~/.cache/pip inside the layer. */
-import { allRuns, words, type RawFinding, type Rule } from './rule.ts';
+import { allRuns, type RawFinding, type Rule } from './rule.ts';
 
 export const rule: Rule = {
   id: 'DL1071',
@@ -14,7 +14,7 @@ export const rule: Rule = {
     for (const r of allRuns(ctx.model)) {
       if (r.ins.mounts.some((m) => m.type === 'cache' && /pip/.test(m.options.target ?? ''))) continue;
       for (const c of r.cmds) {
-        const w = words(c);
+        const w = c.words;
         const at = w.findIndex((x) => /^(pip3?(\.\d+)?|.*\/pip3?)$/.test(x));
         const viaModule = w.findIndex((x, i) => x === '-m' && w[i + 1] === 'pip');
         const start = at >= 0 ? at : viaModule >= 0 ? viaModule + 1 : -1;

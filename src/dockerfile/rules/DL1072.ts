@@ -1,9 +1,10 @@
 /** DL1072: `npm install` where `npm ci` fits (installing from the lockfile, no package named). */
-import { allRuns, words, type RawFinding, type Rule } from './rule.ts';
+import type { ShellCommand } from '../shell.ts';
+import { allRuns, type RawFinding, type Rule } from './rule.ts';
 
 /** npm's argv when the command is `npm install|i|add` with no package named, else null. */
-export function bareNpmInstall(cmd: string): string[] | null {
-  const w = words(cmd);
+export function bareNpmInstall(cmd: ShellCommand): string[] | null {
+  const w = cmd.words;
   const at = w.indexOf('npm');
   if (at < 0 || !['install', 'i', 'add', 'isntall'].includes(w[at + 1] ?? '')) return null;
   const rest = w.slice(at + 2);

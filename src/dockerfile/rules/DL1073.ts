@@ -1,8 +1,23 @@
 /** DL1073: the final stage installs development dependencies (npm/yarn/pnpm/pip/poetry). */
-import { runs, words, type RawFinding, type Rule } from './rule.ts';
+import { runs, type RawFinding, type Rule } from './rule.ts';
 
 function production(stageEnv: string): boolean {
   return /NODE_ENV[= ]+["']?production/i.test(stageEnv);
+}
+
+// yarn options that take the next word as their value, and options that only print and exit.
+const YARN_VALUED = new Set(['--cwd', '--modules-folder', '--cache-folder', '--network-timeout', '--mutex', '--registry']);
+const YARN_INFO = new Set(['--version', '-v', '--help', '-h']);
+
+/** True when yarn's arguments run an install: bare `yarn`, `yarn install`, or options only (not `--version`). */
+function yarnInstalls(args: string[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (YARN_INFO.has(a)) return false;
+    if (YARN_VALUED.has(a)) i++;
+    else if (!a.startsWith('-')) return a === 'install';
+  }
+  return true;
 }
 
 export const rule: Rule = {
@@ -22,7 +37,7 @@ export const rule: Rule = {
       for (const r of runs(stage)) {
         const pruned = /\bnpm\s+prune\s+(--production|--omit[= ]dev)|\byarn\s+install\s+.*--production|\bpnpm\s+prune\s+--prod/.test(r.text);
         for (const c of r.cmds) {
-          const w = words(c);
+          const w = c.words;
           const tool = w.findIndex((x) => ['npm', 'yarn', 'pnpm', 'pip', 'pip3', 'poetry', 'pipenv', 'uv'].includes(x));
           if (tool < 0) continue;
           const t = w[tool];
@@ -31,7 +46,7 @@ export const rule: Rule = {
           let dev = false;
           if (t === 'npm' && ['ci', 'install', 'i'].includes(sub) && args.every((a) => a.startsWith('-'))) {
             dev = !prodEnv && !pruned && !args.some((a) => /^--(omit=dev|production|only=prod(uction)?)$/.test(a) || a === '--omit');
-          } else if (t === 'yarn' && (sub === 'install' || sub === '' || sub.startsWith('--'))) {
+          } else if (t === 'yarn' && yarnInstalls(w.slice(tool + 1))) {
             dev = !prodEnv && !pruned && !w.some((a) => a === '--production' || a === '--prod');
           } else if (t === 'pnpm' && sub === 'install') {
             dev = !prodEnv && !pruned && !args.some((a) => a === '--prod' || a === '-P' || a === '--production');

@@ -1,10 +1,11 @@
 /**
  * The shape every lint rule has (metadata + a check over the parsed Dockerfile) and the shared
  * context the checks read: the final stage, each stage's external base, the effective user, and
- * the shell text of RUN instructions split into simple commands.
+ * the shell text of RUN instructions split into simple commands (by the one shell reader, ../shell.ts).
  */
 import { classifyBase, type BaseInfo, type ImageRef } from '../bases.ts';
 import type { DockerfileModel, Instruction, Stage } from '../model.ts';
+import { shellCommands, type ShellCommand } from '../shell.ts';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -81,55 +82,13 @@ export function shortImage(stage: Stage): string {
   return /\$/.test(stage.resolvedImage) ? stage.image : `${r.name}${r.tag ? `:${r.tag}` : ''}${r.digest ? '@…' : ''}`;
 }
 
-/** The shell text a RUN executes: its command line, heredoc bodies, or exec argv joined. */
-export function runText(ins: Instruction): string {
-  const parts: string[] = [];
-  if (ins.exec) parts.push(ins.exec.join(' '));
-  else parts.push(ins.args);
-  for (const h of ins.heredocs) parts.push(h.body);
-  return parts.join('\n');
+/** The shell texts a RUN executes: its command line (or exec argv joined), then each heredoc body. */
+function runParts(ins: Instruction): string[] {
+  return [ins.exec ? ins.exec.join(' ') : ins.args, ...ins.heredocs.map((h) => h.body)];
 }
 
-/** Splits shell text into simple commands at `&&`, `||`, `;`, `|` and newlines (quotes respected). */
-export function simpleCommands(text: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quote: string | null = null;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] ?? '';
-    if (quote) {
-      cur += c;
-      if (c === quote) quote = null;
-      continue;
-    }
-    if (c === '"' || c === "'") {
-      quote = c;
-      cur += c;
-      continue;
-    }
-    if (c === '\\' && text[i + 1] === '\n') {
-      i++;
-      cur += ' ';
-      continue;
-    }
-    if (c === ';' || c === '\n' || c === '|' || (c === '&' && text[i + 1] === '&')) {
-      if (c === '&' || (c === '|' && text[i + 1] === '|')) i++;
-      out.push(cur.trim());
-      cur = '';
-      continue;
-    }
-    cur += c;
-  }
-  out.push(cur.trim());
-  return out.filter(Boolean);
-}
-
-/** Words of a simple command, with quotes removed and `sudo`/`env X=Y` prefixes kept. */
-export function words(cmd: string): string[] {
-  return (cmd.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((w) => w.replace(/^(["'])(.*)\1$/, '$2'));
-}
-
-type Run = { ins: Instruction; text: string; cmds: string[] };
+/** A RUN with its whole shell text (for rules that match across commands) and its simple commands. */
+export type Run = { ins: Instruction; text: string; cmds: ShellCommand[] };
 // Most rules walk the RUNs; split each one only once per lint.
 const runCache = new WeakMap<Stage, Run[]>();
 
@@ -140,8 +99,9 @@ export function runs(stage: Stage): Run[] {
     r = stage.instructions
       .filter((i) => i.keyword === 'RUN')
       .map((ins) => {
-        const text = runText(ins);
-        return { ins, text, cmds: simpleCommands(text) };
+        // Each part on its own: a stray quote in one heredoc body must not swallow the next.
+        const parts = runParts(ins);
+        return { ins, text: parts.join('\n'), cmds: parts.flatMap(shellCommands) };
       });
     runCache.set(stage, r);
   }
