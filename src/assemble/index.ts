@@ -143,6 +143,11 @@ export async function chooseBase(
   return { ref: b.ref, source: b.built ? 'built' : 'cache', cache: { dir: b.dir, lock: b.lock }, warnings };
 }
 
+/** The `distill base` flavour a plan's runtime base maps to (.NET runs self-contained on cc). */
+export function baseFlavourOf(f: Flavour): BaseFlavour {
+  return f === 'dotnet' || f === 'aspnet' ? 'cc' : f;
+}
+
 const LIBC_ORDER: BaseFlavour[] = ['static', 'base', 'cc'];
 
 /**
@@ -150,7 +155,7 @@ const LIBC_ORDER: BaseFlavour[] = ['static', 'base', 'cc'];
  * built here needs more of libc than that flavour has (a dynamic binary on static would not start).
  */
 function buildFlavour(planned: Flavour, built: BaseFlavour): BaseFlavour {
-  const want: BaseFlavour = planned === 'dotnet' || planned === 'aspnet' ? 'cc' : planned;
+  const want = baseFlavourOf(planned);
   const a = LIBC_ORDER.indexOf(want);
   const b = LIBC_ORDER.indexOf(built);
   return a >= 0 && b > a ? built : want;

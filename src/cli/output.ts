@@ -2,7 +2,7 @@
 import pc from 'picocolors';
 import { createRequire } from 'node:module';
 import type Table from 'cli-table3';
-import type { DistillError } from '../util/errors.ts';
+import { DistillError } from '../util/errors.ts';
 
 export interface CommonOptions {
   json?: boolean;
@@ -56,4 +56,18 @@ export function table(head: string[]): InstanceType<typeof Table> {
   // Required on first use: most runs print no table, and loading it costs every command's start.
   const Ctor = createRequire(import.meta.url)('cli-table3') as typeof Table;
   return new Ctor({ head, style: isTTY() ? { head: ['cyan'] } : { head: [], border: [] } });
+}
+
+/** A --cmd/--entrypoint value: a JSON array of strings, or words split on spaces. */
+export function parseArgv(v: string, flag: string): string[] {
+  if (v.trim().startsWith('[')) {
+    try {
+      const a = JSON.parse(v) as unknown;
+      if (Array.isArray(a) && a.every((x) => typeof x === 'string')) return a;
+    } catch {
+      /* falls through to the error */
+    }
+    throw new DistillError(`${flag} ${v}`, 'expected a JSON array of strings');
+  }
+  return v.split(/\s+/).filter(Boolean);
 }

@@ -6,10 +6,12 @@
  * `distill build`), run both for real with the hardening flags, compare them, and write
  * report.html.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { buildBase } from '../base/build.ts';
-import { buildApp } from '../assemble/index.ts';
+import { baseFlavourOf, buildApp, type Runtime } from '../assemble/index.ts';
+import { planApp } from '../plan/app.ts';
+import { writeFileAtomicSync } from '../util/files.ts';
 import { convertDockerfile, type ConvertResult } from '../dockerfile/convert/index.ts';
 import { lintFile, type Finding } from '../dockerfile/lint.ts';
 import { writeLayout } from '../oci/transports/layout.ts';
@@ -18,13 +20,18 @@ import { renderReport } from '../report/html.ts';
 import { detectEngine } from '../runtime/engine.ts';
 import { verifyImage, type VerifyResult } from '../runtime/verify.ts';
 import { DistillError } from '../util/errors.ts';
-import { parseDockerfile } from '../dockerfile/parse.ts';
+import { parseDockerfile, targetStage } from '../dockerfile/parse.ts';
 import { buildTraditional, TRADITIONAL_RUNTIMES, type TraditionalRuntime } from './traditional.ts';
 import { detectRuntime } from '../assemble/detect.ts';
 import type { BaseFlavour } from '../assemble/common.ts';
 
 export interface HardenOptions {
   appDir: string;
+  /** The same overrides `distill build` takes, applied to the distroless image. */
+  runtime?: Runtime;
+  cmd?: string[];
+  entrypoint?: string[];
+  ports?: string[];
   /** Where everything is written (default ./distill-out/<app>). */
   out?: string;
   /** Node.js major for both images (default 22, as the example's FROM node:22). */
@@ -43,7 +50,8 @@ export interface HardenResult {
   lint: { file: string; findings: Finding[] };
   convert: ConvertResult & { file: string };
   images: { traditional: string; distroless: string };
-  verify: VerifyResult[] | { skipped: string };
+  /** Each image's verification, by its label. */
+  verify: { traditional: VerifyResult; distroless: VerifyResult } | { skipped: string };
   comparison: Comparison;
   report: string;
   summary: string;
@@ -51,7 +59,7 @@ export interface HardenResult {
 
 const STEPS = 8;
 
-/** The distroless base each supported runtime builds on (as distill build picks it). */
+/** The distroless base each runtime builds on when the app has no Dockerfile plan to say. */
 const FLAVOUR: Record<TraditionalRuntime, BaseFlavour> = { node: 'nodejs', python: 'python3', go: 'static', java: 'java', rust: 'cc' };
 
 /**
@@ -60,28 +68,13 @@ const FLAVOUR: Record<TraditionalRuntime, BaseFlavour> = { node: 'nodejs', pytho
  * is no probe: guessing a path would fail apps that serve none, and a failed guess is a false claim.
  */
 export function fromDockerfile(text: string): { cmd?: string[]; probe?: string } {
-  let cmd: string[] | undefined;
-  let probe: string | undefined;
-  try {
-    const model = parseDockerfile(text);
-    const last = model.stages[model.stages.length - 1];
-    for (const ins of last?.instructions ?? []) {
-      if (ins.keyword === 'CMD') cmd = ins.exec ?? ['/bin/sh', '-c', ins.args];
-      if (ins.keyword === 'HEALTHCHECK') {
-        const m = /https?:\/\/(?:localhost|127\.0\.0\.1|0\.0\.0\.0)(:\d+)?(\/[^\s"'|;&]*)?/.exec(ins.args);
-        if (m) probe = `http://127.0.0.1${m[1] ?? ''}${m[2] ?? '/'}`;
-      }
-    }
-  } catch {
-    // lint reports a broken Dockerfile; the defaults stand
-  }
-  return { cmd, probe };
-}
-
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  // The model resolves what the final stage inherits: a CMD or HEALTHCHECK set in a parent stage counts.
+  const final = targetStage(parseDockerfile(text));
+  const c = final?.config.cmd;
+  const cmd = c ? (c.exec ?? ['/bin/sh', '-c', c.args]) : undefined;
+  const hc = final?.config.healthcheck;
+  const m = hc ? /https?:\/\/(?:localhost|127\.0\.0\.1|0\.0\.0\.0)(:\d+)?(\/[^\s"'|;&]*)?/.exec(hc.args) : null;
+  return { cmd, probe: m ? `http://127.0.0.1${m[1] ?? ''}${m[2] ?? '/'}` : undefined };
 }
 
 /** Runs the whole job on `opts.appDir`. */
@@ -89,19 +82,21 @@ export async function harden(opts: HardenOptions): Promise<HardenResult> {
   const appDir = resolve(opts.appDir);
   const dockerfile = join(appDir, 'Dockerfile');
   if (!existsSync(appDir)) throw new DistillError(opts.appDir, 'no such directory');
-  const detected = detectRuntime(appDir);
+  if (!existsSync(dockerfile)) throw new DistillError(opts.appDir, 'no Dockerfile: harden starts from the app\'s traditional Dockerfile');
+  // One plan for both images: what Dockerfile.distroless renders is what build assembles.
+  const plan = planApp(appDir);
+  const detected = opts.runtime ?? plan?.runtime ?? detectRuntime(appDir);
   if (!(detected in FLAVOUR)) {
     throw new DistillError(opts.appDir, `harden builds Node.js, Python, Go, Java and Rust apps; this looks like ${detected}: use lint, convert, build, verify and compare one by one`);
   }
   const runtime = detected as TraditionalRuntime;
-  const flavour = FLAVOUR[runtime];
-  if (!existsSync(dockerfile)) throw new DistillError(opts.appDir, 'no Dockerfile: harden starts from the app\'s traditional Dockerfile');
+  const flavour = plan && plan.runtime === runtime ? baseFlavourOf(plan.flavour) : FLAVOUR[runtime];
   const { cmd, probe } = fromDockerfile(readFileSync(dockerfile, 'utf8'));
   const name = basename(appDir).toLowerCase().replace(/[^a-z0-9._-]/g, '-');
   const out = resolve(opts.out ?? join('distill-out', name));
   mkdirSync(out, { recursive: true });
   const step = (i: number, msg: string) => opts.onStep?.(i, STEPS, msg);
-  const nodeMajor = opts.nodeMajor ?? '22';
+  const nodeMajor = opts.nodeMajor ?? (plan?.language === 'node' && plan.version ? plan.version : '22');
 
   step(1, `lint ${dockerfile}`);
   const lint = { file: dockerfile, findings: lintFile(dockerfile) };
@@ -109,7 +104,7 @@ export async function harden(opts: HardenOptions): Promise<HardenResult> {
   step(2, 'convert to a multi-stage distroless Dockerfile');
   const conv = convertDockerfile(readFileSync(dockerfile, 'utf8'), { context: appDir });
   const convFile = join(out, 'Dockerfile.distroless');
-  writeAtomic(convFile, conv.dockerfile);
+  writeFileAtomicSync(convFile, conv.dockerfile);
 
   step(3, `build the distroless ${flavour} base from Debian packages`);
   const bases = join(out, 'bases');
@@ -123,7 +118,10 @@ export async function harden(opts: HardenOptions): Promise<HardenResult> {
   await writeLayout(fat, layout, 'traditional');
 
   step(5, 'build the distroless image (no daemon)');
-  const built = await buildApp({ appDir, baseDir: bases, baseTag: 'nonroot', runtime });
+  const built = await buildApp({
+    appDir, baseDir: bases, baseTag: 'nonroot', runtime, nodeMajor,
+    ...(opts.cmd ? { cmd: opts.cmd } : {}), ...(opts.entrypoint ? { entrypoint: opts.entrypoint } : {}), ...(opts.ports?.length ? { ports: opts.ports } : {}),
+  });
   try {
     await writeLayout(built.image, layout, 'distroless');
   } finally {
@@ -144,10 +142,8 @@ export async function harden(opts: HardenOptions): Promise<HardenResult> {
   else if (!engineOk) verify = { skipped: 'neither podman nor docker is installed' };
   else {
     step(6, `verify both images for real (read-only, cap-drop ALL, no-new-privileges${probe ? `, HTTP probe of ${new URL(probe).pathname}` : ', no HEALTHCHECK so no HTTP probe'})`);
-    verify = [];
-    for (const ref of [images.traditional, images.distroless]) {
-      verify.push(await verifyImage(ref, { ...(probe ? { probe } : {}), duration: 2 }));
-    }
+    const check = (ref: string) => verifyImage(ref, { ...(probe ? { probe } : {}), duration: 2 });
+    verify = { traditional: await check(images.traditional), distroless: await check(images.distroless) };
   }
 
   step(7, 'compare');
@@ -155,21 +151,21 @@ export async function harden(opts: HardenOptions): Promise<HardenResult> {
 
   step(8, 'write report.html');
   const report = join(out, 'report.html');
-  writeAtomic(
+  writeFileAtomicSync(
     report,
     renderReport(comparison, {
       title: `distill harden: ${name}`,
       lint: { file: dockerfile, findings: lint.findings },
       convert: { file: convFile, dockerfile: conv.dockerfile, changes: conv.changes },
-      ...(Array.isArray(verify)
-        ? { verify: verify.map((v, i) => ({ label: i === 0 ? 'traditional' : 'distroless', passed: v.passed, checks: v.checks.map((c) => ({ name: c.id, passed: c.status === 'pass', detail: `${c.status}: ${c.reason}` })) })) }
-        : {}),
+      ...('skipped' in verify
+        ? {}
+        : { verify: Object.entries(verify).map(([label, v]) => ({ label, passed: v.passed, checks: v.checks.map((c) => ({ name: c.id, passed: c.status === 'pass', detail: `${c.status}: ${c.reason}` })) })) }),
       generatedAt: new Date().toISOString(),
     }),
   );
   const summary = join(out, 'summary.json');
   const result: HardenResult = { appDir, out, lint, convert: { ...conv, file: convFile }, images, verify, comparison, report, summary };
-  writeAtomic(summary, JSON.stringify(hardenJson(result), null, 2) + '\n');
+  writeFileAtomicSync(summary, JSON.stringify(hardenJson(result), null, 2) + '\n');
   return result;
 }
 
@@ -183,7 +179,7 @@ export function hardenJson(r: HardenResult): object {
     convertedDockerfile: r.convert.file,
     lint: r.lint.findings.map((f) => ({ rule: f.rule, severity: f.severity, line: f.line, message: f.message })),
     convert: { converted: r.convert.converted, language: r.convert.language, base: r.convert.base, changes: r.convert.changes.length, warnings: r.convert.warnings },
-    verify: Array.isArray(r.verify) ? r.verify.map((v) => ({ reference: v.reference, passed: v.passed, checks: v.checks })) : r.verify,
+    verify: 'skipped' in r.verify ? r.verify : Object.fromEntries(Object.entries(r.verify).map(([label, v]) => [label, { reference: v.reference, passed: v.passed, checks: v.checks }])),
     comparison: r.comparison.images.map((im) => ({
       label: im.label,
       digest: im.digest,

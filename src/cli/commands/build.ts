@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { buildApp, RUNTIMES, type BuildResult, type Runtime } from '../../assemble/index.ts';
 import { writeImage } from '../../oci/reference.ts';
 import { DistillError, escapeControl } from '../../util/errors.ts';
-import { humanBytes, printJson, table, type CommonOptions } from '../output.ts';
+import { humanBytes, parseArgv, printJson, table, type CommonOptions } from '../output.ts';
 
 interface BuildCliOptions extends CommonOptions {
   runtime?: string;
@@ -36,20 +36,6 @@ function pairs(list: string[], flag: string): Record<string, string> {
     out[kv.slice(0, i)] = kv.slice(i + 1);
   }
   return out;
-}
-
-/** A JSON array or a plain string split on spaces. */
-function argv(v: string, flag: string): string[] {
-  if (v.trim().startsWith('[')) {
-    try {
-      const a = JSON.parse(v) as unknown;
-      if (Array.isArray(a) && a.every((x) => typeof x === 'string')) return a;
-    } catch {
-      /* falls through to the error */
-    }
-    throw new DistillError(`${flag} ${v}`, 'expected a JSON array of strings');
-  }
-  return v.split(/\s+/).filter(Boolean);
 }
 
 /** `oci:DIR` gains the --tag; other references are used as they are. */
@@ -132,8 +118,8 @@ Examples:
         annotations: pairs(opts.annotation, '--annotation'),
         writable: opts.writable,
         platform: opts.platform,
-        ...(opts.cmd !== undefined ? { cmd: argv(opts.cmd, '--cmd') } : {}),
-        ...(opts.entrypoint !== undefined ? { entrypoint: argv(opts.entrypoint, '--entrypoint') } : {}),
+        ...(opts.cmd !== undefined ? { cmd: parseArgv(opts.cmd, '--cmd') } : {}),
+        ...(opts.entrypoint !== undefined ? { entrypoint: parseArgv(opts.entrypoint, '--entrypoint') } : {}),
         onProgress: progress ? (m) => process.stderr.write(`\r\x1b[K${escapeControl(m)}`) : undefined,
         ...(baseProgress ? { onBaseProgress: baseProgress } : {}),
       });

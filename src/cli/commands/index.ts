@@ -14,6 +14,7 @@ export const COMMANDS: Record<string, Loader> = {
   harden: () => import('./harden.ts'),
   lint: () => import('./lint.ts'),
   convert: () => import('./convert.ts'),
+  plan: () => import('./plan.ts'),
   base: () => import('./base.ts'),
   build: () => import('./build.ts'),
   pull: () => import('./pull.ts'),
