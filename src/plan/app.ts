@@ -15,7 +15,8 @@ import type { Language, RunSpec } from './types.ts';
 /** The app's runtime as `distill build` names it (compiled C/C++ is a prebuilt binary: static). */
 export type AppRuntime = 'node' | 'python' | 'go' | 'java' | 'rust' | 'dotnet' | 'static';
 
-const RUNTIME_OF: Record<Language, AppRuntime> = { node: 'node', python: 'python', go: 'go', java: 'java', rust: 'rust', dotnet: 'dotnet', cpp: 'static' };
+/** The build runtime of each plan language. */
+export const RUNTIME_OF: Record<Language, AppRuntime> = { node: 'node', python: 'python', go: 'go', java: 'java', rust: 'rust', dotnet: 'dotnet', cpp: 'static' };
 
 /** What an app's Dockerfile says about how it runs, for the image builder. */
 export interface AppPlan {
@@ -68,7 +69,7 @@ export function planApp(appDir: string, opts: { target?: string } = {}): AppPlan
 }
 
 /** The file the launch needs from the build: the binary an exec run starts, or the jar after `-jar`. */
-function artefactPath(run: RunSpec, workdir: string): string | null {
+export function artefactPath(run: RunSpec, workdir: string): string | null {
   const abs = (p: string) => (p.startsWith('/') ? p : `${workdir.replace(/\/$/, '')}/${p.replace(/^\.\//, '')}`);
   if (run.kind === 'exec') {
     const bin = run.entrypoint[0] ?? run.cmd[0];

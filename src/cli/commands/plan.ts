@@ -59,7 +59,7 @@ export function register(program: Command): void {
     .addOption(new Option('--provider <name>', "plan for this provider's images, as convert --provider does (default: the bases distill build uses)").choices(PROVIDERS))
     .option('--base-prefix <prefix>', 'plan for PREFIX/<flavour>:nonroot, as convert --base-prefix does')
     .option('--json', 'print the plan as JSON (schema in docs/commands/plan.md)')
-    .option('-q, --quiet', 'print nothing; the exit status says planned, review or refused')
+    .option('-q, --quiet', 'print nothing but a refusal or an error; the exit status says planned (0), review (1) or refused (3)')
     .addHelpText(
       'after',
       `
