@@ -266,13 +266,13 @@ export function splitCommands(text: string): SimpleCommand[] {
 function toCommand(text: string, tokens: Token[]): ShellCommand | null {
   const words: Token[] = [];
   for (let k = 0; k < tokens.length; k++) {
-    const t = tokens[k];
+    const t = tokens[k]!;
     if (t.kind === 'redirect') {
       if (tokens[k + 1]?.kind === 'word') k++; // the redirection's target
     } else words.push(t);
   }
   let first = 0;
-  while (first < words.length && !words[first].quoted && RESERVED.has(words[first].value)) first++;
+  while (first < words.length && !words[first]!.quoted && RESERVED.has(words[first]!.value)) first++;
   const head = words[first];
   if (!head || (!head.quoted && HEADERS.has(head.value))) return null;
   const start = head.start;
@@ -298,21 +298,22 @@ function unwrap(words: string[]): SimpleCommand & { wrappers: string[] } {
   const wrappers: string[] = [];
   let i = 0;
   const assignments = () => {
-    for (; i < words.length && ASSIGNMENT.test(words[i]); i++) {
-      const eq = words[i].indexOf('=');
-      env[words[i].slice(0, eq)] = words[i].slice(eq + 1);
+    for (; i < words.length && ASSIGNMENT.test(words[i]!); i++) {
+      const w = words[i]!;
+      const eq = w.indexOf('=');
+      env[w.slice(0, eq)] = w.slice(eq + 1);
     }
   };
   assignments();
-  while (i < words.length && Object.hasOwn(WRAPPERS, words[i])) {
-    const name = words[i++];
+  while (i < words.length && Object.hasOwn(WRAPPERS, words[i]!)) {
+    const name = words[i++]!;
     wrappers.push(name);
-    for (; i < words.length && words[i].startsWith('-'); i++) {
+    for (; i < words.length && words[i]!.startsWith('-'); i++) {
       if (words[i] === '--') {
         i++;
         break;
       }
-      if (WRAPPERS[name].includes(words[i])) i++;
+      if (WRAPPERS[name]!.includes(words[i]!)) i++;
     }
     if (ASSIGNS.has(name)) assignments();
   }
@@ -328,7 +329,7 @@ export function needsShell(text: string): boolean {
 /** The variable names referenced as `$NAME` or `${NAME}` in the text. */
 export function referencedVariables(text: string): string[] {
   const out = new Set<string>();
-  for (const m of text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) out.add(m[1]);
+  for (const m of text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) out.add(m[1]!);
   return [...out];
 }
 
@@ -348,7 +349,7 @@ export function flagValue(argv: string[], ...names: string[]): string | undefine
   for (let i = 0; i < argv.length; i++) {
     for (const n of names) {
       if (argv[i] === n) return argv[i + 1];
-      if (n.startsWith('--') && argv[i].startsWith(n + '=')) return argv[i].slice(n.length + 1);
+      if (n.startsWith('--') && argv[i]!.startsWith(n + '=')) return argv[i]!.slice(n.length + 1);
     }
   }
   return undefined;

@@ -128,6 +128,29 @@ test('RUN hygiene rules fire on the command, across continuations and heredocs',
   assert.ok(!ids('FROM debian:12\nEXPOSE 2222 8022\n').has('DL1081'));
 });
 
+test('dev dependencies: yarn installs fire, yarn --version and --help do not', () => {
+  for (const run of ['yarn', 'yarn install --frozen-lockfile', 'yarn --frozen-lockfile', 'yarn --cwd web install']) {
+    assert.ok(ids(`FROM node:22\nRUN ${run}\n`).has('DL1073'), run);
+  }
+  for (const run of ['yarn --version', 'yarn -v && yarn --help', 'yarn --production', 'yarn build', 'yarn --silent run build']) {
+    assert.ok(!ids(`FROM node:22\nRUN ${run}\n`).has('DL1073'), run);
+  }
+});
+
+test('RUN rules see the simple commands the shell runs: in subshells and if/then, after sudo options, not in comments', () => {
+  assert.ok(ids('FROM node:22\nRUN (cd /app && npm install) && echo done\n').has('DL1072'));
+  assert.ok(ids('FROM debian:12\nRUN if [ -f x ]; then apt-get install -y x; fi\n').has('DL1060'));
+  assert.ok(ids('FROM debian:12\nRUN sudo -E apt-get install -y curl\n').has('DL1060'));
+  assert.ok(ids('FROM debian:12\nRUN DEBIAN_FRONTEND=noninteractive sudo chmod 777 /srv\n').has('DL1051'));
+  assert.ok(ids('FROM debian:12\nRUN DEBIAN_FRONTEND=noninteractive sudo chmod 777 /srv\n').has('DL1052'));
+  // The install is commented out, so the update runs alone.
+  const commented = ids('FROM debian:12\nRUN apt-get update # && apt-get install -y x\n');
+  assert.ok(commented.has('DL1062') && !commented.has('DL1060'));
+  // Operators inside quotes or $(…) do not start a command.
+  assert.ok(!ids('FROM debian:12\nRUN echo "then; apt-get install x" > /notes\n').has('DL1060'));
+  assert.ok(!ids('FROM node:22\nRUN echo "$(npm install)" > /log\n').has('DL1072'));
+});
+
 test('COPY of the whole context is flagged only when the caller says there is no .dockerignore', () => {
   const t = 'FROM node:22\nCOPY . .\nCOPY --from=build . /x\n';
   assert.ok(!ids(t).has('DL1082'));

@@ -12,7 +12,7 @@ const YARN_INFO = new Set(['--version', '-v', '--help', '-h']);
 /** True when yarn's arguments run an install: bare `yarn`, `yarn install`, or options only (not `--version`). */
 function yarnInstalls(args: string[]): boolean {
   for (let i = 0; i < args.length; i++) {
-    const a = args[i];
+    const a = args[i]!;
     if (YARN_INFO.has(a)) return false;
     if (YARN_VALUED.has(a)) i++;
     else if (!a.startsWith('-')) return a === 'install';
