@@ -69,7 +69,7 @@ export function resolveCommand(stage: Stage, vars: Record<string, string>, baseE
   let c: string[] = [];
   if (entry) e = words(entry);
   if (cmd && !(entry && !entry.exec)) c = words(cmd);
-  while (e.length && (WRAPPERS.has(e[0]) || e[0] === '--')) {
+  while (e.length && (WRAPPERS.has(e[0]!) || e[0] === '--')) {
     notes.push(`init wrapper \`${e[0]}\` dropped: use the runtime's --init (podman/docker) or the orchestrator's`);
     e = e.slice(1);
   }
@@ -80,13 +80,13 @@ export function resolveCommand(stage: Stage, vars: Record<string, string>, baseE
   // Only an exec-form CMD is appended to the base's ENTRYPOINT; a shell-form one meant the whole command.
   if (!entry && cmd?.exec && baseEntrypoint) e = baseEntrypoint;
   let argv = [...e, ...c];
-  while (argv.length && (WRAPPERS.has(argv[0]) || argv[0] === '--')) {
+  while (argv.length && (WRAPPERS.has(argv[0]!) || argv[0] === '--')) {
     notes.push(`init wrapper \`${argv[0]}\` dropped: use the runtime's --init (podman/docker) or the orchestrator's`);
     argv = argv.slice(1);
   }
   let wrapperScript: string | null = null;
-  if (e.length && /(^|\/)([\w-]*entrypoint[\w-]*|.*\.sh)$/.test(e[0])) {
-    wrapperScript = e[0];
+  if (e.length && /(^|\/)([\w-]*entrypoint[\w-]*|.*\.sh)$/.test(e[0]!)) {
+    wrapperScript = e[0]!;
     problems.push(`ENTRYPOINT \`${e[0]}\` is a shell script; distroless cannot run it — move what it does into the build or the orchestrator`);
     argv = c;
   }
@@ -120,7 +120,7 @@ export function nodeArgs(argv: string[], pkg: any, next: boolean, depth = 0): { 
     if (needsShell(body)) return { args: null, problem: `the "${script}" script \`${body}\` needs a shell` };
     const inner = splitCommands(body);
     if (inner.length !== 1) return { args: null, problem: `the "${script}" script \`${body}\` runs several commands` };
-    const r = nodeArgs(inner[0].argv, pkg, next, depth + 1);
+    const r = nodeArgs(inner[0]!.argv, pkg, next, depth + 1);
     return { ...r, note: `\`${argv.join(' ')}\` resolved through package.json to \`${body}\` (npm is not in the runtime and would add a process that swallows signals)` };
   }
   if (base === 'npx' && argv[1]) return nodeArgs(argv.slice(1), pkg, next, depth + 1);

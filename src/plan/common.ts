@@ -65,12 +65,13 @@ export function locateBinary(a: Analysis, outputs: string[]): string | null {
       if (i.keyword !== 'COPY' && i.keyword !== 'ADD') continue;
       const words = i.exec ?? i.args.split(/\s+/);
       const dst = words[words.length - 1];
+      if (dst === undefined) continue; // an empty exec-form COPY copies nothing
       const srcs = words.slice(0, -1);
       if (srcs.some((s) => s.split('/').pop() === a0)) return dst.endsWith('/') ? joinPath(joinPath(i.workdir, dst), a0) : joinPath(i.workdir, dst);
     }
     return null;
   }
-  return outputs.length === 1 ? outputs[0] : null;
+  return outputs.length === 1 ? outputs[0]! : null;
 }
 
 /** Exec form for a binary, keeping the ENTRYPOINT/CMD split of the original. */

@@ -14,7 +14,7 @@ export const cppStrategy: Strategy = {
   plan(a: Analysis, mode): Plan {
     const compiles = findCommands(a, (v) => COMPILERS.test(v[0] ?? ''));
     const makes = findCommands(a, (v) => v[0] === 'make' || v[0] === 'cmake' || v[0] === 'ninja');
-    const cxx = compiles.some((c) => /\+\+/.test(c.cmd.argv[0]) || c.cmd.argv.some((x) => /\.(cc|cpp|cxx)$/.test(x))) || a.ctx.files().some((f) => /\.(cc|cpp|cxx|hpp)$/.test(f)) || /project\([^)]*CXX|\.cpp/.test(a.ctx.read('CMakeLists.txt') ?? '');
+    const cxx = compiles.some((c) => /\+\+/.test(c.cmd.argv[0] ?? '') || c.cmd.argv.some((x) => /\.(cc|cpp|cxx)$/.test(x))) || a.ctx.files().some((f) => /\.(cc|cpp|cxx|hpp)$/.test(f)) || /project\([^)]*CXX|\.cpp/.test(a.ctx.read('CMakeLists.txt') ?? '');
     const all = [...compiles, ...makes];
     const ldflags = all.map((c) => `${c.cmd.env.LDFLAGS ?? ''} ${c.instr.vars.LDFLAGS ?? ''} ${c.cmd.argv.join(' ')}`).join(' ');
     const isStatic = /(^|\s|=)-static(\s|$)/.test(ldflags) || /-static\b/.test(a.ctx.read('Makefile') ?? '');
@@ -29,10 +29,10 @@ export const cppStrategy: Strategy = {
       }
     }
     if (mode === 'rebase') {
-      if (a.command) plan.run = binaryRun(a, a.command.argv[0]);
+      if (a.command?.argv[0] !== undefined) plan.run = binaryRun(a, a.command.argv[0]);
       return plan;
     }
-    const outputs = compiles.map((c) => flagValue(c.cmd.argv, '-o')).filter((o): o is string => !!o).map((o, i) => joinPath(compiles[i].instr.workdir, o));
+    const outputs = compiles.map((c) => flagValue(c.cmd.argv, '-o')).filter((o): o is string => !!o).map((o, i) => joinPath(compiles[i]!.instr.workdir, o));
     const bin = locateBinary(a, outputs);
     if (!bin) {
       plan.warnings.push('cannot tell where the compiled binary is (no -o and no path in CMD)');

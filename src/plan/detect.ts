@@ -98,7 +98,7 @@ const PROVIDED_PACKAGES = new Set(['ca-certificates', 'tzdata', 'tini', 'dumb-in
 const TOOLING = /^(build-essential|build-base|gcc|g\+\+|make|cmake|clang|git|pkg-config|pkgconf|autoconf|automake|libtool|musl-dev|libc6-dev|libc-dev|linux-headers|python3?(\.\d+)?(-dev|-pip|-venv|-setuptools|-wheel)?|py3-pip|nodejs(-current)?|npm|yarn|openjdk-?\d*(-jdk|-jre)?(-headless)?|default-jdk|default-jre|maven|gradle|golang(-go)?|go|rust|cargo|dotnet-sdk-[\d.]+|unzip|zip|xz-utils|gzip|tar|binutils|file|patch|sudo|vim|nano|less|software-properties-common|apt-transport-https|lsb-release|gosu)$/;
 
 function packageArgs(argv: string[]): string[] | null {
-  const tool = argv[0];
+  const tool = argv[0] ?? '';
   const sub = argv.findIndex((a) => a === 'install' || a === 'add');
   if (!['apt-get', 'apt', 'apk', 'yum', 'dnf', 'microdnf'].includes(tool) || sub < 0) return null;
   return argv.slice(sub + 1).filter((a) => !a.startsWith('-') && !/^[A-Z_]+=/.test(a)).map((p) => p.replace(/[=<>].*$/, ''));
@@ -114,7 +114,7 @@ export function classifyRuns(stage: Stage): RunInfo[] {
     const runtimePackages: string[] = [];
     const dropped: string[] = [];
     for (const c of cmds) {
-      const a0 = c.argv[0];
+      const a0 = c.argv[0] ?? '';
       const pk = packageArgs(c.argv);
       if (pk) {
         for (const p of pk) {
@@ -136,8 +136,8 @@ export function classifyRuns(stage: Stage): RunInfo[] {
 
 function dropReason(cmds: SimpleCommand[], dropped: string[]): string {
   const what: string[] = [];
-  if (cmds.some((c) => /^(useradd|adduser|addgroup|groupadd|usermod)$/.test(c.argv[0]))) what.push('creates a user (the runtime uses the numeric 65532, which needs no passwd entry)');
+  if (cmds.some((c) => /^(useradd|adduser|addgroup|groupadd|usermod)$/.test(c.argv[0] ?? ''))) what.push('creates a user (the runtime uses the numeric 65532, which needs no passwd entry)');
   if (dropped.length) what.push(`installs ${dropped.join(', ')} (CA certificates and tzdata are in the distroless base; shells, curl and init wrappers are deliberately absent)`);
-  if (cmds.some((c) => /^(mkdir|chmod|chown|ln|touch)$/.test(c.argv[0]))) what.push('prepares directories (distroless has no shell to run it; mount volumes for writable paths)');
+  if (cmds.some((c) => /^(mkdir|chmod|chown|ln|touch)$/.test(c.argv[0] ?? ''))) what.push('prepares directories (distroless has no shell to run it; mount volumes for writable paths)');
   return what.length ? what.join('; ') : 'has no effect on the runtime image';
 }

@@ -10,7 +10,7 @@ import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 
 function moduleName(a: Analysis): string | undefined {
   const m = /^module\s+(\S+)/m.exec(a.ctx.read('go.mod') ?? '');
-  return m?.[1].split('/').pop();
+  return m?.[1]!.split('/').pop();
 }
 
 function isStatic(a: Analysis, instr: Instruction, env: Record<string, string>, argv: string[]): boolean {
@@ -63,7 +63,7 @@ export const goStrategy: Strategy = {
     }
     const bin = locateBinary(a, outputs);
     if (mode === 'rebase') {
-      if (a.command) plan.run = binaryRun(a, a.command.argv[0]);
+      if (a.command?.argv[0] !== undefined) plan.run = binaryRun(a, a.command.argv[0]);
       return plan;
     }
     if (!bin) {

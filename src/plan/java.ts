@@ -7,8 +7,8 @@ import { findCommands, versionFromImages } from './common.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 
 function tool(a: Analysis): string {
-  if (findCommands(a, (v) => /(^|\/)(mvn|mvnw)$/.test(v[0])).length || a.ctx.has('pom.xml')) return 'maven';
-  if (findCommands(a, (v) => /(^|\/)(gradle|gradlew)$/.test(v[0])).length || a.ctx.has('build.gradle') || a.ctx.has('build.gradle.kts')) return 'gradle';
+  if (findCommands(a, (v) => /(^|\/)(mvn|mvnw)$/.test(v[0] ?? '')).length || a.ctx.has('pom.xml')) return 'maven';
+  if (findCommands(a, (v) => /(^|\/)(gradle|gradlew)$/.test(v[0] ?? '')).length || a.ctx.has('build.gradle') || a.ctx.has('build.gradle.kts')) return 'gradle';
   return 'jar';
 }
 
@@ -52,7 +52,7 @@ export const javaStrategy: Strategy = {
     }
     const jarIdx = args.indexOf('-jar');
     if (jarIdx >= 0 && args[jarIdx + 1]) {
-      const jar = args[jarIdx + 1];
+      const jar = args[jarIdx + 1]!;
       let src = joinPath(a.workdir, jar);
       if (/[*?]/.test(jar)) {
         const known = t === 'maven' ? mavenJar(a.ctx.read('pom.xml')) : t === 'gradle' ? gradleJar(a) : undefined;

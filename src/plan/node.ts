@@ -71,7 +71,7 @@ export const nodeStrategy: Strategy = {
     } else {
       plan.warnings.push('no CMD or ENTRYPOINT: the runtime would start a node REPL; add CMD ["server.js"]');
     }
-    for (const st of a.file.stages) if (st === a.final || st.instructions.some((i) => i.keyword === 'RUN' && runCommands(i).some((c) => /^(npm|yarn|pnpm)$/.test(c.argv[0])))) debianBuilder(a, st, plan, (t) => {
+    for (const st of a.file.stages) if (st === a.final || st.instructions.some((i) => i.keyword === 'RUN' && runCommands(i).some((c) => /^(npm|yarn|pnpm)$/.test(c.argv[0] ?? '')))) debianBuilder(a, st, plan, (t) => {
         const b = t.replace(/-?alpine[\d.]*$/, '');
         return b ? `${b}-bookworm-slim` : 'bookworm-slim';
       });

@@ -145,7 +145,7 @@ function nearest(want: string | undefined, have: string[], dflt: string, what: s
   if (!want) return { v: dflt, note: `${what} version not stated in the Dockerfile; ${dflt} chosen` };
   const n = Number(want);
   const higher = have.find((h) => Number(h) >= n);
-  const v = higher ?? have[have.length - 1];
+  const v = higher ?? have[have.length - 1] ?? dflt;
   return { v, note: `${what} ${want} has no distroless image from this provider; ${v} chosen` };
 }
 

@@ -22,11 +22,11 @@ function tool(a: Analysis): string {
 /** The arguments of a `pip install` to repeat with --target, or null when it installs only tooling. */
 function pipInstallArgs(argv: string[]): string[] | null {
   let v = argv;
-  if (/^python/.test(v[0]) && v[1] === '-m' && v[2]?.startsWith('pip')) v = ['pip', ...v.slice(3)];
-  if (!/^pip3?(\.\d+)?$/.test(v[0].split('/').pop() ?? '') || v[1] !== 'install') return null;
+  if (/^python/.test(v[0] ?? '') && v[1] === '-m' && v[2]?.startsWith('pip')) v = ['pip', ...v.slice(3)];
+  if (!/^pip3?(\.\d+)?$/.test((v[0] ?? '').split('/').pop() ?? '') || v[1] !== 'install') return null;
   const out: string[] = [];
   for (let i = 2; i < v.length; i++) {
-    const x = v[i];
+    const x = v[i]!;
     if (['--user', '--no-cache-dir', '--upgrade', '-U', '--break-system-packages', '--system', '-q', '--quiet', '--no-warn-script-location'].includes(x)) continue;
     if (x === '--target' || x === '-t' || x === '--prefix' || x === '--root') {
       i++;
@@ -82,7 +82,9 @@ export const pythonStrategy: Strategy = {
         for (const i of a.final.instructions) {
           if (i.keyword !== 'COPY' || !flagOf(i, 'from')) continue;
           const words = i.exec ?? i.args.split(/\s+/);
-          const dst = joinPath(i.workdir, words[words.length - 1]);
+          const last = words[words.length - 1];
+          if (last === undefined) continue; // an empty exec-form COPY copies nothing
+          const dst = joinPath(i.workdir, last);
           if (/site-packages|dist-packages/.test(dst)) {
             plan.env.push({ key: 'PYTHONPATH', value: dst, reason: 'the copied packages must be importable by the runtime interpreter' });
             break;

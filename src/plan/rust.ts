@@ -46,7 +46,7 @@ export const rustStrategy: Strategy = {
       plan.changes.push({ kind: 'base', reason: 'musl target: the binary is static' });
     } else plan.changes.push({ kind: 'base', reason: 'glibc target: the binary needs libc and libgcc_s, so the cc base is used' });
     if (mode === 'rebase') {
-      if (a.command) plan.run = binaryRun(a, a.command.argv[0]);
+      if (a.command?.argv[0] !== undefined) plan.run = binaryRun(a, a.command.argv[0]);
       return plan;
     }
     const bin = locateBinary(a, outputs);

@@ -21,7 +21,7 @@ function finalStage(text: string): { image: string; instrs: { keyword: string; a
   const df = DockerfileParser.parse(text);
   const froms = df.getFROMs();
   assert.ok(froms.length > 0, 'output has a FROM');
-  const last = froms[froms.length - 1];
+  const last = froms[froms.length - 1]!;
   const instrs = df
     .getInstructions()
     .filter((i) => i.getRange().start.line > last.getRange().start.line)

@@ -108,7 +108,7 @@ test('ubi-micro and scratch refuse interpreted apps and say why', () => {
     const r = convertDockerfile('FROM node:20\nWORKDIR /app\nCOPY . .\nCMD ["node","a.js"]\n', { provider });
     assert.equal(r.converted, false);
     assert.equal(r.dockerfile, 'FROM node:20\nWORKDIR /app\nCOPY . .\nCMD ["node","a.js"]\n');
-    assert.match(r.warnings[0], /nodejs/);
+    assert.match(r.warnings[0] ?? '', /nodejs/);
   }
 });
 
@@ -179,7 +179,7 @@ test('a Dockerfile without a known language is refused, unchanged', () => {
   const r = convertDockerfile(df);
   assert.equal(r.converted, false);
   assert.equal(r.dockerfile, df);
-  assert.match(r.warnings[0], /cannot tell which language/);
+  assert.match(r.warnings[0] ?? '', /cannot tell which language/);
 });
 
 test('not a Dockerfile: an error, for the CLI to report as input error', () => {

@@ -58,7 +58,7 @@ function layoutRef(flavourName: string): string {
 /** The flavour of a `PREFIX/<flavour>:nonroot` reference, or null when convert chose another base. */
 function prefixFlavour(ref: string | null | undefined): string | null {
   const m = ref ? new RegExp(`^${PREFIX.replace(/[.]/g, '\\.')}/([a-z0-9]+):${TAG}$`).exec(ref) : null;
-  return m && baseRuns.has(m[1]) ? m[1] : null;
+  return m && baseRuns.has(m[1]!) ? m[1]! : null;
 }
 
 /**
@@ -70,7 +70,7 @@ function effectiveRun(text: string, root: (image: string) => Run): Run {
   const { stages } = parseDockerfile(text);
   const chain: Stage[] = [];
   for (let s: Stage | undefined = stages[stages.length - 1]; s; s = s.parentStage === null ? undefined : stages[s.parentStage]) chain.unshift(s);
-  let { entrypoint, cmd, workdir } = root(chain[0].resolvedImage);
+  let { entrypoint, cmd, workdir } = root(chain[0]!.resolvedImage);
   for (const st of chain) {
     let cmdSet = false;
     for (const i of st.instructions) {
@@ -108,7 +108,7 @@ function argMatches(actual: string | undefined, want: Arg, origWd: string, newWd
   if ('path' in want) return sameFile(actual, want.path, origWd, newWd);
   const a = actual.split(':');
   const w = want.classpath.split(':');
-  return a.length === w.length && a.every((x, k) => sameFile(x, w[k], origWd, newWd));
+  return a.length === w.length && a.every((x, k) => sameFile(x, w[k]!, origWd, newWd));
 }
 
 /** The expectation as the container would run it from the original WORKDIR (paths absolute). */
@@ -160,7 +160,7 @@ const TOOL_CHECK: Record<Tool, string[]> = { python3: ['python3', '-m', 'pip', '
 const toolOk = new Map<Tool, boolean>();
 function missingTool(row: StartRow): string | undefined {
   for (const t of row.needs ?? []) {
-    if (!toolOk.has(t)) toolOk.set(t, spawnSync(TOOL_CHECK[t][0], TOOL_CHECK[t].slice(1), { stdio: 'ignore' }).status === 0);
+    if (!toolOk.has(t)) toolOk.set(t, spawnSync(TOOL_CHECK[t][0]!, TOOL_CHECK[t].slice(1), { stdio: 'ignore' }).status === 0);
     if (!toolOk.get(t)) return `${TOOL_CHECK[t].join(' ')} does not run on this host`;
   }
   return undefined;
@@ -296,7 +296,7 @@ for (const row of ROWS) {
   const skip = missingTool(row);
   test(row.name, { skip }, async () => {
     const dir = writeApp(row);
-    const problems = await checkRow(row, dir, row.files.Dockerfile);
+    const problems = await checkRow(row, dir, row.files.Dockerfile ?? assert.fail('the row has no Dockerfile'));
     if (problems.length) assert.fail(`${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`);
   });
 }

@@ -29,7 +29,7 @@ export function applyEdits(lines: string[], edits: Edit[]): string {
   for (let n = 0; n < lines.length; n++) {
     const s = at.get(n);
     if (!s) {
-      out.push(lines[n]);
+      out.push(lines[n]!);
       continue;
     }
     out.push(...s.before);
@@ -67,7 +67,7 @@ export function runtimeEnv(instrs: Instruction[]): { lines: string[]; dropped: s
     const keep = keys.filter((k) => !buildOnlyEnv(k));
     dropped.push(...keys.filter((k) => buildOnlyEnv(k)));
     if (keep.length === keys.length) lines.push(i.raw);
-    else if (keep.length) lines.push('ENV ' + keep.map((k) => `${k}=${quoteEnv(kv[k])}`).join(' '));
+    else if (keep.length) lines.push('ENV ' + keep.map((k) => `${k}=${quoteEnv(kv[k]!)}`).join(' '));
   }
   return { lines, dropped };
 }

@@ -70,9 +70,9 @@ function convertLf(text: string, opts: ConvertOptions & { target?: string }): Co
     const m = /^CMD\s+(\[.*\])\s*$/s.exec(i.args.trim());
     if (m) {
       try {
-        const argv = JSON.parse(m[1]) as string[];
-        if (base.interpreter && commandLanguage(argv) === lang && !argv[0].startsWith('/')) {
-          return i.raw.replace(m[1], execForm([base.interpreter, ...argv.slice(1)]));
+        const argv = JSON.parse(m[1]!) as string[];
+        if (base.interpreter && commandLanguage(argv) === lang && argv[0] !== undefined && !argv[0].startsWith('/')) {
+          return i.raw.replace(m[1]!, execForm([base.interpreter, ...argv.slice(1)]));
         }
         if (argv[0]?.startsWith('/') && !/(^|\/)(curl|wget|sh|bash|nc)$/.test(argv[0])) return i.raw;
       } catch {
@@ -229,7 +229,7 @@ function convertLf(text: string, opts: ConvertOptions & { target?: string }): Co
     const labels = lastInRt('LABEL').map((i) => i.raw);
     const env = runtimeEnv(lastInRt('ENV'));
     const refVars = new Set<string>();
-    for (const l of [...labels, ...env.lines]) for (const m of l.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) refVars.add(m[1]);
+    for (const l of [...labels, ...env.lines]) for (const m of l.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) refVars.add(m[1]!);
     const args = final.instructions.filter((i) => i.keyword === 'ARG' && Object.keys(parseArgNames(i.args)).some((k) => refVars.has(k)));
     rt.push(...args.map((i) => i.raw), ...labels, ...env.lines);
     if (env.dropped.length) changes.push({ kind: 'env', reason: `ENV ${[...new Set(env.dropped)].join(', ')} not carried to the runtime: build-time only` });
@@ -276,7 +276,7 @@ function convertLf(text: string, opts: ConvertOptions & { target?: string }): Co
     for (const st of file.stages) {
       if (st === final && mode === 'rebase') continue;
       const cur = fromEdits.get(st.from)?.image ?? st.image;
-      const to = [cur, cur.split('@')[0], st.image, st.baseImage].map((k) => opts.builderImages![k]).find((v) => v !== undefined);
+      const to = [cur, cur.split('@')[0]!, st.image, st.baseImage].map((k) => opts.builderImages![k]).find((v) => v !== undefined);
       if (to === undefined || to === cur) continue;
       const e = fromEdit(st);
       e.image = to;
@@ -321,7 +321,7 @@ function oneLine(s: string): string {
 
 function parseArgNames(rest: string): Record<string, true> {
   const out: Record<string, true> = {};
-  for (const w of rest.split(/\s+/)) if (w) out[w.split('=')[0]] = true;
+  for (const w of rest.split(/\s+/)) if (w) out[w.split('=')[0]!] = true;
   return out;
 }
 
