@@ -68,6 +68,8 @@ export interface BuildContext {
   artefact?: string;
   /** The launch comes from the app's Dockerfile (the run plan): the builder only builds and places files. */
   planned: boolean;
+  /** The app has a Dockerfile: its app layer holds what `COPY . .` copies (.dockerignore decides), as Dockerfile.distroless's does. */
+  fromDockerfile: boolean;
 }
 
 /** `rel` under the image's app directory. */
@@ -116,14 +118,16 @@ export function hashInputs(parts: (string | { file: string })[]): string {
   return h.digest('hex');
 }
 
-/** Names never copied into an app layer: VCS data, build context files, local deps and outputs. */
-const ALWAYS_EXCLUDED = new Set(['.git', '.hg', '.svn', 'Dockerfile', 'Containerfile', '.dockerignore', '.containerignore', '.gitignore', '.DS_Store', '.env']);
+/** Names never copied into an app layer: VCS data and .env secrets, even when the Dockerfile's `COPY . .` would. */
+const NEVER_COPIED = new Set(['.git', '.hg', '.svn', '.env']);
+/** Build-context files left out of an app that has no Dockerfile to say what its COPY takes. */
+const CONTEXT_FILES = new Set(['Dockerfile', 'Containerfile', '.dockerignore', '.containerignore', '.gitignore', '.DS_Store']);
 
 /**
  * Reads .dockerignore (top-level patterns with `*` and `?`, no negation) so the app layer holds
  * what `COPY . .` would; a hand-written matcher because only this subset is honoured.
  */
-export function ignoreMatcher(appDir: string, extra: string[] = []): (rel: string) => boolean {
+export function ignoreMatcher(appDir: string, extra: string[] = [], opts: { asCopy?: boolean } = {}): (rel: string) => boolean {
   const patterns: RegExp[] = [];
   for (const file of ['.dockerignore', '.containerignore']) {
     const p = join(appDir, file);
@@ -141,7 +145,7 @@ export function ignoreMatcher(appDir: string, extra: string[] = []): (rel: strin
   }
   return (rel: string) => {
     const parts = rel.split(sep);
-    if (parts.some((p) => ALWAYS_EXCLUDED.has(p))) return true;
+    if (parts.some((p) => NEVER_COPIED.has(p) || (!opts.asCopy && CONTEXT_FILES.has(p)))) return true;
     if (extra.includes(parts[0]!)) return true;
     const posix = parts.join('/');
     return patterns.some((re) => re.test(posix));

@@ -191,7 +191,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
   try {
     log(`${runtime}: building`);
     const run = planned ? appPlan.run : null;
-    const ctx: BuildContext = { appDir, artifact, work, arch, log, workdir, planned: run !== null, ...(planned && appPlan.artefact ? { artefact: appPlan.artefact } : {}) };
+    const ctx: BuildContext = { appDir, artifact, work, arch, log, workdir, planned: run !== null, fromDockerfile: planned, ...(planned && appPlan.artefact ? { artefact: appPlan.artefact } : {}) };
     const plan = await PLANNERS[runtime](ctx);
     const flavour = planned ? buildFlavour(appPlan.flavour, plan.flavour) : plan.flavour;
     const chosen = await chooseBase(flavour, { ...opts, ...(planned && appPlan.language === 'node' && appPlan.version && !opts.nodeMajor ? { nodeMajor: appPlan.version } : {}) });

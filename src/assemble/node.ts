@@ -78,7 +78,7 @@ export async function planNode(ctx: BuildContext): Promise<BuildPlan> {
       });
     }
   }
-  const exclude = ignoreMatcher(ctx.appDir, ['node_modules']);
+  const exclude = ignoreMatcher(ctx.appDir, ['node_modules'], { asCopy: ctx.fromDockerfile });
   plan.layers.push({ name: 'app', holds: 'application source', sources: [{ src: ctx.appDir, dest: ctx.workdir, exclude }] });
   // With a Dockerfile the run plan names the command; only without one is the entry guessed.
   if (!ctx.planned) plan.cmd = [inApp(ctx, nodeEntry(ctx.appDir, pkg))];

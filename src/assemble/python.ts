@@ -80,7 +80,7 @@ export async function planPython(ctx: BuildContext): Promise<BuildPlan> {
     plan.layers.push({ name: 'dependencies', holds: `site-packages (${wanted.length} requirement(s))`, sources: [{ src: target, dest: DEPS_DIR, exclude }], cacheKey: `pip:${target}` });
     plan.env!.PYTHONPATH = DEPS_DIR;
   }
-  const ignore = ignoreMatcher(ctx.appDir, ['wheelhouse', 'wheels', '__pycache__', '.venv', 'venv']);
+  const ignore = ignoreMatcher(ctx.appDir, ctx.fromDockerfile ? ['__pycache__'] : ['wheelhouse', 'wheels', '__pycache__', '.venv', 'venv'], { asCopy: ctx.fromDockerfile });
   plan.layers.push({ name: 'app', holds: 'application source', sources: [{ src: ctx.appDir, dest: ctx.workdir, exclude: (r) => ignore(r) || /(^|\/)__pycache__(\/|$)/.test(r) }] });
   return plan;
 }

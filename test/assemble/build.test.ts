@@ -119,7 +119,8 @@ test('node: app layer holds the source as root-owned read-only files, without no
     assert.deepEqual(r.layers.map((l) => l.name), ['app']);
     const es = await entries(r.layers[0]!.layer);
     const names = es.map((e) => e.name);
-    assert.deepEqual(names, ['app/', 'app/package.json', 'app/server.js', 'app/tool.sh', 'app/tmp/']);
+    // With a Dockerfile the layer holds what its `COPY . .` takes: .dockerignore decides (Dockerfile included), never .git.
+    assert.deepEqual(names, ['app/', 'app/.dockerignore', 'app/Dockerfile', 'app/package.json', 'app/server.js', 'app/tool.sh', 'app/tmp/']);
     for (const e of es) {
       assert.equal(e.mtime, 1700000000, e.name);
       if (e.name === 'app/tmp/') assert.deepEqual([e.uid, e.gid], [65532, 65532]);
