@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDistill } from '../helpers/cli.ts';
 import { podmanEnv } from '../helpers/podman.ts';
@@ -76,3 +76,26 @@ for (const [app, flavour, toolchain] of [
     assert.match(layers[layers.length - 1]!.createdBy, toolchain);
   });
 }
+
+test('distill harden on an app whose only entry is the Dockerfile\'s CMD ["node","src/index.js"] (no main, no start script): built, verified, same command in both', async () => {
+  const app = tempDir('distill-e2e-harden-cmd-only-');
+  mkdirSync(join(app, 'src'), { recursive: true });
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'queue-dashboard', version: '0.3.0', private: true, scripts: { test: 'node --test' } }, null, 2) + '\n');
+  // The example's server, moved to where this app keeps its entry.
+  writeFileSync(join(app, 'src', 'index.js'), readFileSync(join('examples', 'node-express', 'server.js'), 'utf8'));
+  writeFileSync(
+    join(app, 'Dockerfile'),
+    ['FROM node:22-bookworm AS base', 'WORKDIR /usr/src/app', 'COPY package.json ./', '', 'FROM base AS dev', 'CMD ["node", "--watch", "src/index.js"]', '', 'FROM base AS prod', 'ENV NODE_ENV=production PORT=8080', 'COPY src ./src', 'EXPOSE 8080', 'HEALTHCHECK CMD curl -fsS http://localhost:8080/health || exit 1', 'CMD ["node", "src/index.js"]', ''].join('\n'),
+  );
+  const out = tempDir('distill-e2e-harden-cmd-only-out-');
+  const r = await runDistill(['harden', app, '-o', out, '--json'], { env: podmanEnv() });
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.verify.distroless.passed, true, JSON.stringify(j.verify.distroless.checks));
+  assert.ok(j.verify.distroless.checks.some((c: { id: string; status: string }) => c.id === 'probe' && c.status === 'pass'), 'the HEALTHCHECK URL answered');
+  const converted = readFileSync(join(out, 'Dockerfile.distroless'), 'utf8');
+  assert.match(converted, /^CMD \["src\/index\.js"\]$/m);
+  assert.match(converted, /^WORKDIR \/usr\/src\/app$/m);
+  const inspect = JSON.parse((await runDistill(['inspect', j.images.distroless, '--json'])).stdout);
+  assert.deepEqual(inspect.config.cmd, ['src/index.js']);
+});

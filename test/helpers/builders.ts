@@ -1,12 +1,14 @@
 /**
  * Local toolchain ("builder") images for e2e builds on a machine that cannot pull `node:22`,
- * `python:3.13` or `golang:1.22`: Debian's required packages plus the toolchain from Debian (Python
- * 3.11 + pip, Go 1.19 + gcc), or the real Node.js tarball and npm from the npm registry, assembled
+ * `python:3.13`, `golang:1.22`, `eclipse-temurin:17` or `rust:1.82`: Debian's required packages plus
+ * the toolchain from Debian (Python 3.11 + pip, Go 1.19 + gcc, OpenJDK 17, Rust 1.63 + cargo), or
+ * the real Node.js tarball and npm from the npm registry, assembled
  * with distill's own base machinery (RootfsWriter, LayerSink) and no daemon. Each is named for what
  * it is (`localhost/distill-builder/<tool>:<version it really holds>`), never as an official image;
  * converted Dockerfiles point at them with `distill convert --builder-image`. Layouts are cached under
  * test-output/builders/ so reruns only re-load them into podman. Maintainer scripts do not run; the
- * files a build needs from them (passwd, group, /bin/sh, the CA bundle) are written here.
+ * files a build needs from them (passwd, group, /bin/sh, the CA bundle, the update-alternatives
+ * links a toolchain is called by) are written here.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +25,7 @@ import { writeLayout } from '../../src/oci/transports/layout.ts';
 import { ROOT } from './cli.ts';
 import { podman } from './podman.ts';
 
-export type BuilderKind = 'node' | 'python' | 'go';
+export type BuilderKind = 'node' | 'python' | 'go' | 'java' | 'rust';
 
 interface BuilderSpec {
   /** Image name and tag: the tag is the toolchain version the image really holds. */
@@ -32,10 +34,13 @@ interface BuilderSpec {
   /** A Debian package whose version must start with this, so the tag stays true. */
   check?: [string, RegExp];
   node?: string;
+  /** Symlinks (path -> target) that a package's postinst makes with update-alternatives. */
+  alternatives?: Record<string, string>;
   env: Record<string, string>;
 }
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const JAVA_HOME = '/usr/lib/jvm/java-17-openjdk-amd64';
 
 /** What each builder holds. */
 export const BUILDERS: Record<BuilderKind, BuilderSpec> = {
@@ -54,6 +59,24 @@ export const BUILDERS: Record<BuilderKind, BuilderSpec> = {
     packages: ['ca-certificates', 'golang-go', 'gcc', 'libc6-dev'],
     check: ['golang-go', /^2:1\.19/],
     env: { PATH: `/go/bin:${PATH}`, HOME: '/root', GOPATH: '/go', GOPROXY: 'off', GOFLAGS: '-mod=mod' },
+  },
+  java: {
+    // The java runtime base is Debian 12's OpenJDK 17 JRE, so the JDK is the same release.
+    ref: 'localhost/distill-builder/openjdk:17',
+    packages: ['ca-certificates', 'openjdk-17-jdk-headless'],
+    check: ['openjdk-17-jdk-headless', /^17\./],
+    // As eclipse-temurin does: JAVA_HOME set and its bin first on PATH (Debian reaches it only
+    // through alternatives links its postinst would make).
+    env: { PATH: `${JAVA_HOME}/bin:${PATH}`, HOME: '/root', JAVA_HOME },
+  },
+  rust: {
+    // Debian 12's Rust is 1.63; the example is std-only edition 2021, which 1.63 builds.
+    ref: 'localhost/distill-builder/rust:1.63',
+    packages: ['ca-certificates', 'rustc', 'cargo'],
+    check: ['rustc', /^1\.63\./],
+    // rustc links through `cc`, which only gcc's postinst creates.
+    alternatives: { 'usr/bin/cc': 'gcc' },
+    env: { PATH, HOME: '/root' },
   },
 };
 
@@ -88,6 +111,9 @@ async function buildBuilder(kind: BuilderKind, layout: string): Promise<void> {
     await file('etc/group', 'root:x:0:\nnogroup:x:65534:\n');
     // dash's postinst, not its data, makes /bin/sh in Debian 12; RUN needs it.
     if (!seen.has('bin/sh') && !seen.has('usr/bin/sh')) await w.add({ name: 'bin/sh', type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: 'dash' });
+    for (const [name, linkname] of Object.entries(spec.alternatives ?? {})) {
+      if (!seen.has(name)) await w.add({ name, type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname });
+    }
     if (w.certs.size) {
       await w.add({ name: 'etc/ssl', type: 'directory', mode: 0o755, uid: 0, gid: 0 });
       await w.add({ name: 'etc/ssl/certs', type: 'directory', mode: 0o755, uid: 0, gid: 0 });
