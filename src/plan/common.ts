@@ -88,3 +88,22 @@ export function addStep(plan: Plan, a: Analysis, text: string, reason: string): 
   if (a.final.instructions.some((i) => i.raw.includes(text.replace(/^RUN /, '')))) return;
   plan.builderSteps.push({ text, reason });
 }
+
+/**
+ * How a compiled binary reaches the runtime, shared by the Go, Rust and C/C++ strategies: in
+ * rebase mode the command's own program runs as it is; otherwise only the located binary is
+ * copied from the builder and run, or the plan says why it cannot tell where the binary is.
+ */
+export function binaryArtefact(a: Analysis, plan: Plan, mode: 'build' | 'rebase', bin: string | null, missing: string, copyReason = 'only the compiled binary'): Plan {
+  if (mode === 'rebase') {
+    if (a.command?.argv[0] !== undefined) plan.run = binaryRun(a, a.command.argv[0]);
+    return plan;
+  }
+  if (!bin) {
+    plan.warnings.push(missing);
+    return plan;
+  }
+  plan.copies.push({ src: bin, dst: bin, reason: copyReason });
+  plan.run = binaryRun(a, bin);
+  return plan;
+}

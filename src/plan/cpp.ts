@@ -4,7 +4,7 @@
  */
 import { joinPath } from '../dockerfile/parse.ts';
 import { flagValue } from '../dockerfile/shell.ts';
-import { binaryRun, findCommands, isAlpine, locateBinary } from './common.ts';
+import { binaryArtefact, findCommands, isAlpine, locateBinary } from './common.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 
 const COMPILERS = /^(gcc|g\+\+|cc|c\+\+|clang|clang\+\+|x86_64-linux-gnu-gcc)$/;
@@ -28,18 +28,11 @@ export const cppStrategy: Strategy = {
         break;
       }
     }
-    if (mode === 'rebase') {
-      if (a.command?.argv[0] !== undefined) plan.run = binaryRun(a, a.command.argv[0]);
-      return plan;
-    }
-    const outputs = compiles.map((c) => flagValue(c.cmd.argv, '-o')).filter((o): o is string => !!o).map((o, i) => joinPath(compiles[i]!.instr.workdir, o));
-    const bin = locateBinary(a, outputs);
-    if (!bin) {
-      plan.warnings.push('cannot tell where the compiled binary is (no -o and no path in CMD)');
-      return plan;
-    }
-    plan.copies.push({ src: bin, dst: bin, reason: 'only the compiled binary' });
-    plan.run = binaryRun(a, bin);
-    return plan;
+    // Each output joined with the WORKDIR of the compile that wrote it.
+    const outputs = compiles.flatMap((c) => {
+      const o = flagValue(c.cmd.argv, '-o');
+      return o ? [joinPath(c.instr.workdir, o)] : [];
+    });
+    return binaryArtefact(a, plan, mode, mode === 'rebase' ? null : locateBinary(a, outputs), 'cannot tell where the compiled binary is (no -o and no path in CMD)');
   },
 };

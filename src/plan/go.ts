@@ -5,7 +5,7 @@
 import { joinPath, runCommands } from '../dockerfile/parse.ts';
 import type { Instruction } from '../dockerfile/model.ts';
 import { flagValue } from '../dockerfile/shell.ts';
-import { binaryRun, findCommands, isAlpine, locateBinary } from './common.ts';
+import { binaryArtefact, findCommands, isAlpine, locateBinary } from './common.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 
 function moduleName(a: Analysis): string | undefined {
@@ -61,17 +61,6 @@ export const goStrategy: Strategy = {
       plan.flavour = 'base';
       plan.changes.push({ kind: 'base', reason: builds.length ? 'the go build does not set CGO_ENABLED=0, so the binary may link glibc: the glibc base is used (set CGO_ENABLED=0 to run on static)' : 'no go build step found: the glibc base is used' });
     }
-    const bin = locateBinary(a, outputs);
-    if (mode === 'rebase') {
-      if (a.command?.argv[0] !== undefined) plan.run = binaryRun(a, a.command.argv[0]);
-      return plan;
-    }
-    if (!bin) {
-      plan.warnings.push('cannot tell where the Go binary is (no `go build -o` and no path in CMD)');
-      return plan;
-    }
-    plan.copies.push({ src: bin, dst: bin, reason: 'only the compiled binary (add other runtime files, such as templates, explicitly)' });
-    plan.run = binaryRun(a, bin);
-    return plan;
+    return binaryArtefact(a, plan, mode, locateBinary(a, outputs), 'cannot tell where the Go binary is (no `go build -o` and no path in CMD)', 'only the compiled binary (add other runtime files, such as templates, explicitly)');
   },
 };

@@ -5,7 +5,7 @@
  */
 import { flagOf, joinPath } from '../dockerfile/parse.ts';
 import { flagValue } from '../dockerfile/shell.ts';
-import { binaryRun, findCommands, isAlpine, locateBinary } from './common.ts';
+import { binaryArtefact, findCommands, isAlpine, locateBinary } from './common.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 
 function crateName(a: Analysis): string | undefined {
@@ -45,17 +45,10 @@ export const rustStrategy: Strategy = {
       plan.flavour = 'static';
       plan.changes.push({ kind: 'base', reason: 'musl target: the binary is static' });
     } else plan.changes.push({ kind: 'base', reason: 'glibc target: the binary needs libc and libgcc_s, so the cc base is used' });
-    if (mode === 'rebase') {
-      if (a.command?.argv[0] !== undefined) plan.run = binaryRun(a, a.command.argv[0]);
-      return plan;
-    }
+    if (mode === 'rebase') return binaryArtefact(a, plan, mode, null, '');
     const bin = locateBinary(a, outputs);
-    if (!bin) {
-      plan.warnings.push('cannot tell where the Rust binary is (no Cargo.toml name and no path in CMD)');
-      return plan;
-    }
-    plan.copies.push({ src: bin, dst: bin, reason: 'only the compiled binary' });
-    plan.run = binaryRun(a, bin);
+    binaryArtefact(a, plan, mode, bin, 'cannot tell where the Rust binary is (no Cargo.toml name and no path in CMD)');
+    if (!bin) return plan;
     if (a.opts.cargoChef && !chefUsed) {
       const build = builds.find((b) => b.stage === a.final && b.cmd.argv[1] === 'build');
       const srcCopy = a.final.instructions.find((i) => i.keyword === 'COPY' && !flagOf(i, 'from'));

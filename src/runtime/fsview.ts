@@ -7,17 +7,7 @@
 import type { Digest } from '../oci/digest.ts';
 import type { Image } from '../oci/image.ts';
 import { walkImage, type FsEntry } from '../layers/filesystem.ts';
-
-/** `./usr//bin/` -> `/usr/bin`; `..` never climbs above the root. */
-export function cleanPath(p: string): string {
-  const out: string[] = [];
-  for (const s of p.split('/')) {
-    if (s === '' || s === '.') continue;
-    if (s === '..') out.pop();
-    else out.push(s);
-  }
-  return '/' + out.join('/');
-}
+import { normalPath } from '../analyze/audit/collect.ts';
 
 /** The image root, which the merged view leaves implicit. */
 const ROOT: FsEntry = { path: '/', type: 'directory', size: 0, mode: 0o755, uid: 0, gid: 0, linkname: '', layerIndex: -1, layerDigest: '' as Digest };
@@ -31,7 +21,7 @@ export async function mergedFs(image: Image): Promise<Map<string, FsEntry>> {
 
 /** Looks `path` up following symlinks (absolute ones relative to the image root); undefined when absent. */
 export function lookup(files: Map<string, FsEntry>, path: string, follow = true): { path: string; node: FsEntry } | undefined {
-  let parts = cleanPath(path).split('/').filter(Boolean);
+  let parts = normalPath(path).split('/').filter(Boolean);
   let cur = '';
   for (let hops = 0, i = 0; i < parts.length; i++) {
     const next = `${cur}/${parts[i]}`;
@@ -41,7 +31,7 @@ export function lookup(files: Map<string, FsEntry>, path: string, follow = true)
       if (++hops > 40) return undefined;
       const target = node.linkname;
       const rest = parts.slice(i + 1);
-      parts = [...cleanPath(target.startsWith('/') ? target : `${cur}/${target}`).split('/').filter(Boolean), ...rest];
+      parts = [...normalPath(target.startsWith('/') ? target : `${cur}/${target}`).split('/').filter(Boolean), ...rest];
       cur = '';
       i = -1;
       continue;
