@@ -29,6 +29,8 @@ export interface HardenOptions {
   appDir: string;
   /** The same overrides `distill build` takes, applied to the distroless image. */
   runtime?: Runtime;
+  /** Prebuilt binary, jar, wheelhouse or published dir for the distroless image (as build --artifact). */
+  artifact?: string;
   cmd?: string[];
   entrypoint?: string[];
   ports?: string[];
@@ -119,7 +121,7 @@ export async function harden(opts: HardenOptions): Promise<HardenResult> {
 
   step(5, 'build the distroless image (no daemon)');
   const built = await buildApp({
-    appDir, baseDir: bases, baseTag: 'nonroot', runtime, nodeMajor,
+    appDir, baseDir: bases, baseTag: 'nonroot', runtime, nodeMajor, ...(opts.artifact ? { artifact: opts.artifact } : {}),
     ...(opts.cmd ? { cmd: opts.cmd } : {}), ...(opts.entrypoint ? { entrypoint: opts.entrypoint } : {}), ...(opts.ports?.length ? { ports: opts.ports } : {}),
   });
   try {

@@ -33,3 +33,19 @@ test('an unknown command is a usage error naming it', async () => {
   assert.match(r.stderr, /^distill: unknown command 'inpsect'/);
   assert.match(r.stderr, /inspect/, 'suggests the nearest command');
 });
+
+test('every flag the build errors suggest exists on both build and harden (harden takes the same overrides)', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const dir = join(import.meta.dirname, '..', '..', 'src', 'assemble');
+  // Flags named in the builders' messages to the user ("pass --artifact BINARY", "pass --cmd").
+  const suggested = new Set<string>();
+  for (const f of readdirSync(dir)) {
+    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/\bpass (--[a-z][a-z-]+)/g)) suggested.add(m[1]!);
+  }
+  assert.ok(suggested.has('--artifact') && suggested.has('--runtime'), [...suggested].join(' '));
+  for (const cmd of ['build', 'harden']) {
+    const help = (await runDistill([cmd, '--help'])).stdout;
+    for (const flag of [...suggested, '--cmd', '--entrypoint', '--port']) assert.match(help, new RegExp(`\\s${flag}[ ,]`), `${cmd} --help lists ${flag}`);
+  }
+});

@@ -12,6 +12,7 @@ interface HardenCliOptions extends CommonOptions {
   out?: string;
   node?: string;
   runtime?: string;
+  artifact?: string;
   cmd?: string;
   entrypoint?: string;
   port: string[];
@@ -30,6 +31,7 @@ export function register(program: Command): void {
     .option('-o, --out <dir>', 'where to write everything (default ./distill-out/<app>)')
     .option('--node <major>', 'Node.js major version for both images (default: the Dockerfile\'s node image tag, else 22)')
     .option('--runtime <name>', `override detection for the distroless image: ${RUNTIMES.join(', ')}`)
+    .option('--artifact <path>', 'prebuilt binary, jar, wheelhouse dir or dotnet publish dir for the distroless image (as distill build --artifact)')
     .option('--cmd <cmd>', 'override the distroless image\'s CMD (JSON array or words)')
     .option('--entrypoint <cmd>', 'override the distroless image\'s ENTRYPOINT (JSON array or words)')
     .option('-p, --port <port>', 'exposed port of the distroless image (repeatable; default: the Dockerfile\'s EXPOSE)', (v: string, prev: string[]) => [...prev, v], [])
@@ -55,6 +57,7 @@ verification; 2 bad input.`,
       const r = await harden({
         appDir,
         ...(opts.runtime ? { runtime: opts.runtime as Runtime } : {}),
+        ...(opts.artifact ? { artifact: opts.artifact } : {}),
         ...(opts.cmd !== undefined ? { cmd: parseArgv(opts.cmd, '--cmd') } : {}),
         ...(opts.entrypoint !== undefined ? { entrypoint: parseArgv(opts.entrypoint, '--entrypoint') } : {}),
         ports: opts.port,
