@@ -32,6 +32,27 @@ const FILE_SIGNALS: [RegExp, Language][] = [
   [/^(CMakeLists\.txt|Makefile|.*\.(c|cc|cpp|cxx))$/, 'cpp'],
 ];
 
+/** Runtimes distill has no distroless base for, by official image name and by launcher command. */
+const UNSUPPORTED_IMAGES: [RegExp, string][] = [
+  [/(^|\/)(ruby|jruby)$/, 'Ruby'], [/(^|\/)(php|wordpress|drupal|composer)$/, 'PHP'], [/(^|\/)perl$/, 'Perl'],
+  [/(^|\/)(elixir|erlang)$/, 'Erlang/Elixir'], [/(^|\/)(swift)$/, 'Swift'], [/(^|\/)(r-base|rocker\/[\w-]+)$/, 'R'], [/(^|\/)(haskell)$/, 'Haskell'],
+];
+const UNSUPPORTED_COMMANDS: Record<string, string> = {
+  ruby: 'Ruby', bundle: 'Ruby', rails: 'Ruby', puma: 'Ruby', unicorn: 'Ruby', rackup: 'Ruby',
+  php: 'PHP', 'php-fpm': 'PHP', 'apache2-foreground': 'PHP', perl: 'Perl', elixir: 'Erlang/Elixir', mix: 'Erlang/Elixir', iex: 'Erlang/Elixir', erl: 'Erlang/Elixir',
+};
+
+/**
+ * A runtime the final stage runs that distill has no distroless base for (its image, or the
+ * command it starts), or null. Converting it onto another language's base would be a false claim.
+ */
+export function unsupportedRuntime(baseImage: string, argv: string[] | undefined): string | null {
+  const name = splitImage(baseImage).name;
+  for (const [re, what] of UNSUPPORTED_IMAGES) if (re.test(name)) return what;
+  const a0 = (argv?.[0] ?? '').split('/').pop() ?? '';
+  return UNSUPPORTED_COMMANDS[a0] ?? null;
+}
+
 /** The language of one image reference, or null. */
 export function imageLanguage(ref: string): Language | null {
   const { name } = splitImage(ref);

@@ -9,7 +9,7 @@ import { dirContext, memoryContext, NO_CONTEXT, type BuildContext } from './cont
 import { parseDockerfile, runCommands, targetStage } from '../dockerfile/parse.ts';
 import type { DockerfileModel, Stage } from '../dockerfile/model.ts';
 import { splitImage } from '../oci/docker-ref.ts';
-import { classifyRuns, scoreLanguages } from './detect.ts';
+import { classifyRuns, imageLanguage, scoreLanguages, unsupportedRuntime } from './detect.ts';
 import { commandLanguage, resolveCommand } from './command.ts';
 import { chooseBase, flavourOfRef, isDistrolessRef, knownBaseOfRef, PROVIDERS, type BaseImage } from './providers.ts';
 import { nodeStrategy } from './node.ts';
@@ -138,11 +138,17 @@ function analyse(model: DockerfileModel, final: Stage, ctx: BuildContext, opts: 
 
 /** Step 2: the language of what the final stage runs; a tie the command does not break is refused. */
 function chooseLanguage(a: Analysis): { ok: true; language: Language } | { ok: false; reason: string } {
+  // The language is what the final stage runs: a Node stage that only builds assets does not make a Python app Node.
+  const other = unsupportedRuntime(a.final.baseImage, a.command?.argv);
+  if (other) return { ok: false, reason: `the final stage runs ${other}, which distill has no distroless runtime base for (it converts Node.js, Python, Go, Java, Rust, .NET and C/C++); nothing converted` };
   const ranking = scoreLanguages(a.file, a.ctx, a.command);
   const first = ranking[0];
   if (!first) return { ok: false, reason: 'cannot tell which language this image runs (no known base image, build command or manifest file); nothing converted' };
   const cmdLang = a.command ? commandLanguage(a.command.argv) : null;
   if (cmdLang && cmdLang !== first.lang && ranking.some((r) => r.lang === cmdLang)) return { ok: true, language: cmdLang };
+  // Without a command that names it, the final stage's own runtime image says what runs.
+  const finalLang = imageLanguage(a.final.baseImage);
+  if (!cmdLang && finalLang && ranking.some((r) => r.lang === finalLang)) return { ok: true, language: finalLang };
   const second = ranking[1];
   if (!cmdLang && second && second.score === first.score) {
     return { ok: false, reason: `multi-language: ${first.lang} and ${second.lang} weigh the same and the command does not say which runs; nothing converted` };
