@@ -71,6 +71,23 @@ const RPM_DISTROS: Record<string, PackageManager> = {
   ubi: 'dnf', ubi8: 'dnf', ubi9: 'dnf', ubi10: 'dnf', 'ubi-minimal': 'microdnf', opensuse: 'zypper', 'leap': 'zypper', tumbleweed: 'zypper',
 };
 
+/**
+ * Shell-less images whose default user is documented, by name and tag pattern (first match wins).
+ * Microsoft's .NET 8+ chiseled and Azure Linux distroless images set `USER app` = 1654; Canonical's
+ * chiselled rocks of the JRE and .NET run as Rockcraft's `_daemon_` user, 584792. Others stay
+ * 'unknown'.
+ */
+const DEFAULT_USERS: { name: RegExp; tag: RegExp; user: number }[] = [
+  // .NET 8 set the uid to 1654 (6 and 7 used 101), so only tags from 8.0 on.
+  { name: /^mcr\.microsoft\.com\/dotnet\//, tag: /^([89]|[1-9]\d)\.\d+.*-(chiseled|distroless)($|-)/, user: 1654 },
+  { name: /^(docker\.io\/)?ubuntu\/(jre|dotnet-deps|dotnet-runtime|dotnet-aspnet)$/, tag: /_(stable|edge|beta|candidate)$|chisel/, user: 584792 },
+];
+
+/** The documented default uid of a chiseled or distroless image, or 'unknown'. */
+function knownDefaultUser(name: string, tag: string): number | 'unknown' {
+  return DEFAULT_USERS.find((d) => d.name.test(name) && d.tag.test(tag))?.user ?? 'unknown';
+}
+
 function info(p: Partial<BaseInfo> & { family: string }): BaseInfo {
   return { distroless: 'unknown', hasShell: 'unknown', packageManager: 'unknown', toolchain: 'unknown', debug: false, defaultUser: 'unknown', ...p };
 }
@@ -95,7 +112,11 @@ export function classifyBase(ref: string | ImageRef): BaseInfo {
     return info({ family: 'chainguard', distroless: !debug, hasShell: debug, packageManager: debug ? 'apk' : null, toolchain: /^(go|rust|maven|gradle|jdk|gcc-glibc|python-dev|node-dev)$/.test(base) ? base : null, debug, defaultUser: 'unknown' });
   }
   if (/chiseled/.test(tag) || /^ubuntu\/(jre|python|dotnet|chiselled)/.test(name) || (/_stable$/.test(tag) && name.startsWith('ubuntu/'))) {
-    return info({ family: 'chiseled', distroless: true, hasShell: false, packageManager: null, toolchain: null, defaultUser: 'unknown' });
+    return info({ family: 'chiseled', distroless: true, hasShell: false, packageManager: null, toolchain: null, defaultUser: knownDefaultUser(name, tag) });
+  }
+  // Microsoft's `-distroless` tags (.NET, OpenJDK on Azure Linux); other publishers' tags say nothing sure.
+  if (/(^|-)distroless($|-)/.test(tag) && name.startsWith('mcr.microsoft.com/')) {
+    return info({ family: 'distroless', distroless: true, hasShell: false, packageManager: null, toolchain: null, defaultUser: knownDefaultUser(name, tag) });
   }
   if (base === 'ubi-micro') return info({ family: 'ubi-micro', distroless: false, hasShell: 'unknown', packageManager: null, toolchain: null, defaultUser: 'root' });
   if (base === 'busybox') return info({ family: 'busybox', distroless: false, hasShell: true, packageManager: null, toolchain: null, defaultUser: 'root' });

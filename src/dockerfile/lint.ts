@@ -1,7 +1,8 @@
 /**
  * `distill lint`: hardening rules over a Dockerfile. Parses once (parse.ts), runs every rule in
  * rules/ against the final stage (or `target`) and all stages, then drops findings silenced by
- * options, file-level or per-instruction `# distill-ignore` comments.
+ * options, file-level or per-instruction `# distill-ignore` comments. Input that is not a Dockerfile
+ * at all (empty, binary, no FROM) is an input error, not a list of findings.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -34,9 +35,28 @@ export function atLeast(s: Severity, threshold: Severity): boolean {
   return SEVERITIES.indexOf(s) <= SEVERITIES.indexOf(threshold);
 }
 
-/** Lints Dockerfile text; returns findings sorted by line, then rule id. */
+/** Decodes a Dockerfile's bytes as UTF-8 (a BOM dropped); throws E_INPUT naming `file` for binary or non-UTF-8 input. */
+export function decodeDockerfile(bytes: Uint8Array, file: string): string {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new DistillError(file, 'is not a text file (not valid UTF-8)', { code: 'E_INPUT' });
+  }
+  return text;
+}
+
+/** Throws E_INPUT when the text cannot be a Dockerfile: empty, NUL bytes, or no FROM. */
+function checkInput(text: string, stages: number, file: string): void {
+  if (text.includes('\0')) throw new DistillError(file, 'is not a text file (it contains NUL bytes)', { code: 'E_INPUT' });
+  if (text.trim() === '') throw new DistillError(file, 'is empty: not a Dockerfile', { code: 'E_INPUT' });
+  if (stages === 0) throw new DistillError(file, 'has no FROM instruction: not a Dockerfile', { code: 'E_INPUT' });
+}
+
+/** Lints Dockerfile text; returns findings sorted by line, then rule id. Throws E_INPUT for text that is no Dockerfile. */
 export function lintDockerfile(text: string, opts: LintOptions = {}): Finding[] {
   const model = parseDockerfile(text);
+  checkInput(text, model.stages.length, opts.file ?? '-');
   if (opts.target !== undefined) {
     const t = opts.target.toLowerCase();
     if (!model.stages.some((s) => s.alias?.toLowerCase() === t || String(s.index) === t)) {
@@ -94,13 +114,14 @@ export function lintFile(path: string, opts: Omit<LintOptions, 'file' | 'dockeri
     if (!inside) throw new DistillError(path, 'is a directory without a Dockerfile or Containerfile');
     path = inside;
   }
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw new DistillError(path, err.code === 'ENOENT' ? 'no such file' : err.message);
   }
+  const text = decodeDockerfile(bytes, path);
   const dir = dirname(path);
   const dockerignorePresent = existsSync(join(dir, '.dockerignore')) || existsSync(`${path}.dockerignore`);
   return lintDockerfile(text, { ...opts, file: path, dockerignorePresent });

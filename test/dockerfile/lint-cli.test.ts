@@ -95,3 +95,28 @@ test('a missing file is a one-line input error with exit 2; --target picks the f
   assert.equal(empty.code, 2);
   assert.match(empty.stderr, /is a directory without a Dockerfile or Containerfile/);
 });
+
+test('empty, binary and FROM-less inputs exit 2 with one line naming the file, from a path or stdin', async () => {
+  const d = mkdtempSync(join(tmpdir(), 'distill-lint-bad-'));
+  writeFileSync(join(d, 'empty.Dockerfile'), '');
+  writeFileSync(join(d, 'notes.Dockerfile'), '# TODO: write the Dockerfile\nRUN make\n');
+  writeFileSync(join(d, 'app.bin'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0x00, 0x46, 0x52, 0x4f, 0x4d]));
+  writeFileSync(join(d, 'latin1.Dockerfile'), Buffer.from('FROM debian:12\nLABEL a="caf\xe9"\n', 'latin1'));
+  const expect: [string, RegExp][] = [
+    ['empty.Dockerfile', /^distill: empty\.Dockerfile: is empty: not a Dockerfile\n$/],
+    ['notes.Dockerfile', /^distill: notes\.Dockerfile: has no FROM instruction: not a Dockerfile\n$/],
+    ['app.bin', /^distill: app\.bin: is not a text file \(it contains NUL bytes\)\n$/],
+    ['latin1.Dockerfile', /^distill: latin1\.Dockerfile: is not a text file \(not valid UTF-8\)\n$/],
+  ];
+  for (const [file, want] of expect) {
+    const r = await runDistill(['lint', file], { cwd: d });
+    assert.equal(r.code, 2, `${file}: ${r.stderr}`);
+    assert.match(r.stderr, want);
+    assert.equal(r.stdout, '');
+  }
+  const j = await runDistill(['lint', '--json', 'empty.Dockerfile'], { cwd: d });
+  assert.equal(j.code, 2);
+  assert.deepEqual((JSON.parse(j.stderr) as { error: { code: string; input: string } }).error.code, 'E_INPUT');
+  const stdin = await runDistill(['lint', '-'], { cwd: d, input: '\n\n' });
+  assert.deepEqual([stdin.code, stdin.stderr], [2, 'distill: -: is empty: not a Dockerfile\n']);
+});

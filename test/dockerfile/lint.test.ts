@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/cli.ts';
-import { atLeast, lintDockerfile, lintFile, RULES, type LintOptions } from '../../src/dockerfile/lint.ts';
+import { atLeast, decodeDockerfile, lintDockerfile, lintFile, RULES, type LintOptions } from '../../src/dockerfile/lint.ts';
+import { isDistillError } from '../../src/util/errors.ts';
 import { parseDockerfile, substituteVars } from '../../src/dockerfile/parse.ts';
 import { classifyBase, parseImageRef } from '../../src/dockerfile/bases.ts';
 import { worldWritable } from '../../src/dockerfile/rules/DL1052.ts';
@@ -222,8 +223,26 @@ test('base knowledge: distroless, debug tags, shells, package managers, toolchai
   assert.equal(classifyBase('example.invalid/team/app:1').distroless, 'unknown');
 });
 
-test('odd input never throws: empty file, no FROM, bare keywords, unterminated heredoc, bad JSON', () => {
-  const odd = ['', '# only a comment\n', 'FROM\n', 'USER\nCMD\n', 'ARG A=1\n', 'FROM alpine:3\nRUN <<EOF\necho never closed\n', 'FROM alpine:3\nCMD ["a", \n', 'FROM a AS\nFROM b AS b\nCOPY --from= . .\n', '\r\nFROM debian:12\r\nUSER 0\r\n', 'FROM $UNSET\nUSER $U\nENV\nEXPOSE\nADD\n'];
+test('input that is no Dockerfile (empty, comments only, no FROM, NUL bytes, not UTF-8) is an E_INPUT error naming the file', () => {
+  const cases: [string | Uint8Array, RegExp][] = [
+    ['', /is empty/],
+    ['\n  \n', /is empty/],
+    ['# only a comment\n', /has no FROM instruction/],
+    ['USER\nCMD\n', /has no FROM instruction/],
+    ['ARG A=1\n', /has no FROM instruction/],
+    ['FROM debian:12\n\0\0\x7fELF', /contains NUL bytes/],
+    [Uint8Array.from([0x46, 0x52, 0x4f, 0x4d, 0x20, 0xc3, 0x28, 0xff, 0xfe]), /not valid UTF-8/],
+  ];
+  for (const [input, why] of cases) {
+    const run = () => (typeof input === 'string' ? lintDockerfile(input, { file: 'app/Dockerfile' }) : lintDockerfile(decodeDockerfile(input, 'app/Dockerfile'), { file: 'app/Dockerfile' }));
+    assert.throws(run, (e: unknown) => isDistillError(e, 'E_INPUT') && e.input === 'app/Dockerfile' && why.test(e.message) && !e.message.includes('\n'), JSON.stringify(input));
+  }
+  // A byte-order mark and non-ASCII text are fine.
+  assert.ok(ids(decodeDockerfile(new TextEncoder().encode('\ufeffFROM debian:12\nLABEL description="café"\nUSER 0\n'), 'x')).has('DL1001'));
+});
+
+test('odd input never throws: bare keywords, unterminated heredoc, bad JSON', () => {
+  const odd = ['FROM\n', 'FROM alpine:3\nRUN <<EOF\necho never closed\n', 'FROM alpine:3\nCMD ["a", \n', 'FROM a AS\nFROM b AS b\nCOPY --from= . .\n', '\r\nFROM debian:12\r\nUSER 0\r\n', 'FROM $UNSET\nUSER $U\nENV\nEXPOSE\nADD\n'];
   for (const t of odd) assert.doesNotThrow(() => lintDockerfile(t), JSON.stringify(t));
   // CRLF files still get correct lines.
   assert.deepEqual(lintDockerfile('\r\nFROM debian:12\r\nUSER 0\r\n').filter((f) => f.rule === 'DL1001').map((f) => f.line), [3]);
@@ -250,4 +269,63 @@ test('every rule has a docs page stating its severity, with a bad example that t
     assert.ok(ids(withFrom(bad), { dockerignorePresent: false }).has(r.id), `${r.id}: bad example does not trigger it`);
     assert.ok(!ids(withFrom(good), { dockerignorePresent: true }).has(r.id), `${r.id}: good example triggers it`);
   }
+});
+
+test('cleanup counts only after the last install of the RUN, for apt, dnf, microdnf, zypper and apk', () => {
+  const has = (run: string, from = 'debian:12') => ids(`FROM ${from}\nRUN ${run}\nUSER 1\n`);
+  assert.ok(!has('apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/*').has('DL1061'));
+  assert.ok(has('rm -rf /var/lib/apt/lists/* && apt-get update && apt-get install -y x').has('DL1061'));
+  // Cleaned between two installs: the second install's cache stays.
+  assert.ok(has('apt-get update && apt-get install -y a && rm -rf /var/lib/apt/lists/* && apt-get update && apt-get install -y b').has('DL1061'));
+  assert.ok(!has('dnf --installroot /rootfs --releasever 9 install -y bash && dnf --installroot /rootfs clean all', 'fedora:41').has('DL1061'));
+  assert.ok(has('dnf clean all && dnf install -y bash', 'fedora:41').has('DL1061'));
+  assert.ok(has('microdnf install -y shadow-utils', 'registry.access.redhat.com/ubi9/ubi-minimal:9.5').has('DL1061'));
+  assert.ok(!has('zypper -n in curl && zypper cc -a', 'opensuse/leap:15.6').has('DL1061'));
+  assert.ok(has('rm -rf /var/cache/apk/* && apk add curl', 'alpine:3.20').has('DL1070'));
+  assert.ok(!has('apk add curl && rm -rf /var/cache/apk/*', 'alpine:3.20').has('DL1070'));
+  // Words in an echo are not an install.
+  assert.ok(!has('echo "apt-get install x" > /notes').has('DL1061'));
+});
+
+test('installs that would prompt: apt-get, yum, dnf and zypper without their yes option; microdnf never', () => {
+  const yes = (run: string) => !ids(`FROM debian:12\nRUN ${run}\nUSER 1\n`).has('DL1063');
+  for (const r of ['apt-get install x', 'apt install x', 'apt-get -o Dpkg::Options::=--force-confold install x', 'dnf install x', 'yum install x', 'zypper install x', 'zypper in -l x', 'apt-get -q install x']) assert.ok(!yes(r), r);
+  for (const r of ['apt-get install -y x', 'apt-get -qq install x', 'apt-get install --yes x', 'apt-get -yq install x', 'apt-get -o APT::Get::Assume-Yes=true install x', 'yes | apt-get install x', 'dnf -y install x', 'yum install --assumeyes x', 'zypper -n in x', 'zypper --non-interactive install x', 'zypper install -y x', 'microdnf install x', 'apt-get update']) assert.ok(yes(r), r);
+  // An apt config from an earlier RUN of the stage (or its parent) answers for later installs.
+  assert.ok(!ids('FROM debian:12 AS base\nRUN echo \'APT::Get::Assume-Yes "true";\' > /etc/apt/apt.conf.d/90yes\nFROM base\nRUN apt-get install x\n').has('DL1063'));
+});
+
+test('apt-get upgrade is info, dist-upgrade and full-upgrade are warnings', () => {
+  const sev = (run: string) => lintDockerfile(`FROM debian:12\nRUN ${run}\nUSER 1\n`).find((f) => f.rule === 'DL1064')?.severity;
+  assert.equal(sev('apt-get update && apt-get upgrade -y'), 'info');
+  assert.equal(sev('apt-get update && apt-get -y dist-upgrade'), 'warning');
+  assert.equal(sev('apt full-upgrade -y'), 'warning');
+  assert.equal(sev('apt-get install -y unattended-upgrades'), undefined);
+});
+
+test('build-breaking mistakes are error findings: unknown instruction, duplicate stage, COPY --from itself, bad port, multi-source COPY', () => {
+  const at = (t: string, rule: string) => lintDockerfile(t).filter((f) => f.rule === rule).map((f) => [f.line, f.severity]);
+  assert.deepEqual(at('FROM debian:12\nCOPPY a /a\nRUN true\n', 'DL1090'), [[2, 'error']]);
+  assert.deepEqual(at('FROM debian:12 AS Build\nFROM debian:12 AS build\n', 'DL1091'), [[2, 'error']]);
+  assert.deepEqual(at('FROM debian:12\nCOPY --from=0 /a /b\n', 'DL1092'), [[2, 'error']]);
+  assert.deepEqual(at('FROM debian:12 AS a\nFROM debian:12 AS b\nCOPY --from=a /a /b\n', 'DL1092'), []);
+  assert.deepEqual(at('FROM debian:12\nEXPOSE 0 65536 1-70000 http 8080/tcp\n', 'DL1094'), [[2, 'error'], [2, 'error'], [2, 'error'], [2, 'error']]);
+  assert.deepEqual(at('FROM debian:12\nADD a.tgz b.tgz /opt\nCOPY a b ./\nCOPY a b ..\nCOPY <<EOF /x\nhi\nEOF\n', 'DL1096'), [[2, 'error']]);
+});
+
+test('repeated ENTRYPOINT/CMD/HEALTHCHECK are per stage; relative WORKDIR counts absolute ones before it, through FROM <stage>', () => {
+  const lines = (t: string, rule: string) => lintDockerfile(t).filter((f) => f.rule === rule).map((f) => f.line);
+  assert.deepEqual(lines('FROM debian:12\nENTRYPOINT ["a"]\nENTRYPOINT ["b"]\nFROM debian:12\nENTRYPOINT ["c"]\n', 'DL1093'), [2]);
+  assert.deepEqual(lines('FROM debian:12 AS base\nWORKDIR /srv\nFROM base\nWORKDIR app\nFROM debian:12\nWORKDIR app\nWORKDIR $HOME/x\n', 'DL1095'), [6]);
+  assert.deepEqual(lines('FROM debian:12\nARG DIR=/opt/app\nWORKDIR ${DIR}\nWORKDIR data\n', 'DL1095'), []);
+});
+
+test('chiseled and distroless bases with a documented non-root user are not root; unknown ones still are', () => {
+  for (const ref of ['mcr.microsoft.com/dotnet/aspnet:8.0-noble-chiseled', 'mcr.microsoft.com/dotnet/runtime-deps:9.0-azurelinux3.0-distroless-extra', 'ubuntu/jre:21-24.04_stable']) {
+    const f = ids(`FROM ${ref}\nCOPY app /app\n`);
+    assert.ok(!f.has('DL1001') && f.has('DL1004'), ref);
+  }
+  // .NET 6/7 chiseled used another uid; a chiseled image whose user is not documented is not guessed.
+  for (const ref of ['mcr.microsoft.com/dotnet/runtime:6.0-jammy-chiseled', 'ubuntu/python:3.12-24.04_stable']) assert.ok(ids(`FROM ${ref}\nCOPY app /app\n`).has('DL1001'), ref);
+  assert.equal(classifyBase('example.invalid/team/app:1-distroless').distroless, 'unknown');
 });

@@ -1,7 +1,7 @@
 /** `distill lint Dockerfile…`: hardening rules over Dockerfiles, as text, JSON or SARIF. */
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { atLeast, lintDockerfile, lintFile, loadLintConfig, RULES, type Finding, type Severity } from '../../dockerfile/lint.ts';
+import { atLeast, decodeDockerfile, lintDockerfile, lintFile, loadLintConfig, RULES, type Finding, type Severity } from '../../dockerfile/lint.ts';
 import { lintToSarif } from '../../report/lint-sarif.ts';
 import { colors, type CommonOptions } from '../output.ts';
 
@@ -24,7 +24,7 @@ export interface LintRunResult {
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return decodeDockerfile(Buffer.concat(chunks), '-');
 }
 
 /** Lints each path (`-` = stdin) with the config file's and the command line's ignores applied. */

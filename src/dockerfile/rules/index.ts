@@ -16,16 +16,28 @@ import { rule as DL1042 } from './DL1042.ts';
 import { rule as DL1050 } from './DL1050.ts';
 import { rule as DL1051 } from './DL1051.ts';
 import { rule as DL1052 } from './DL1052.ts';
+import { rule as DL1053 } from './DL1053.ts';
 import { rule as DL1060 } from './DL1060.ts';
 import { rule as DL1061 } from './DL1061.ts';
 import { rule as DL1062 } from './DL1062.ts';
+import { rule as DL1063 } from './DL1063.ts';
+import { rule as DL1064 } from './DL1064.ts';
 import { rule as DL1070 } from './DL1070.ts';
 import { rule as DL1071 } from './DL1071.ts';
 import { rule as DL1072 } from './DL1072.ts';
 import { rule as DL1073 } from './DL1073.ts';
+import { rule as DL1074 } from './DL1074.ts';
 import { rule as DL1080 } from './DL1080.ts';
 import { rule as DL1081 } from './DL1081.ts';
 import { rule as DL1082 } from './DL1082.ts';
+import { rule as DL1090 } from './DL1090.ts';
+import { rule as DL1091 } from './DL1091.ts';
+import { rule as DL1092 } from './DL1092.ts';
+import { rule as DL1093 } from './DL1093.ts';
+import { rule as DL1094 } from './DL1094.ts';
+import { rule as DL1095 } from './DL1095.ts';
+import { rule as DL1096 } from './DL1096.ts';
+import { rule as DL1097 } from './DL1097.ts';
 import type { Rule } from './rule.ts';
 
 export const RULES: readonly Rule[] = [
@@ -46,16 +58,28 @@ export const RULES: readonly Rule[] = [
   DL1050,
   DL1051,
   DL1052,
+  DL1053,
   DL1060,
   DL1061,
   DL1062,
+  DL1063,
+  DL1064,
   DL1070,
   DL1071,
   DL1072,
   DL1073,
+  DL1074,
   DL1080,
   DL1081,
   DL1082,
+  DL1090,
+  DL1091,
+  DL1092,
+  DL1093,
+  DL1094,
+  DL1095,
+  DL1096,
+  DL1097,
 ];
 
 export type { Rule, RawFinding, LintContext, Severity } from './rule.ts';
