@@ -1,14 +1,41 @@
 /**
  * Writing the converted Dockerfile: line edits of the input (so untouched lines keep their
  * formatting and comments), FROM lines with renamed stages and pinned digests, and the new
- * runtime stage.
+ * runtime stage; plus what every rendering step returns (`Rendering`).
  */
 import { parseKeyValues } from '../parse.ts';
 import type { Instruction } from '../model.ts';
 import { splitImage } from '../../oci/docker-ref.ts';
 import { execForm } from '../shell.ts';
-import { buildOnlyEnv } from '../../plan/index.ts';
-import type { Edit } from '../../plan/types.ts';
+import { buildOnlyEnv, type DockerfilePlan } from '../../plan/index.ts';
+import type { BaseImage } from '../../plan/providers.ts';
+import type { Change, Edit, Language } from '../../plan/types.ts';
+
+/** The distroless nonroot user, by number so Kubernetes runAsNonRoot can verify it. */
+export const UID = '65532';
+/** The USER line every converted runtime stage ends up with. */
+export const USER_LINE = `USER ${UID}:${UID}`;
+/** The COPY/ADD flag that gives files to the runtime user. */
+export const CHOWN = `--chown=${UID}:${UID}`;
+
+/** A plan that was not refused: what the rendering steps render. */
+export type Planned = Extract<DockerfilePlan, { status: 'planned' }>;
+
+/** What a rendering step adds: line edits of the input, explained changes, warnings. */
+export interface Rendering {
+  edits: Edit[];
+  changes: Change[];
+  warnings: string[];
+}
+
+/** Renderings joined in order (the order of edits and changes is the order of the output). */
+export function concat(...parts: Partial<Rendering>[]): Rendering {
+  return {
+    edits: parts.flatMap((r) => r.edits ?? []),
+    changes: parts.flatMap((r) => r.changes ?? []),
+    warnings: parts.flatMap((r) => r.warnings ?? []),
+  };
+}
 
 /** Applies edits to the input lines; edits address instructions by their source lines. */
 export function applyEdits(lines: string[], edits: Edit[]): string {
@@ -56,7 +83,6 @@ export function pinned(ref: string, lock: Record<string, string> | undefined): {
   return { ref: `${ref}@${d.startsWith('sha256:') ? d : `sha256:${d}`}`, hit: true };
 }
 
-
 /** ENV instructions for the runtime: build-only keys dropped, the rest re-emitted one per line. */
 export function runtimeEnv(instrs: Instruction[]): { lines: string[]; dropped: string[] } {
   const lines: string[] = [];
@@ -85,8 +111,22 @@ export function commandLines(entrypoint: string[] | null, cmd: string[] | null):
   return out;
 }
 
-/** The comment that replaces a HEALTHCHECK distroless cannot run. */
-export function healthcheckNote(instr: Instruction): string {
-  const one = instr.raw.replace(/\\\n\s*/g, ' ').replace(/\s+/g, ' ').trim();
-  return `# distill: removed \`${one}\`: it needs a shell or curl, which distroless does not have; use an orchestrator probe (e.g. Kubernetes httpGet) or a HEALTHCHECK that runs a binary of the app in exec form`;
+/** An instruction's text on one line: continuations joined, runs of blanks collapsed. */
+export function oneLine(s: string): string {
+  return s.replace(/\\\n\s*/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** What a distroless base holds, for the FROM line's explanation. */
+export function describeBase(base: BaseImage, lang: Language): string {
+  const what: Record<string, string> = {
+    static: 'no shell, no package manager, no libc',
+    base: 'glibc, CA certificates and tzdata; no shell or package manager',
+    cc: 'glibc and libstdc++; no shell or package manager',
+    python3: 'the Python interpreter only; no shell or pip',
+    nodejs: 'the Node.js runtime only; no shell, npm or yarn',
+    java: 'a JRE only; no shell, JDK or build tool',
+    dotnet: 'the .NET runtime only; no shell or SDK',
+    aspnet: 'the ASP.NET Core runtime only; no shell or SDK',
+  };
+  return `${what[base.flavour] ?? 'minimal'} (${lang})${base.notes.length ? '; ' + base.notes.join('; ') : ''}`;
 }
