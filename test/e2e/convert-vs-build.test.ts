@@ -58,7 +58,8 @@ before(async () => {
     assert.equal(r.code, 0, `distill base ${flavour}: ${r.stderr}`);
     images.push(`${PREFIX}/${flavour}:nonroot`);
   }
-  for (const ex of EXAMPLES) images.push(await ensureBuilder(ex.builder));
+  // Builder images are shared with other test files running at the same time: kept, never removed here.
+  for (const ex of EXAMPLES) await ensureBuilder(ex.builder);
 });
 
 after(async () => {
