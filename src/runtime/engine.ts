@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { openImage, parseRef, writeImage } from '../oci/reference.ts';
 import { DistillError } from '../util/errors.ts';
 
@@ -100,7 +101,10 @@ export async function engineImage(engine: Engine, ref: string): Promise<{ name: 
   // The engine's image id is the config digest: whether it is already stored decides `imported`.
   const id = (await image.manifest()).config.digest.slice('sha256:'.length);
   const present = (await runEngine(engine, ['image', 'inspect', '--format', '{{.Id}}', id])).code === 0;
-  if (engine === 'podman' && (r.transport === 'oci' || r.transport === 'oci-archive' || r.transport === 'docker-archive')) {
+  // podman names a pulled layout or archive after its path (localhost/<path>:<tag>) and refuses a
+  // path with upper case or spaces; those are loaded under a generated name below instead.
+  const nameable = 'path' in r && /^[a-z0-9][a-z0-9._/-]*$/.test(resolve(r.path).replace(/^\/+/, ''));
+  if (engine === 'podman' && nameable && (r.transport === 'oci' || r.transport === 'oci-archive' || r.transport === 'docker-archive')) {
     const p = await runEngine('podman', ['pull', '-q', ref]);
     if (p.code !== 0) throw new DistillError(ref, `podman pull failed: ${lastLine(p.stderr)}`, { code: 'E_TOOL_FAILED' });
     return { name: p.stdout.trim().split('\n').pop()!, imported: !present };

@@ -23,7 +23,7 @@ import { imageUser } from '../analyze/user-files.ts';
 export type CheckStatus = 'pass' | 'fail' | 'unknown';
 
 export interface VerifyCheck {
-  /** Stable id: non-root, no-shell, read-only, probe, test:<name>. */
+  /** Stable id: start, non-root, no-shell, read-only, probe, test:<name>. */
   id: string;
   status: CheckStatus;
   reason: string;
@@ -57,6 +57,42 @@ export interface VerifyOptions {
   cmd?: string[];
   /** Shells tried (default sh, /bin/sh, /busybox/sh, bash). */
   shells?: string[];
+  /**
+   * Run the image plainly (no hardening flags) first; if it does not start even so, report only
+   * `start` — "does not start: <the app's error>" — and blame no hardening check.
+   */
+  startCheck?: boolean;
+}
+
+/**
+ * The line of a crashed process's output that says why: the last line that reads as an error
+ * (`Error: …`, `ModuleNotFoundError: …`, `panic: …`, `fatal …`), else the last non-empty line —
+ * never a trailer such as Node's `Node.js v22.1.0`.
+ */
+export function startError(output: string): string {
+  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  const errorish = lines.filter((l) => /^(\w*(Error|Exception)\b|panic:|fatal\b|error\b|.*: not found$|.*no such file or directory)/i.test(l));
+  return (errorish.pop() ?? lines.pop() ?? 'no output').slice(0, 300);
+}
+
+/** Runs `image` without hardening for up to `ms`; undefined when it stays up or exits 0, else the reason. */
+async function plainStartFailure(engine: Engine, image: string, opts: VerifyOptions, ms: number): Promise<string | undefined> {
+  const name = `distill-start-${randomBytes(5).toString('hex')}`;
+  const run = await runEngine(engine, ['run', '-d', '--name', name, '--network', 'none', ...entryArgs(image, opts.entrypoint, opts.cmd)], { timeoutMs: 120_000 });
+  try {
+    if (run.code !== 0) return startError(run.stderr);
+    const until = Date.now() + ms;
+    let st = await containerState(engine, name);
+    while (st?.running && Date.now() < until) {
+      await sleep(200);
+      st = await containerState(engine, name);
+    }
+    if (!st || st.running || st.exitCode === 0) return undefined;
+    const logs = await runEngine(engine, ['logs', '--tail', '40', name]);
+    return `${startError(logs.stderr + '\n' + logs.stdout)} (exit ${st.exitCode})`;
+  } finally {
+    await runEngine(engine, ['rm', '-f', '-t', '0', name]);
+  }
 }
 
 const TestSchema = z
@@ -165,6 +201,10 @@ export async function verifyImage(ref: string, opts: VerifyOptions = {}): Promis
   const image = imported.name;
   try {
     const checks: VerifyCheck[] = [];
+    if (opts.startCheck) {
+      const failed = await plainStartFailure(engine, image, opts, Math.min(durationMs, 2000));
+      if (failed) return { reference: ref, engine, engineImage: image, container: '', passed: false, checks: [{ id: 'start', status: 'fail', reason: `does not start: ${failed}` }] };
+    }
     const name = `distill-verify-${randomBytes(5).toString('hex')}`;
     // The probe's port inside the container is published on a free loopback port of the host, so
     // whatever already listens on the host's 8080 neither blocks the run nor answers the probe.

@@ -24,6 +24,7 @@ import { tempDir } from '../helpers/images.ts';
 import { getJson } from '../helpers/http.ts';
 import { BUILDERS, ensureBuilder, type BuilderKind } from '../helpers/builders.ts';
 import { pullLayout, runHardened } from '../helpers/containers.ts';
+import { factsDiff, runFactsOf, type RunFacts } from '../../src/harden/after.ts';
 
 // A prefix of this file's own, so convert-build.test.ts removing its bases never races this one.
 const PREFIX = 'localhost/distill-e2e/cvb';
@@ -67,31 +68,11 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** The config fields both renderings must agree on, normalised (absent = null, Env and ports sorted). */
-interface RunConfig {
-  Entrypoint: string[] | null;
-  Cmd: string[] | null;
-  User: string;
-  WorkingDir: string;
-  Env: string[];
-  ExposedPorts: string[];
-}
-
 /** Reads an image's config with skopeo (`containers-storage:NAME` or `oci:DIR:TAG`). */
-async function runConfig(ref: string): Promise<RunConfig> {
+async function runConfig(ref: string): Promise<RunFacts> {
   const r = await run('skopeo', ['inspect', '--config', ref]);
   assert.equal(r.code, 0, `skopeo inspect --config ${ref}: ${r.stderr}`);
-  const c = ((JSON.parse(r.stdout) as { config?: Record<string, unknown> }).config ?? {}) as {
-    Entrypoint?: string[] | null; Cmd?: string[] | null; User?: string; WorkingDir?: string; Env?: string[]; ExposedPorts?: Record<string, unknown>;
-  };
-  return {
-    Entrypoint: c.Entrypoint?.length ? c.Entrypoint : null,
-    Cmd: c.Cmd?.length ? c.Cmd : null,
-    User: c.User ?? '',
-    WorkingDir: c.WorkingDir ?? '',
-    Env: [...(c.Env ?? [])].sort(),
-    ExposedPorts: Object.keys(c.ExposedPorts ?? {}).sort(),
-  };
+  return runFactsOf((JSON.parse(r.stdout) as { config?: Parameters<typeof runFactsOf>[0] }).config ?? {});
 }
 
 /** Every path under `dir`, sorted: directories end in `/`, symlinks show their target. */
@@ -142,21 +123,6 @@ async function probe(image: string): Promise<Awaited<ReturnType<typeof answers>>
 }
 
 const show = (v: unknown) => JSON.stringify(v);
-
-/** One line per field that differs, both values side by side; Env lists only the entries one side lacks. */
-function configDiff(conv: RunConfig, built: RunConfig): string[] {
-  const lines: string[] = [];
-  for (const k of Object.keys(conv) as (keyof RunConfig)[]) {
-    if (show(conv[k]) === show(built[k])) continue;
-    if (k === 'Env') {
-      const onlyConv = conv.Env.filter((e) => !built.Env.includes(e));
-      const onlyBuilt = built.Env.filter((e) => !conv.Env.includes(e));
-      lines.push(`Env: only in convert ${show(onlyConv)}; only in build ${show(onlyBuilt)}`);
-    } else lines.push(`${k}: convert ${show(conv[k])}; build ${show(built[k])}`);
-  }
-  return lines;
-}
-
 for (const ex of EXAMPLES) {
   test(`examples/${ex.name}: podman build of Dockerfile.distroless and distill build give the same image`, async (t) => {
     const flavour = flavourOf.get(ex.name)!;
@@ -184,7 +150,7 @@ for (const ex of EXAMPLES) {
     const builtConfig = await runConfig(built);
     t.diagnostic(`convert's config: ${show(convConfig)}`);
     await t.test('same Entrypoint, Cmd, User, WorkingDir, Env and ExposedPorts', () => {
-      const diff = configDiff(convConfig, builtConfig);
+      const diff = factsDiff(convConfig, builtConfig);
       assert.deepEqual(diff, [], `config differs:\n  ${diff.join('\n  ')}`);
     });
 

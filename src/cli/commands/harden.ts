@@ -2,11 +2,11 @@
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { harden, hardenJson } from '../../harden/index.ts';
+import { displayLabel, harden, hardenJson } from '../../harden/index.ts';
 import { comparisonRows } from '../../report/compare.ts';
 import { colors, humanBytes, parseArgv, printJson, table, type CommonOptions } from '../output.ts';
 import { RUNTIMES, type Runtime } from '../../assemble/index.ts';
-import { DistillError } from '../../util/errors.ts';
+import { DistillError, escapeControl } from '../../util/errors.ts';
 
 interface HardenCliOptions extends CommonOptions {
   out?: string;
@@ -18,6 +18,10 @@ interface HardenCliOptions extends CommonOptions {
   port: string[];
   verify: boolean;
   db?: string;
+  before?: string;
+  target?: string;
+  requireReal?: boolean;
+  build: boolean;
 }
 
 const DEFAULT_APP = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples', 'node-express');
@@ -35,6 +39,10 @@ export function register(program: Command): void {
     .option('--cmd <cmd>', 'override the distroless image\'s CMD (JSON array or words)')
     .option('--entrypoint <cmd>', 'override the distroless image\'s ENTRYPOINT (JSON array or words)')
     .option('-p, --port <port>', 'exposed port of the distroless image (repeatable; default: the Dockerfile\'s EXPOSE)', (v: string, prev: string[]) => [...prev, v], [])
+    .option('--before <ref>', 'the image you ship today (podman:, docker:, docker-archive:, oci:, registry): the traditional image, as given')
+    .option('--target <stage>', 'the Dockerfile stage podman/docker builds for the traditional image')
+    .option('--no-build', 'do not build the app\'s Dockerfile with podman/docker: simulate the traditional image')
+    .option('--require-real', 'exit 2 rather than compare against a simulated traditional image')
     .option('--no-verify', 'do not run the images (podman or docker)')
     .option('--db <dir>', 'OSV database for CVE counts (default: the cache\'s, if imported)')
     .option('--json', 'print the summary as JSON')
@@ -42,12 +50,17 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
+The traditional image is, in order: --before REF as given; else the app's Dockerfile built by
+podman or docker (log in before-build.log); else, when there is no engine or the build fails
+(e.g. its base cannot be pulled), one assembled from Debian packages, labelled "simulated"
+everywhere with the reason.
+
 Writes, under the output directory: Dockerfile.distroless (with every change explained in the
 report), images/ (an OCI layout with tags traditional and distroless), bases/ (the distroless
 base — nodejs, python3, static, java or cc — and its lockfile), report.html and summary.json.
 
 Exit status: 0 done and the distroless image verified; 1 done but the distroless image failed
-verification; 2 bad input.`,
+verification, or the image built from Dockerfile.distroless differs from distill build's; 2 bad input, or --require-real and the traditional image would be simulated.`,
     )
     .action(async (appArg: string | undefined, opts: HardenCliOptions) => {
       const appDir = appArg ?? relative(process.cwd(), DEFAULT_APP) ?? DEFAULT_APP;
@@ -65,20 +78,30 @@ verification; 2 bad input.`,
         nodeMajor: opts.node,
         verify: opts.verify,
         dbDir: opts.db,
+        ...(opts.before ? { before: opts.before } : {}),
+        ...(opts.target ? { target: opts.target } : {}),
+        requireReal: Boolean(opts.requireReal),
+        engineBuild: opts.build,
+        onBuildStep: (line) => {
+          if (!opts.quiet && !opts.json) process.stderr.write(`      ${line.replace(/\t/g, ' ').split('\n').map(escapeControl).join(' ')}\n`);
+        },
         onStep: (i, n, msg) => {
           if (!opts.quiet && !opts.json) process.stderr.write(`${tty ? colors.cyan(`[${i}/${n}]`) : `[${i}/${n}]`} ${msg} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
         },
       });
       const distrolessVerified = 'skipped' in r.verify ? true : r.verify.distroless.passed;
-      if (!distrolessVerified) process.exitCode = 1;
+      const afterDiffers = 'differences' in r.after && r.after.differences.length > 0;
+      if (!distrolessVerified || afterDiffers) process.exitCode = 1;
       if (opts.json) return printJson(hardenJson(r));
       if (opts.quiet) return void process.stdout.write(`${r.report}\n`);
-      const t = table(['', ...r.comparison.images.map((im) => im.label)]);
+      const t = table(['', ...r.comparison.images.map((im) => displayLabel(im.label, r.provenance))]);
       for (const row of comparisonRows(r.comparison, { bytes: humanBytes })) t.push(row);
       if (!('skipped' in r.verify)) {
         const v = r.verify;
         t.push(['verified (run for real)', ...r.comparison.images.map((im) => {
           const res = im.label === 'traditional' ? v.traditional : v.distroless;
+          const start = res.checks.find((c) => c.id === 'start' && c.status === 'fail');
+          if (start) return escapeControl(start.reason);
           return res.passed ? 'passed' : `failed: ${res.checks.filter((c) => c.status === 'fail').map((c) => c.id).join(', ')}`;
         })]);
       }
@@ -87,6 +110,16 @@ verification; 2 bad input.`,
       for (const im of r.comparison.images) process.stdout.write(`verdict ${im.label.padEnd(w)}  ${im.verdict}\n`);
       if (r.comparison.vulnerabilityNote) process.stdout.write(`note: ${r.comparison.vulnerabilityNote}\n`);
       if ('skipped' in r.verify) process.stdout.write(`note: images not run: ${r.verify.skipped}\n`);
+      const b = r.provenance.traditional;
+      process.stdout.write(
+        b.kind === 'simulated'
+          ? `note: the traditional image is simulated (assembled from Debian packages): ${b.reason}; pass --before REF for the real one\n`
+          : `note: the traditional image is ${b.kind === 'given' ? `${b.reference}, as given` : `the Dockerfile built by ${b.engine} (${b.reference})`}\n`,
+      );
+      if ('differences' in r.after) {
+        for (const d of r.after.differences) process.stdout.write(`differs: ${escapeControl(d)}\n`);
+        if (!afterDiffers) process.stdout.write('note: the image built from Dockerfile.distroless and distill build\'s agree (Entrypoint, Cmd, User, WorkingDir, Env, ExposedPorts, files under the WorkingDir)\n');
+      } else process.stdout.write(`note: ${escapeControl(r.after.skipped)}\n`);
       const lintErrors = r.lint.findings.filter((f) => f.severity === 'error').length;
       process.stdout.write(
         [
