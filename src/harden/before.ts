@@ -34,13 +34,13 @@ export function fileDigest(file: string): string {
   return `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
 }
 
-/** Opens `ref` to be sure it exists; a missing or unreadable image is a one-line input error. */
-export async function givenBefore(ref: string): Promise<Provenance> {
+/** Opens `ref` (given by `flag`) to be sure it exists; a missing or unreadable image is a one-line input error. */
+export async function givenBefore(ref: string, flag = '--before'): Promise<Provenance> {
   try {
     await openImage(ref);
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
-    throw new DistillError(`--before ${ref}`, `cannot read the image: ${msg}`, { code: e instanceof DistillError ? e.code : 'E_NOT_FOUND', exitCode: 2 });
+    throw new DistillError(`${flag} ${ref}`, `cannot read the image: ${msg}`, { code: e instanceof DistillError ? e.code : 'E_NOT_FOUND', exitCode: 2 });
   }
   return { kind: 'given', reference: ref };
 }

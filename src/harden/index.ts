@@ -26,6 +26,8 @@ import { engineBuild, fileDigest, givenBefore, type Provenance } from './before.
 import { imageDifferences, pointFromAt } from './after.ts';
 import { openImage, writeImage } from '../oci/reference.ts';
 import { detectRuntime } from '../assemble/detect.ts';
+import { describeProblem, toolchainFacts, toolchainProblems } from './toolchain.ts';
+import type { Image } from '../oci/image.ts';
 import type { BaseFlavour } from '../assemble/common.ts';
 
 export interface HardenOptions {
@@ -53,8 +55,12 @@ export interface HardenOptions {
   requireReal?: boolean;
   /** Build the app's Dockerfile with the engine for the before image (default: when one is installed). */
   engineBuild?: boolean;
+  /** More images for the table (`[LABEL=]REF`, e.g. `alpine=podman:app:alpine`), each as given. */
+  also?: string[];
   /** Each step line of the engine's build output (`STEP 2/5: RUN npm ci`). */
   onBuildStep?: (line: string) => void;
+  /** A problem that may not stop the job (a toolchain that may be too old), said once. */
+  onWarning?: (msg: string) => void;
   /** Step reporting: index from 1, total, message. */
   onStep?: (i: number, total: number, msg: string) => void;
 }
@@ -64,16 +70,17 @@ export interface HardenResult {
   out: string;
   lint: { file: string; findings: Finding[] };
   convert: ConvertResult & { file: string };
-  images: { traditional: string; distroless: string };
+  /** Each image by its label: traditional, distroless, then the --also ones. */
+  images: { traditional: string; distroless: string } & Record<string, string>;
   /**
    * The engine-built Dockerfile.distroless checked against distill build's image: `differences`
    * (empty when they agree) or why it could not be built (`skipped`).
    */
   after: { differences: string[] } | { skipped: string };
   /** Where each image came from: given, built by an engine, built by distill, or simulated. */
-  provenance: { traditional: Provenance; distroless: Provenance };
+  provenance: { traditional: Provenance; distroless: Provenance } & Record<string, Provenance>;
   /** Each image's verification, by its label. */
-  verify: { traditional: VerifyResult; distroless: VerifyResult } | { skipped: string };
+  verify: { byLabel: Record<string, VerifyResult> } | { skipped: string };
   comparison: Comparison;
   report: string;
   summary: string;
@@ -89,140 +96,223 @@ const FLAVOUR: Record<TraditionalRuntime, BaseFlavour> = { node: 'nodejs', pytho
  * and the URL its HEALTHCHECK curls for the HTTP probe of both images. Without a HEALTHCHECK there
  * is no probe: guessing a path would fail apps that serve none, and a failed guess is a false claim.
  */
-export function fromDockerfile(text: string): { cmd?: string[]; probe?: string } {
+export function fromDockerfile(text: string, target?: string): { cmd?: string[]; probe?: string } {
   // The model resolves what the final stage inherits: a CMD or HEALTHCHECK set in a parent stage counts.
-  const final = targetStage(parseDockerfile(text));
+  const final = targetStage(parseDockerfile(text), target);
   const c = final?.config.cmd;
   const cmd = c ? (c.exec ?? ['/bin/sh', '-c', c.args]) : undefined;
   const hc = final?.config.healthcheck;
   const m = hc ? /https?:\/\/(?:localhost|127\.0\.0\.1|0\.0\.0\.0)(:\d+)?(\/[^\s"'|;&]*)?/.exec(hc.args) : null;
-  return { cmd, probe: m ? `http://127.0.0.1${m[1] ?? ''}${m[2] ?? '/'}` : undefined };
+  return { ...(cmd ? { cmd } : {}), ...(m ? { probe: `http://127.0.0.1${m[1] ?? ''}${m[2] ?? '/'}` } : {}) };
 }
 
-/** Runs the whole job on `opts.appDir`. */
-export async function harden(opts: HardenOptions): Promise<HardenResult> {
+/** What every step needs: the app, its plan, where output goes, and the engine if any. */
+interface Job {
+  appDir: string;
+  dockerfile: string;
+  text: string;
+  runtime: TraditionalRuntime;
+  flavour: BaseFlavour;
+  cmd?: string[];
+  probe?: string;
+  name: string;
+  out: string;
+  layout: string;
+  engine?: Engine;
+  nodeMajor: string;
+  also: AlsoImage[];
+  step: (i: number, msg: string) => void;
+}
+
+/** An extra image for the table (`--also [LABEL=]REF`). */
+export interface AlsoImage {
+  label: string;
+  reference: string;
+}
+
+const RESERVED_LABELS = new Set(['traditional', 'distroless']);
+
+/** `alpine=podman:app:alpine` or a bare reference (labelled by its last name component). */
+export function parseAlso(arg: string): AlsoImage {
+  const m = /^([A-Za-z0-9][A-Za-z0-9._-]{0,40})=(.+)$/.exec(arg);
+  const reference = m ? m[2]! : arg;
+  const label = m ? m[1]! : (/([^/:@]+)(?::([^/:@]+))?$/.exec(reference.replace(/^[a-z-]+:/, '')) ?? [])[0] ?? reference;
+  if (!reference) throw new DistillError(`--also ${arg}`, 'name an image: --also [LABEL=]REF', { code: 'E_USAGE' });
+  return { label, reference };
+}
+
+/** Labels that are unique and not harden's own; a clash is a usage error naming it. */
+function checkLabels(also: AlsoImage[]): void {
+  const seen = new Set(RESERVED_LABELS);
+  for (const a of also) {
+    if (seen.has(a.label)) throw new DistillError(`--also ${a.label}=${a.reference}`, `the label "${a.label}" is already used: give another with --also LABEL=REF`, { code: 'E_USAGE' });
+    seen.add(a.label);
+  }
+}
+
+/** Validates the app and reads its plan; no image is built before this passes. */
+async function prepare(opts: HardenOptions): Promise<Job> {
   const appDir = resolve(opts.appDir);
   const dockerfile = join(appDir, 'Dockerfile');
   if (!existsSync(appDir)) throw new DistillError(opts.appDir, 'no such directory');
   if (!existsSync(dockerfile)) throw new DistillError(opts.appDir, 'no Dockerfile: harden starts from the app\'s traditional Dockerfile');
   // One plan for both images: what Dockerfile.distroless renders is what build assembles.
-  const plan = planApp(appDir);
+  const plan = planApp(appDir, opts.target ? { target: opts.target } : {});
   const detected = opts.runtime ?? plan?.runtime ?? detectRuntime(appDir);
   if (!(detected in FLAVOUR)) {
     throw new DistillError(opts.appDir, `harden builds Node.js, Python, Go, Java and Rust apps; this looks like ${detected}: use lint, convert, build, verify and compare one by one`);
   }
   const runtime = detected as TraditionalRuntime;
-  const flavour = plan && plan.runtime === runtime ? baseFlavourOf(plan.flavour) : FLAVOUR[runtime];
-  const { cmd, probe } = fromDockerfile(readFileSync(dockerfile, 'utf8'));
+  const nodeMajor = opts.nodeMajor ?? (plan?.language === 'node' && plan.version ? plan.version : '22');
+  const problems = toolchainProblems(appDir, runtime, toolchainFacts(Number(nodeMajor)), { artifact: Boolean(opts.artifact) });
+  const fatal = problems.find((p) => p.severity === 'error');
+  if (fatal) throw new DistillError(opts.appDir, describeProblem(fatal), { code: 'E_TOOLCHAIN' });
+  for (const p of problems) opts.onWarning?.(describeProblem(p));
+  const text = readFileSync(dockerfile, 'utf8');
   const name = basename(appDir).toLowerCase().replace(/[^a-z0-9._-]/g, '-');
   const out = resolve(opts.out ?? join('distill-out', name));
-  mkdirSync(out, { recursive: true });
-  const step = (i: number, msg: string) => opts.onStep?.(i, STEPS, msg);
   const engine = findEngine();
   // A proof CI would refuse anyway is refused before any work when nothing real can be had.
   if (opts.requireReal && !opts.before && (!engine || opts.engineBuild === false)) {
     throw new DistillError('--require-real', `the before image would be simulated (${engine ? 'the engine build is off' : 'neither podman nor docker is installed'}); pass --before REF`, { code: 'E_USAGE' });
   }
+  const also = (opts.also ?? []).map(parseAlso);
+  checkLabels(also);
   if (opts.before) await givenBefore(opts.before);
-  const nodeMajor = opts.nodeMajor ?? (plan?.language === 'node' && plan.version ? plan.version : '22');
+  for (const a of also) await givenBefore(a.reference, '--also');
+  return {
+    appDir, dockerfile, text, runtime, name, out, engine, nodeMajor, also,
+    flavour: plan && plan.runtime === runtime ? baseFlavourOf(plan.flavour) : FLAVOUR[runtime],
+    ...fromDockerfile(text, opts.target),
+    layout: join(out, 'images'),
+    step: (i, msg) => opts.onStep?.(i, STEPS, msg),
+  };
+}
 
-  step(1, `lint ${dockerfile}`);
-  const lint = { file: dockerfile, findings: lintFile(dockerfile) };
-
-  step(2, 'convert to a multi-stage distroless Dockerfile');
-  const conv = convertDockerfile(readFileSync(dockerfile, 'utf8'), { context: appDir });
-  const convFile = join(out, 'Dockerfile.distroless');
-  writeFileAtomicSync(convFile, conv.dockerfile);
-
-  step(3, `build the distroless ${flavour} base from Debian packages`);
-  const bases = join(out, 'bases');
-  mkdirSync(bases, { recursive: true });
-  const base = await buildBase({ flavour, ...(flavour === 'nodejs' ? { node: nodeMajor } : {}), lock: join(bases, `${flavour}.lock.json`), tags: ['nonroot'], onWarning: () => undefined });
-  await writeLayout(base.images.nonroot!, join(bases, flavour), 'nonroot');
-
-  const layout = join(out, 'images');
-  let before: Provenance;
-  let traditionalRef = `oci:${layout}:traditional`;
+/** Step 4: the image the user ships today — given, built by the engine, or (labelled) simulated. */
+async function beforeImage(job: Job, opts: HardenOptions): Promise<{ ref: string; provenance: Provenance }> {
   if (opts.before) {
-    step(4, `the traditional image: ${opts.before}, as given`);
-    before = { kind: 'given', reference: opts.before };
-    traditionalRef = opts.before;
-  } else {
-    before = engine && opts.engineBuild !== false
-      ? await buildBefore(engine, { appDir, dockerfile, name, out, target: opts.target, onBuildStep: opts.onBuildStep, step })
-      : { kind: 'simulated', reason: engine ? 'the engine build is off (--no-build)' : 'neither podman nor docker is installed' };
-    if (before.kind === 'built') traditionalRef = before.reference!;
-    else {
-      if (opts.requireReal) throw new DistillError('--require-real', `the before image would be simulated: ${before.reason}`, { code: 'E_USAGE' });
-      step(4, `simulate the traditional image (Debian + apt + shell + ${runtime} toolchain, as ${TRADITIONAL_RUNTIMES[runtime].like} gives): ${before.reason}`);
-      const fat = await buildTraditional({ appDir, runtime, nodeMajor, cmd });
-      await writeLayout(fat, layout, 'traditional');
-    }
+    job.step(4, `the traditional image: ${opts.before}, as given`);
+    return { ref: opts.before, provenance: { kind: 'given', reference: opts.before } };
   }
+  const provenance: Provenance = job.engine && opts.engineBuild !== false
+    ? await buildBefore(job.engine, { ...job, target: opts.target, onBuildStep: opts.onBuildStep })
+    : { kind: 'simulated', reason: job.engine ? 'the engine build is off (--no-build)' : 'neither podman nor docker is installed' };
+  if (provenance.kind === 'built') return { ref: provenance.reference!, provenance };
+  if (opts.requireReal) throw new DistillError('--require-real', `the before image would be simulated: ${provenance.reason}`, { code: 'E_USAGE' });
+  job.step(4, `simulate the traditional image (Debian + apt + shell + ${job.runtime} toolchain, as ${TRADITIONAL_RUNTIMES[job.runtime].like} gives): ${provenance.reason}`);
+  const fat = await buildTraditional({ appDir: job.appDir, runtime: job.runtime, nodeMajor: job.nodeMajor, cmd: job.cmd });
+  await writeLayout(fat, job.layout, 'traditional');
+  return { ref: `oci:${job.layout}:traditional`, provenance };
+}
 
-  step(5, 'build the distroless image (no daemon)');
+/** Step 5: `distill build` of the app on the base of step 3, into the layout as `distroless`. */
+async function distillImage(job: Job, opts: HardenOptions, bases: string): Promise<string> {
+  job.step(5, 'build the distroless image (no daemon)');
   const built = await buildApp({
-    appDir, baseDir: bases, baseTag: 'nonroot', runtime, nodeMajor, ...(opts.artifact ? { artifact: opts.artifact } : {}),
+    appDir: job.appDir, baseDir: bases, baseTag: 'nonroot', runtime: job.runtime, nodeMajor: job.nodeMajor,
+    ...(opts.target ? { target: opts.target } : {}), ...(opts.artifact ? { artifact: opts.artifact } : {}),
     ...(opts.cmd ? { cmd: opts.cmd } : {}), ...(opts.entrypoint ? { entrypoint: opts.entrypoint } : {}), ...(opts.ports?.length ? { ports: opts.ports } : {}),
   });
   try {
-    await writeLayout(built.image, layout, 'distroless');
+    await writeLayout(built.image, job.layout, 'distroless');
   } finally {
     built.cleanup();
   }
-  const images = { traditional: traditionalRef, distroless: `oci:${layout}:distroless` };
-  const provenance: HardenResult['provenance'] = { traditional: before, distroless: { kind: 'distill', reference: images.distroless } };
-  let after: HardenResult['after'];
-  if (!engine || opts.engineBuild === false) after = { skipped: `Dockerfile.distroless not built, distill build's image used: ${engine ? 'the engine build is off (--no-build)' : 'neither podman nor docker is installed'}` };
-  else if (!conv.converted || !conv.base) after = { skipped: 'Dockerfile.distroless not built, distill build\'s image used: the Dockerfile was not converted' };
-  else {
-    step(5, `build Dockerfile.distroless with ${engine} on the base built in step 3 (log: ${join(out, 'after-build.log')})`);
-    const localBase = `localhost/distill-harden/base-${flavour}:nonroot`;
-    const local = join(out, 'Dockerfile.distroless.local');
-    writeFileAtomicSync(local, pointFromAt(conv.dockerfile, conv.base, localBase));
-    const a = await writeImage(base.images.nonroot!, `${engine}:${localBase}`).then(
-      () => engineBuild({ engine, appDir, dockerfile: local, tag: beforeTag(name).replace(/:before$/, ':distroless'), log: join(out, 'after-build.log'), onStep: opts.onBuildStep }),
-      (e: unknown): Provenance => ({ kind: 'simulated', reason: `loading the base into ${engine} failed: ${e instanceof Error ? e.message : String(e)}` }),
-    );
-    if (a.kind !== 'built') after = { skipped: `Dockerfile.distroless not built, distill build's image used: ${a.reason}` };
-    else {
-      after = { differences: await imageDifferences(await openImage(a.reference!), await openImage(images.distroless)) };
-      images.distroless = a.reference!;
-      provenance.distroless = { ...a, dockerfileDigest: fileDigest(convFile), reason: `built from ${local} (Dockerfile.distroless with FROM ${conv.base} pointed at ${localBase})` };
-    }
-  }
-  if ('skipped' in after) provenance.distroless = { ...provenance.distroless, reason: after.skipped };
+  return `oci:${job.layout}:distroless`;
+}
 
-  let verify: HardenResult['verify'];
-  const wantVerify = opts.verify ?? true;
-  const engineOk = engine !== undefined;
-  if (!wantVerify) verify = { skipped: 'not asked (--no-verify)' };
-  else if (!engineOk) verify = { skipped: 'neither podman nor docker is installed' };
-  else {
-    step(6, `verify both images for real (read-only, cap-drop ALL, no-new-privileges${probe ? `, HTTP probe of ${new URL(probe).pathname}` : ', no HEALTHCHECK so no HTTP probe'})`);
-    const check = (ref: string) => verifyImage(ref, { ...(probe ? { probe } : {}), duration: 2, startCheck: true });
-    verify = { traditional: await check(images.traditional), distroless: await check(images.distroless) };
-  }
+/**
+ * Step 5, with an engine: Dockerfile.distroless built by the engine on the base of step 3 (loaded
+ * under a local name the `.local` copy's FROM names), and checked against distill build's image.
+ * Without one (or when it cannot be built), distill build's image stands, and says why.
+ */
+async function afterImage(
+  job: Job, opts: HardenOptions, conv: ConvertResult, convFile: string, baseImage: Image, distillRef: string,
+): Promise<{ ref: string; provenance: Provenance; after: HardenResult['after'] }> {
+  const kept = (why: string) => {
+    const skipped = `Dockerfile.distroless not built, distill build's image used: ${why}`;
+    return { ref: distillRef, provenance: { kind: 'distill' as const, reference: distillRef, reason: skipped }, after: { skipped } };
+  };
+  if (!job.engine || opts.engineBuild === false) return kept(job.engine ? 'the engine build is off (--no-build)' : 'neither podman nor docker is installed');
+  if (!conv.converted || !conv.base) return kept('the Dockerfile was not converted');
+  const engine = job.engine;
+  const log = join(job.out, 'after-build.log');
+  job.step(5, `build Dockerfile.distroless with ${engine} on the base built in step 3 (log: ${log})`);
+  const localBase = `localhost/distill-harden/base-${job.flavour}:nonroot`;
+  const local = join(job.out, 'Dockerfile.distroless.local');
+  writeFileAtomicSync(local, pointFromAt(conv.dockerfile, conv.base, localBase));
+  const a = await writeImage(baseImage, `${engine}:${localBase}`).then(
+    () => engineBuild({ engine, appDir: job.appDir, dockerfile: local, tag: beforeTag(job.name).replace(/:before$/, ':distroless'), log, onStep: opts.onBuildStep }),
+    (e: unknown): Provenance => ({ kind: 'simulated', reason: `loading the base into ${engine} failed: ${e instanceof Error ? e.message : String(e)}` }),
+  );
+  if (a.kind !== 'built') return kept(a.reason ?? 'the engine build failed');
+  const differences = await imageDifferences(await openImage(a.reference!), await openImage(distillRef));
+  return {
+    ref: a.reference!,
+    provenance: { ...a, dockerfileDigest: fileDigest(convFile), reason: `built from ${local} (Dockerfile.distroless with FROM ${conv.base} pointed at ${localBase})` },
+    after: { differences },
+  };
+}
 
-  step(7, 'compare');
-  const comparison = await compareImages([images.traditional, images.distroless], { dbDir: opts.dbDir, labels: ['traditional', 'distroless'] });
+/** Step 6: each image run for real — plainly first, then with the hardening flags. */
+async function verifyAll(job: Job, opts: HardenOptions, images: Record<string, string>): Promise<HardenResult['verify']> {
+  if (!(opts.verify ?? true)) return { skipped: 'not asked (--no-verify)' };
+  if (!job.engine) return { skipped: 'neither podman nor docker is installed' };
+  job.step(6, `verify ${Object.keys(images).length === 2 ? 'both images' : 'each image'} for real (read-only, cap-drop ALL, no-new-privileges${job.probe ? `, HTTP probe of ${new URL(job.probe).pathname}` : ', no HEALTHCHECK so no HTTP probe'})`);
+  const byLabel: Record<string, VerifyResult> = {};
+  for (const [label, ref] of Object.entries(images)) byLabel[label] = await verifyImage(ref, { ...(job.probe ? { probe: job.probe } : {}), duration: 2, startCheck: true });
+  return { byLabel };
+}
 
-  step(8, 'write report.html');
-  const report = join(out, 'report.html');
+/** Runs the whole job on `opts.appDir`. */
+export async function harden(opts: HardenOptions): Promise<HardenResult> {
+  const job = await prepare(opts);
+  mkdirSync(job.out, { recursive: true });
+
+  job.step(1, `lint ${job.dockerfile}`);
+  const lint = { file: job.dockerfile, findings: lintFile(job.dockerfile) };
+
+  job.step(2, 'convert to a multi-stage distroless Dockerfile');
+  const conv = convertDockerfile(job.text, { context: job.appDir, ...(opts.target ? { target: opts.target } : {}) });
+  const convFile = join(job.out, 'Dockerfile.distroless');
+  writeFileAtomicSync(convFile, conv.dockerfile);
+
+  job.step(3, `build the distroless ${job.flavour} base from Debian packages`);
+  const bases = join(job.out, 'bases');
+  mkdirSync(bases, { recursive: true });
+  const base = await buildBase({ flavour: job.flavour, ...(job.flavour === 'nodejs' ? { node: job.nodeMajor } : {}), lock: join(bases, `${job.flavour}.lock.json`), tags: ['nonroot'], onWarning: () => undefined });
+  await writeLayout(base.images.nonroot!, join(bases, job.flavour), 'nonroot');
+
+  const before = await beforeImage(job, opts);
+  const distillRef = await distillImage(job, opts, bases);
+  const afterResult = await afterImage(job, opts, conv, convFile, base.images.nonroot!, distillRef);
+  const images: HardenResult['images'] = { traditional: before.ref, distroless: afterResult.ref, ...Object.fromEntries(job.also.map((a) => [a.label, a.reference])) };
+  const provenance: HardenResult['provenance'] = {
+    traditional: before.provenance, distroless: afterResult.provenance,
+    ...Object.fromEntries(job.also.map((a) => [a.label, { kind: 'given', reference: a.reference } satisfies Provenance])),
+  };
+  const verify = await verifyAll(job, opts, images);
+
+  job.step(7, 'compare');
+  const comparison = await compareImages(Object.values(images), { dbDir: opts.dbDir, labels: Object.keys(images) });
+
+  job.step(8, 'write report.html');
+  const report = join(job.out, 'report.html');
   writeFileAtomicSync(
     report,
     renderReport(withDisplayLabels(comparison, provenance), {
-      title: `distill harden: ${name}`,
-      lint: { file: dockerfile, findings: lint.findings },
+      title: `distill harden: ${job.name}`,
+      lint: { file: job.dockerfile, findings: lint.findings },
       convert: { file: convFile, dockerfile: conv.dockerfile, changes: conv.changes },
       ...('skipped' in verify
         ? {}
-        : { verify: Object.entries(verify).map(([label, v]) => ({ label: displayLabel(label, provenance), passed: v.passed, checks: v.checks.map((c) => ({ name: c.id, passed: c.status === 'pass', detail: `${c.status}: ${c.reason}` })) })) }),
+        : { verify: Object.entries(verify.byLabel).map(([label, v]) => ({ label: displayLabel(label, provenance), passed: v.passed, checks: v.checks.map((c) => ({ name: c.id, passed: c.status === 'pass', detail: `${c.status}: ${c.reason}` })) })) }),
       generatedAt: new Date().toISOString(),
     }),
   );
-  const summary = join(out, 'summary.json');
-  const result: HardenResult = { appDir, out, lint, convert: { ...conv, file: convFile }, images, provenance, after, verify, comparison, report, summary };
+  const summary = join(job.out, 'summary.json');
+  const result: HardenResult = { appDir: job.appDir, out: job.out, lint, convert: { ...conv, file: convFile }, images, provenance, after: afterResult.after, verify, comparison, report, summary };
   writeFileAtomicSync(summary, JSON.stringify(hardenJson(result), null, 2) + '\n');
   return result;
 }
@@ -239,7 +329,7 @@ export function hardenJson(r: HardenResult): object {
     convertedDockerfile: r.convert.file,
     lint: r.lint.findings.map((f) => ({ rule: f.rule, severity: f.severity, line: f.line, message: f.message })),
     convert: { converted: r.convert.converted, language: r.convert.language, base: r.convert.base, changes: r.convert.changes.length, warnings: r.convert.warnings },
-    verify: 'skipped' in r.verify ? r.verify : Object.fromEntries(Object.entries(r.verify).map(([label, v]) => [label, { reference: v.reference, passed: v.passed, checks: v.checks }])),
+    verify: 'skipped' in r.verify ? r.verify : Object.fromEntries(Object.entries(r.verify.byLabel).map(([label, v]) => [label, { reference: v.reference, passed: v.passed, checks: v.checks, ...(v.listening ? { listening: v.listening } : {}) }])),
     comparison: r.comparison.images.map((im) => ({
       label: im.label,
       digest: im.digest,
@@ -284,8 +374,7 @@ export function beforeTag(name: string): string {
 
 /** How an image is labelled where people read it: a simulated one says so. */
 export function displayLabel(label: string, provenance: HardenResult['provenance']): string {
-  const p = label === 'traditional' ? provenance.traditional : label === 'distroless' ? provenance.distroless : undefined;
-  return p?.kind === 'simulated' ? `${label} (simulated)` : label;
+  return provenance[label]?.kind === 'simulated' ? `${label} (simulated)` : label;
 }
 
 function withDisplayLabels(c: Comparison, provenance: HardenResult['provenance']): Comparison {

@@ -15,6 +15,7 @@ import { openImage } from '../oci/reference.ts';
 import { codeOf, DistillError } from '../util/errors.ts';
 import { containerState, detectEngine, engineImage, releaseEngineImage, HARDENING_FLAGS, lastLine, processUid, runEngine, type Engine } from './engine.ts';
 import { lookup, mergedFs } from './fsview.ts';
+import { exposedTcp, listeningPorts, portsCheck } from './ports.ts';
 import type { FsEntry } from '../layers/filesystem.ts';
 import type { Image } from '../oci/image.ts';
 import { describeUser, showUser, type UserResolution } from '../oci/user.ts';
@@ -23,7 +24,7 @@ import { imageUser } from '../analyze/user-files.ts';
 export type CheckStatus = 'pass' | 'fail' | 'unknown';
 
 export interface VerifyCheck {
-  /** Stable id: start, non-root, no-shell, read-only, probe, test:<name>. */
+  /** Stable id: start, non-root, no-shell, read-only, ports, probe, test:<name>. */
   id: string;
   status: CheckStatus;
   reason: string;
@@ -39,6 +40,8 @@ export interface VerifyResult {
   /** True when no check failed. */
   passed: boolean;
   checks: VerifyCheck[];
+  /** TCP ports the process was seen listening on (from the host's /proc), when it stayed up. */
+  listening?: number[];
 }
 
 export interface VerifyOptions {
@@ -73,6 +76,13 @@ export function startError(output: string): string {
   const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
   const errorish = lines.filter((l) => /^(\w*(Error|Exception)\b|panic:|fatal\b|error\b|.*: not found$|.*no such file or directory)/i.test(l));
   return (errorish.pop() ?? lines.pop() ?? 'no output').slice(0, 300);
+}
+
+/** The TCP ports the image's config EXPOSEs (none when it cannot be read). */
+async function exposedOf(ref: string): Promise<number[]> {
+  return openImage(ref)
+    .then(async (im) => exposedTcp((await im.config()).config?.ExposedPorts))
+    .catch(() => []);
 }
 
 /** Runs `image` without hardening for up to `ms`; undefined when it stays up or exits 0, else the reason. */
@@ -212,6 +222,7 @@ export async function verifyImage(ref: string, opts: VerifyOptions = {}): Promis
     const net = probe ? ['-p', `127.0.0.1:${hostPort}:${probe.port}`] : ['--network', 'none'];
     const probeUrl = probe ? Object.assign(new URL(probe.url.href), { hostname: '127.0.0.1', port: String(hostPort) }) : undefined;
     const started = Date.now();
+    let listening: number[] | undefined;
     const run = await runEngine(engine, ['run', '-d', '--name', name, ...HARDENING_FLAGS, ...net, ...entryArgs(image, opts.entrypoint, opts.cmd)], { timeoutMs: 120_000 });
     try {
       if (run.code !== 0) {
@@ -295,12 +306,14 @@ export async function verifyImage(ref: string, opts: VerifyOptions = {}): Promis
         if (left > 0) await sleep(left);
         const st = await containerState(engine, name);
         const secs = ((Date.now() - started) / 1000).toFixed(1);
-        if (st?.running) checks.push({ id: 'read-only', status: 'pass', reason: `still running after ${secs} s with a read-only root filesystem` });
-        else if (st && st.exitCode === 0) checks.push({ id: 'read-only', status: 'pass', reason: `one-shot: exited 0 with a read-only root filesystem` });
+        if (st?.running) {
+          checks.push({ id: 'read-only', status: 'pass', reason: `still running after ${secs} s with a read-only root filesystem` });
+          listening = st.pid > 0 ? listeningPorts(st.pid) : undefined;
+          checks.push(portsCheck(await exposedOf(ref), listening));
+        } else if (st && st.exitCode === 0) checks.push({ id: 'read-only', status: 'pass', reason: `one-shot: exited 0 with a read-only root filesystem` });
         else {
-          const logs = await runEngine(engine, ['logs', '--tail', '5', name]);
-          const tail = (logs.stderr + logs.stdout).trim().split('\n').slice(-3).join(' | ');
-          checks.push({ id: 'read-only', status: 'fail', reason: `exited with code ${st?.exitCode ?? '?'} read-only${tail ? `: ${tail}` : ''}` });
+          const logs = await runEngine(engine, ['logs', '--tail', '40', name]);
+          checks.push({ id: 'read-only', status: 'fail', reason: `exited with code ${st?.exitCode ?? '?'} read-only: ${startError(logs.stderr + '\n' + logs.stdout)}` });
         }
       }
     } finally {
@@ -308,7 +321,7 @@ export async function verifyImage(ref: string, opts: VerifyOptions = {}): Promis
     }
 
     if (tests.length) checks.push(...(await runTests(engine, ref, image, tests)));
-    return { reference: ref, engine, engineImage: image, container: name, passed: !checks.some((c) => c.status === 'fail'), checks };
+    return { reference: ref, engine, engineImage: image, container: name, passed: !checks.some((c) => c.status === 'fail'), checks, ...(listening ? { listening } : {}) };
   } finally {
     // Leave the engine's store as it was: remove the image if this run imported it.
     await releaseEngineImage(engine, imported);

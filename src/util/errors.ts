@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   E_REFUSED: 'distill could not do it safely: an escaping path, a link to follow, an unbounded read',
   E_ENGINE: 'neither podman nor docker (or not the one asked for) is installed and running',
   E_TOOL_FAILED: 'an external program (podman, docker, a credential helper, npm) ran and failed',
+  E_TOOLCHAIN: 'the app declares a toolchain or runtime version (go.mod, engines.node, requires-python, Java release) that the host or the base does not have',
   E_UNSUPPORTED: 'a format, version, media type or compression distill does not handle',
   E_FINDINGS: 'findings over the threshold (what exit status 1 means; for callers that pass exitCode 1)',
   E_INTERNAL: 'a bug in distill: an exception that is not a DistillError',
@@ -107,6 +108,23 @@ function collapse(s: string): string {
 export function escapeControl(s: string): string {
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return collapse(s).replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
+}
+
+const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * A value from an image (a file name, a package name, an ENV entry) made safe to print inside a
+ * text line or table cell: every C0/C1 control character, DEL and bidirectional override shown
+ * visibly (`\n`, `\r`, `\t`, `\x1b`, `\u202e`), so it can neither repaint the terminal nor forge a row.
+ */
+export function escapeText(s: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const named = NAMED_ESCAPES[c];
+    if (named) return named;
     const n = c.charCodeAt(0);
     return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
   });

@@ -100,3 +100,63 @@ test('a Dockerfile whose base cannot be pulled: the simulated image, labelled so
   assert.ok(existsSync(s.provenance.traditional.log));
   assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<th>traditional \(simulated\)<\/th>/);
 });
+
+test('a before image that cannot start is "does not start: <its error>", --also adds a column, and a distill build that disagrees with Dockerfile.distroless fails harden naming the field', async () => {
+  const builder = await ensureBuilder('node');
+  assert.equal((await podman(['tag', builder, FAT])).code, 0);
+  const dir = app(FAT);
+  writeFileSync(join(dir, 'Dockerfile.broken'), readFileSync(join(dir, 'Dockerfile'), 'utf8').replace('CMD ["node", "server.js"]', 'CMD ["node", "missing.js"]'));
+  const broken = 'localhost/distill-e2e/harden-broken:test';
+  const good = 'localhost/distill-e2e/harden-good:test';
+  for (const [tag, file] of [[broken, 'Dockerfile.broken'], [good, 'Dockerfile']] as const) {
+    const b = await podman(['build', '--pull=never', '-q', '-t', tag, '-f', join(dir, file), dir], { timeoutMs: 300_000 });
+    assert.equal(b.code, 0, b.stderr);
+  }
+  const out = join(tempDir('distill-e2e-harden-also-'), 'out');
+  // --cmd reaches distill build only: the image Dockerfile.distroless gives keeps the Dockerfile's CMD.
+  const r = await runDistill(['harden', dir, '-o', out, '--before', `podman:${broken}`, '--also', `standard=podman:${good}`, '--cmd', '["server.js", "--injected"]'], { env: podmanEnv() });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /^differs: Cmd: Dockerfile\.distroless \["server\.js"\]; distill build \["server\.js","--injected"\]$/m);
+  assert.match(r.stdout, /does not start: Error: Cannot find module '\/app\/missing\.js'/);
+  const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.deepEqual(s.comparison.map((c: { label: string }) => c.label), ['traditional', 'distroless', 'standard']);
+  assert.equal(s.images.standard, `podman:${good}`);
+  assert.equal(s.provenance.standard.kind, 'given');
+  const start = s.verify.traditional.checks;
+  assert.equal(start.length, 1, 'no hardening check is blamed for an image that does not start plainly');
+  assert.equal(start[0].id, 'start');
+  assert.match(start[0].reason, /^does not start: Error: Cannot find module '\/app\/missing\.js'.*\(exit 1\)$/);
+  // The good image starts, and its port check sees the app listening where it EXPOSEs.
+  const ports = s.verify.standard.checks.find((c: { id: string }) => c.id === 'ports');
+  assert.equal(ports?.status, 'pass', JSON.stringify(s.verify.standard.checks));
+  assert.deepEqual(s.verify.standard.listening, [8080]);
+  await podman(['rmi', broken, good, FAT]);
+});
+
+test('a Dockerfile whose final stage is a small Debian image plus a copied binary: the before image is that small image, not the toolchain', async () => {
+  const go = await ensureBuilder('go');
+  const small = 'localhost/distill-e2e/harden-small-debian';
+  const layout = join(tempDir('distill-e2e-harden-small-'), 'base');
+  const b = await runDistill(['base', 'cc', '-o', layout, '--tags', 'nonroot', '--load', small, '-q'], { env: podmanEnv() });
+  assert.equal(b.code, 0, b.stderr);
+  const dir = tempDir('distill-e2e-harden-go-');
+  for (const f of ['go.mod', 'main.go']) copyFileSync(join('examples', 'go-http', f), join(dir, f));
+  writeFileSync(
+    join(dir, 'Dockerfile'),
+    [`FROM ${go} AS build`, 'WORKDIR /src', 'COPY go.mod ./', 'COPY *.go ./', 'RUN CGO_ENABLED=0 go build -o /out/server .', '', `FROM ${small}:nonroot`, 'COPY --from=build /out/server /usr/local/bin/server', 'ENV PORT=8080', 'EXPOSE 8080', 'CMD ["/usr/local/bin/server"]', ''].join('\n'),
+  );
+  const out = join(tempDir('distill-e2e-harden-go-out-'), 'out');
+  const r = await runDistill(['harden', dir, '-o', out, '--json'], { env: podmanEnv() });
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.provenance.traditional.kind, 'built', JSON.stringify(j.provenance.traditional));
+  const [before, after] = j.comparison;
+  // The toolchain stage (Go and gcc, hundreds of MB) is not in what the Dockerfile ships.
+  assert.ok(before.uncompressed < 80 * 2 ** 20, `before image ${before.uncompressed} bytes`);
+  assert.ok(before.packages < 40, `before image lists ${before.packages} packages: the cc base's, not golang-go and gcc`);
+  assert.ok(after.uncompressed < before.uncompressed, 'the static distroless image is smaller still');
+  assert.equal(before.shell, false, 'the cc base has no shell, and the before image is built on it');
+  assert.equal(j.verify.traditional.checks.find((c: { id: string }) => c.id === 'start'), undefined, 'the before image starts');
+  assert.equal(j.verify.distroless.passed, true, JSON.stringify(j.verify.distroless.checks));
+  await podman(['rmi', j.provenance.traditional.reference.replace(/^podman:/, ''), j.provenance.distroless.reference.replace(/^podman:/, ''), `${small}:nonroot`]);
+});

@@ -19,6 +19,7 @@ interface HardenCliOptions extends CommonOptions {
   verify: boolean;
   db?: string;
   before?: string;
+  also: string[];
   target?: string;
   requireReal?: boolean;
   build: boolean;
@@ -40,6 +41,7 @@ export function register(program: Command): void {
     .option('--entrypoint <cmd>', 'override the distroless image\'s ENTRYPOINT (JSON array or words)')
     .option('-p, --port <port>', 'exposed port of the distroless image (repeatable; default: the Dockerfile\'s EXPOSE)', (v: string, prev: string[]) => [...prev, v], [])
     .option('--before <ref>', 'the image you ship today (podman:, docker:, docker-archive:, oci:, registry): the traditional image, as given')
+    .option('--also <[label=]ref>', 'one more image for the table, as given (repeatable), e.g. alpine=podman:myapp:alpine', (v: string, prev: string[]) => [...prev, v], [])
     .option('--target <stage>', 'the Dockerfile stage podman/docker builds for the traditional image')
     .option('--no-build', 'do not build the app\'s Dockerfile with podman/docker: simulate the traditional image')
     .option('--require-real', 'exit 2 rather than compare against a simulated traditional image')
@@ -79,17 +81,21 @@ verification, or the image built from Dockerfile.distroless differs from distill
         verify: opts.verify,
         dbDir: opts.db,
         ...(opts.before ? { before: opts.before } : {}),
+        ...(opts.also.length ? { also: opts.also } : {}),
         ...(opts.target ? { target: opts.target } : {}),
         requireReal: Boolean(opts.requireReal),
         engineBuild: opts.build,
         onBuildStep: (line) => {
           if (!opts.quiet && !opts.json) process.stderr.write(`      ${line.replace(/\t/g, ' ').split('\n').map(escapeControl).join(' ')}\n`);
         },
+        onWarning: (msg) => {
+          if (!opts.quiet) process.stderr.write(`warning: ${escapeControl(msg)}\n`);
+        },
         onStep: (i, n, msg) => {
           if (!opts.quiet && !opts.json) process.stderr.write(`${tty ? colors.cyan(`[${i}/${n}]`) : `[${i}/${n}]`} ${msg} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
         },
       });
-      const distrolessVerified = 'skipped' in r.verify ? true : r.verify.distroless.passed;
+      const distrolessVerified = 'skipped' in r.verify ? true : r.verify.byLabel.distroless?.passed === true;
       const afterDiffers = 'differences' in r.after && r.after.differences.length > 0;
       if (!distrolessVerified || afterDiffers) process.exitCode = 1;
       if (opts.json) return printJson(hardenJson(r));
@@ -99,7 +105,8 @@ verification, or the image built from Dockerfile.distroless differs from distill
       if (!('skipped' in r.verify)) {
         const v = r.verify;
         t.push(['verified (run for real)', ...r.comparison.images.map((im) => {
-          const res = im.label === 'traditional' ? v.traditional : v.distroless;
+          const res = v.byLabel[im.label];
+          if (!res) return 'not run';
           const start = res.checks.find((c) => c.id === 'start' && c.status === 'fail');
           if (start) return escapeControl(start.reason);
           return res.passed ? 'passed' : `failed: ${res.checks.filter((c) => c.status === 'fail').map((c) => c.id).join(', ')}`;
