@@ -111,6 +111,8 @@ interface Job {
   appDir: string;
   dockerfile: string;
   text: string;
+  /** The converted Dockerfile (convert is pure: done up front, written at step 2). */
+  conv: ConvertResult;
   runtime: TraditionalRuntime;
   flavour: BaseFlavour;
   cmd?: string[];
@@ -163,12 +165,14 @@ async function prepare(opts: HardenOptions): Promise<Job> {
     throw new DistillError(opts.appDir, `harden builds Node.js, Python, Go, Java and Rust apps; this looks like ${detected}: use lint, convert, build, verify and compare one by one`);
   }
   const runtime = detected as TraditionalRuntime;
-  const nodeMajor = opts.nodeMajor ?? (plan?.language === 'node' && plan.version ? plan.version : '22');
+  const text = readFileSync(dockerfile, 'utf8');
+  const conv = convertDockerfile(text, { context: appDir, ...(opts.target ? { target: opts.target } : {}) });
+  // The Node.js verified is the one Dockerfile.distroless names (`FROM node` is the newest major).
+  const nodeMajor = opts.nodeMajor ?? (plan?.language === 'node' && plan.version ? plan.version : /\/nodejs(\d+)-/.exec(conv.base ?? '')?.[1] ?? '22');
   const problems = toolchainProblems(appDir, runtime, toolchainFacts(Number(nodeMajor)), { artifact: Boolean(opts.artifact) });
   const fatal = problems.find((p) => p.severity === 'error');
   if (fatal) throw new DistillError(opts.appDir, describeProblem(fatal), { code: 'E_TOOLCHAIN' });
   for (const p of problems) opts.onWarning?.(describeProblem(p));
-  const text = readFileSync(dockerfile, 'utf8');
   const name = basename(appDir).toLowerCase().replace(/[^a-z0-9._-]/g, '-');
   const out = resolve(opts.out ?? join('distill-out', name));
   const engine = findEngine();
@@ -181,7 +185,7 @@ async function prepare(opts: HardenOptions): Promise<Job> {
   if (opts.before) await givenBefore(opts.before);
   for (const a of also) await givenBefore(a.reference, '--also');
   return {
-    appDir, dockerfile, text, runtime, name, out, engine, nodeMajor, also,
+    appDir, dockerfile, text, conv, runtime, name, out, engine, nodeMajor, also,
     flavour: plan && plan.runtime === runtime ? baseFlavourOf(plan.flavour) : FLAVOUR[runtime],
     ...fromDockerfile(text, opts.target),
     layout: join(out, 'images'),
@@ -274,7 +278,7 @@ export async function harden(opts: HardenOptions): Promise<HardenResult> {
   const lint = { file: job.dockerfile, findings: lintFile(job.dockerfile) };
 
   job.step(2, 'convert to a multi-stage distroless Dockerfile');
-  const conv = convertDockerfile(job.text, { context: job.appDir, ...(opts.target ? { target: opts.target } : {}) });
+  const conv = job.conv;
   const convFile = join(job.out, 'Dockerfile.distroless');
   writeFileAtomicSync(convFile, conv.dockerfile);
 
