@@ -249,10 +249,10 @@ test('differential: PEP 440 ordering agrees with Python packaging on thousands o
   };
   const real = ['2.25.1', '2.31.0', '2.32.0', '1.26.18', '2.0.0a1', '2.0.0b2', '3.1.2', '3.0.3', '5.3.1', '5.4', '6.0.1', '1!1.0', '0.9.9.post1', '4.0.0rc1'];
   const pairs: [string, string][] = [];
-  for (let n = 0; n < 3000; n++) pairs.push([r() < 0.15 ? pick(real) : gen(), r() < 0.15 ? pick(real) : gen()]);
+  for (let n = 0; n < 12000; n++) pairs.push([r() < 0.15 ? pick(real) : gen(), r() < 0.15 ? pick(real) : gen()]);
   const py = schemeFor('PyPI')!;
   const valid = pairs.filter(([a, b]) => py.valid(a) && py.valid(b));
-  assert.ok(valid.length > 2500, `only ${valid.length} valid pairs`);
+  assert.ok(valid.length >= 10000, `only ${valid.length} valid pairs`);
   const script = [
     'import sys, json',
     'from packaging.version import Version',
@@ -269,4 +269,37 @@ test('differential: PEP 440 ordering agrees with Python packaging on thousands o
     if (ours !== got[i]) mismatches.push(`${a} vs ${b}: packaging ${got[i]}, ours ${ours}`);
   });
   assert.deepEqual(mismatches.slice(0, 20), []);
+});
+
+test('issue 19: letter suffixes in apk, 1-ga-1 in Maven, an empty rpm release, 30-digit Go numbers', () => {
+  const apk = schemeFor('Alpine')!;
+  assertAscending(apk, ['6.6.1p1-r1', '6.6.1p1-r2', '6.6.1p2-r0', '6.6.2']);
+  assertAscending(apk, ['1.9.5p1-r1', '1.9.5p2-r1', '1.9.5p10-r1']);
+  assertEqualVersions(apk, [['1-r', '1-r0']]);
+  assertAscending(apk, ['1-r', '1-r1']);
+  // A commit hash is lower-case hex, as apk-tools reads it.
+  assert.equal(apk.valid('1.0~abc123'), true);
+  assert.equal(apk.valid('1.0~ABC123'), false);
+
+  const mvn = schemeFor('Maven')!;
+  assertEqualVersions(mvn, [['1-1', '1-ga-1'], ['1-1', '1-final-1'], ['1-1', '1-0-1']]);
+  assertAscending(mvn, ['1-sp-1', '1-ga-1']);
+  // `.X` reads as `-X` for a qualifier X, and a list is compared whole against nothing.
+  assertAscending(mvn, ['10.a.0', '10.a']);
+  assertAscending(mvn, ['10-a0', '10-a0.1']);
+
+  const rpm = schemeFor('Red Hat')!;
+  assertAscending(rpm, ['1', '1-', '1-0', '1-1']);
+  assertAscending(rpm, ['1', '1-~', '1-']);
+  assertEqualVersions(rpm, [['01:1', '1:1'], ['1-.', '1-']]);
+  assertAscending(rpm, ['1:1', '123456789012345678901234567890:0']);
+
+  const go = schemeFor('Go')!;
+  const big = '123456789012345678901234567890';
+  assertAscending(go, [`v1.${big}.0`, `v1.${big.slice(0, -1)}1.0`, `v2.0.0-${big}`, `v2.0.0-${big}1`, 'v2.0.0', `v${big}.0.0`]);
+  assert.equal(normalizeGoVersion(`v1.${big}.0`), `1.${big}.0`);
+  assert.equal(go.valid('v01.2.3'), false);
+  assert.doesNotThrow(() => go.compare(`v${big}`, `v${big}.1`));
+  // RubyGems numbers are arbitrary-precision too.
+  assertAscending(schemeFor('RubyGems')!, [`1.${big}`, `1.${big.slice(0, -1)}1`]);
 });

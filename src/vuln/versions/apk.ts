@@ -3,6 +3,9 @@
  * Hand-written (no npm library) after the rules current apk-tools implements:
  * - tokens must come in this order (an initial number, then dotted numbers, one lower-case
  *   letter, `_suffix[N]` repeated, `~commithash`, `-rN`), otherwise the version is invalid;
+ *   two leniencies of apk-tools 2 (which Alpine shipped through 3.22) are kept because apk-tools 3
+ *   would compare such versions equal: digits after the letter are a number (`1.9.5p1` <
+ *   `1.9.5p2`) and `-r` alone is `-r0`;
  * - same-kind tokens compare numerically, except a dotted number with a leading zero, which
  *   compares as a string (so 1.01 < 1.1, as in Gentoo);
  * - suffixes order alpha < beta < pre < rc < (none) < cvs < svn < git < hg < p;
@@ -31,6 +34,8 @@ interface Tok {
   kind: K;
   value: string;
   suffix: number;
+  /** A number after a letter: always compared as a number, leading zeros or not. */
+  numeric?: boolean;
 }
 
 /** Splits an apk version into tokens; the last one is End or Invalid. */
@@ -63,9 +68,12 @@ function tokenize(v: string): Tok[] {
       if (dot && prev > K.Digit) tok = undefined;
       else {
         if (dot) i++;
-        const kind = prev <= K.Digit ? K.Digit : prev === K.Suffix && !dot ? K.SuffixNo : K.Invalid;
+        // apk-tools 2 (Alpine <= 3.22) reads digits after a letter (`6.6.1p1`) as a number;
+        // apk-tools 3 calls such versions invalid and then compares them equal.
+        const afterLetter = prev === K.Letter && !dot;
+        const kind = prev <= K.Digit || afterLetter ? K.Digit : prev === K.Suffix && !dot ? K.SuffixNo : K.Invalid;
         const d = span(/[0-9]/);
-        if (kind !== K.Invalid && d) tok = { kind, value: d, suffix: 0 };
+        if (kind !== K.Invalid && d) tok = { kind, value: d, suffix: 0, ...(afterLetter ? { numeric: true } : {}) };
       }
     } else if (c === '_') {
       if (prev <= K.SuffixNo) {
@@ -77,14 +85,14 @@ function tokenize(v: string): Tok[] {
     } else if (c === '~') {
       if (prev < K.CommitHash) {
         i++;
-        const h = span(/[0-9a-fA-F]/);
+        const h = span(/[0-9a-f]/);
         if (h) tok = { kind: K.CommitHash, value: h, suffix: 0 };
       }
     } else if (c === '-') {
       if (prev < K.RevisionNo && v[i + 1] === 'r') {
         i += 2;
-        const d = span(/[0-9]/);
-        if (d) tok = { kind: K.RevisionNo, value: d, suffix: 0 };
+        // `-r` without a number is revision 0, as apk-tools 2 reads it.
+        tok = { kind: K.RevisionNo, value: span(/[0-9]/) || '0', suffix: 0 };
       }
     }
     if (!tok) {
@@ -110,7 +118,7 @@ function cmpStr(a: string, b: string): number {
 function cmpTok(a: Tok, b: Tok): number {
   switch (a.kind) {
     case K.Digit:
-      if (a.value.startsWith('0') || b.value.startsWith('0')) return cmpStr(a.value, b.value);
+      if (!a.numeric && !b.numeric && (a.value.startsWith('0') || b.value.startsWith('0'))) return cmpStr(a.value, b.value);
       return cmpNum(a.value, b.value);
     case K.InitialDigit:
     case K.SuffixNo:

@@ -3,8 +3,12 @@
  * numbers and qualifiers at `.`, `-` and digit/letter transitions (`-` and transitions open a
  * nested list); trailing zeros and release qualifiers are dropped; qualifiers order
  * alpha < beta < milestone < rc = cr < snapshot < "" = ga = final = release < sp < unknown
- * (unknown ones alphabetically); `a1`/`b1`/`m1` mean alpha/beta/milestone. Hand-written because
- * no maintained npm package implements these rules.
+ * (unknown ones alphabetically); `a1`/`b1`/`m1` mean alpha/beta/milestone; a qualifier after
+ * other items opens a list (`.X` reads as `-X`); a list is compared whole against nothing
+ * (MNG-6964). One deliberate difference from Maven 3.8's jar, after the POM reference: a hyphen
+ * segment that normalises to nothing is dropped, so `1-ga-1` = `1-1`. Hand-written because no
+ * maintained npm package implements these rules. Differential-tested against the jar's answers
+ * (test/fixtures/versions/).
  */
 import type { VersionScheme } from './types.ts';
 
@@ -35,8 +39,14 @@ function isNull(item: Item): boolean {
   return item.items.length === 0;
 }
 
-// Trailing "null" items (0, "", empty lists) carry no meaning: 1.0 = 1 = 1-ga.
+// Trailing "null" items (0, "", empty lists) carry no meaning: 1.0 = 1 = 1-ga. A hyphen
+// segment left with nothing but the next one is that one: 1-ga-1 = 1-1 (the POM reference's
+// "trailing null values at each hyphen are trimmed"; Maven 3.8's jar still says 1-ga-1 < 1-1).
 function normalize(list: Item[]): void {
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i]!;
+    if (item.kind === 'list' && item.items.length === 1 && item.items[0]!.kind === 'list') list[i] = item.items[0]!;
+  }
   for (let i = list.length - 1; i >= 0; i--) {
     const last = list[i]!;
     if (isNull(last)) list.splice(i, 1);
@@ -68,6 +78,8 @@ function parse(version: string): Item[] {
       push();
     } else if (c >= '0' && c <= '9') {
       if (!isDigit && i > start) {
+        // A qualifier after something else opens a list: `.X` reads as `-X` (1.0.0.X1 < 1.0.0-X2).
+        if (list.length) push();
         list.push(strItem(v.slice(start, i), true));
         start = i;
         push();
@@ -82,7 +94,10 @@ function parse(version: string): Item[] {
       isDigit = false;
     }
   }
-  if (v.length > start) list.push(parseItem(isDigit, v.slice(start)));
+  if (v.length > start) {
+    if (!isDigit && list.length) push();
+    list.push(parseItem(isDigit, v.slice(start)));
+  }
   while (stack.length) normalize(stack.pop()!);
   return root;
 }
@@ -101,7 +116,14 @@ function cmp(a: Item | undefined, b: Item | undefined): number {
     const kb = qualifierKey(b.value);
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   }
-  if (b === undefined) return a.items.length === 0 ? 0 : cmp(a.items[0], undefined);
+  // A list against nothing: its first item that differs from nothing decides (MNG-6964).
+  if (b === undefined) {
+    for (const item of a.items) {
+      const r = cmp(item, undefined);
+      if (r !== 0) return r;
+    }
+    return 0;
+  }
   if (b.kind === 'int') return -1;
   if (b.kind === 'str') return 1;
   return cmpLists(a.items, b.items);

@@ -62,27 +62,33 @@ export function rpmvercmp(a: string, b: string): number {
   return i < a.length ? 1 : -1;
 }
 
-/** Epoch, version and release of an `[E:]V[-R]` string. */
-export function parseEvr(s: string): { epoch: number; version: string; release: string } {
+/** Epoch, version and release of an `[E:]V[-R]` string; `release` is undefined when there is no `-`. */
+export function parseEvr(s: string): { epoch: string; version: string; release: string | undefined } {
   let rest = s;
-  let epoch = 0;
+  let epoch = '0';
   const colon = rest.indexOf(':');
   if (colon >= 0 && /^\d*$/.test(rest.slice(0, colon))) {
-    epoch = Number(rest.slice(0, colon) || 0);
+    epoch = rest.slice(0, colon) || '0';
     rest = rest.slice(colon + 1);
   }
   const dash = rest.lastIndexOf('-');
-  if (dash < 0) return { epoch, version: rest, release: '' };
+  if (dash < 0) return { epoch, version: rest, release: undefined };
   return { epoch, version: rest.slice(0, dash), release: rest.slice(dash + 1) };
 }
 
-/** Compares `[E:]V[-R]` strings: epoch, then version, then release (as `rpm.vercmp` does). */
+/**
+ * Compares `[E:]V[-R]` strings as `rpm.vercmp` does: epoch (as a number of any length), then
+ * version, then release, where a version with a release, even an empty one (`1-`), is newer than
+ * the same version without.
+ */
 export function compareRpmVersions(a: string, b: string): number {
   const x = parseEvr(a);
   const y = parseEvr(b);
-  if (x.epoch !== y.epoch) return x.epoch < y.epoch ? -1 : 1;
+  const e = rpmvercmp(x.epoch, y.epoch);
+  if (e !== 0) return e;
   const v = rpmvercmp(x.version, y.version);
   if (v !== 0) return v;
+  if (x.release === undefined || y.release === undefined) return x.release === y.release ? 0 : x.release === undefined ? -1 : 1;
   return rpmvercmp(x.release, y.release);
 }
 

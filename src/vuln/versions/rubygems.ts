@@ -4,9 +4,10 @@
  */
 import type { VersionScheme } from './types.ts';
 
-function segments(v: string): (number | string)[] {
-  const segs = (v.trim().match(/[0-9]+|[a-z]+/gi) ?? []).map((s) => (/^\d/.test(s) ? Number(s) : s));
-  while (segs.length && segs[segs.length - 1] === 0) segs.pop();
+// Numbers are BigInts: Ruby's are arbitrary-precision, so 30-digit segments compare exactly.
+function segments(v: string): (bigint | string)[] {
+  const segs = (v.trim().match(/[0-9]+|[a-z]+/gi) ?? []).map((s) => (/^\d/.test(s) ? BigInt(s) : s));
+  while (segs.length && segs[segs.length - 1] === 0n) segs.pop();
   return segs;
 }
 
@@ -15,11 +16,11 @@ export function compareGemVersions(a: string, b: string): number {
   const x = segments(a);
   const y = segments(b);
   for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const p = x[i] ?? 0;
-    const q = y[i] ?? 0;
+    const p = x[i] ?? 0n;
+    const q = y[i] ?? 0n;
     if (p === q) continue;
-    if (typeof p === 'string' && typeof q === 'number') return -1;
-    if (typeof p === 'number' && typeof q === 'string') return 1;
+    if (typeof p === 'string' && typeof q === 'bigint') return -1;
+    if (typeof p === 'bigint' && typeof q === 'string') return 1;
     return p < q ? -1 : 1;
   }
   return 0;
