@@ -26,6 +26,7 @@ import { engineBuild, fileDigest, givenBefore, type Provenance } from './before.
 import { imageDifferences, pointFromAt } from './after.ts';
 import { openImage, writeImage } from '../oci/reference.ts';
 import { detectRuntime } from '../assemble/detect.ts';
+import { resolveOsvSource, type DownloadProgress } from '../vuln/source.ts';
 import { describeProblem, toolchainFacts, toolchainProblems } from './toolchain.ts';
 import type { Image } from '../oci/image.ts';
 import type { BaseFlavour } from '../assemble/common.ts';
@@ -45,8 +46,12 @@ export interface HardenOptions {
   nodeMajor?: string;
   /** Run both images with podman/docker (default: when one is installed). */
   verify?: boolean;
-  /** OSV database for CVE counts (default: the cache's, if imported). */
+  /** OSV database for CVE counts (default: the cache's, fetched for what the images contain). */
   dbDir?: string;
+  /** Never touch the network for CVE data: count with the DB as it is (also DISTILL_OFFLINE=1). */
+  offline?: boolean;
+  /** Progress of the OSV download, when one happens. */
+  onDbProgress?: (p: DownloadProgress) => void;
   /** The image the user ships today (any reference distill reads): the before image, as given. */
   before?: string;
   /** The Dockerfile stage the engine builds for the before image. */
@@ -299,7 +304,12 @@ export async function harden(opts: HardenOptions): Promise<HardenResult> {
   const verify = await verifyAll(job, opts, images);
 
   job.step(7, 'compare');
-  const comparison = await compareImages(Object.values(images), { dbDir: opts.dbDir, labels: Object.keys(images) });
+  // The ecosystems these images contain are fetched or refreshed first (never with --offline).
+  const comparison = await compareImages(Object.values(images), {
+    dbDir: opts.dbDir, labels: Object.keys(images), update: resolveOsvSource({ offline: opts.offline }),
+    ...(opts.onDbProgress ? { onProgress: opts.onDbProgress } : {}),
+  });
+  for (const w of comparison.warnings) opts.onWarning?.(w);
 
   job.step(8, 'write report.html');
   const report = join(job.out, 'report.html');
@@ -338,6 +348,7 @@ export function hardenJson(r: HardenResult): object {
       label: im.label,
       digest: im.digest,
       compressed: im.compressed,
+      compressedByDistill: im.compressedByDistill,
       uncompressed: im.uncompressed,
       packages: im.packages,
       vulnerabilities: im.vulnerabilities,

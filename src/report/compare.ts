@@ -2,13 +2,16 @@
  * The side-by-side comparison users otherwise fill in by hand: size, layers, packages, CVEs by
  * severity, shell?, package manager?, root?, setuid files, audit grade — with reductions against
  * the first image. Each image is read by the audit (which also counts uncompressed bytes), the
- * SBOM, and, when a vulnerability database exists, the scan.
+ * SBOM, and the scan: with an OSV source given, the ecosystems the images contain are fetched or
+ * refreshed first; without a DB the CVE cells say `no DB`, never 0.
  */
 import { auditImage, type AuditResult } from '../analyze/audit/index.ts';
 import { sbomFromImage, type Sbom } from '../analyze/sbom.ts';
 import { openImage } from '../oci/reference.ts';
+import { compressedSize } from '../oci/layer-size.ts';
 import { packageInputs } from '../vuln/image.ts';
 import { scanPackages, type ScanResult } from '../vuln/scan.ts';
+import type { DownloadProgress, OsvSource } from '../vuln/source.ts';
 import { DistillError, isDistillError } from '../util/errors.ts';
 import type { HistoryEntry } from '../oci/types.ts';
 import { showUser } from '../oci/user.ts';
@@ -26,11 +29,15 @@ export interface ImageSummary {
   label: string;
   digest: string;
   compressed: number;
+  /** True when some layer was stored uncompressed (an engine's store) and `compressed` counts it gzipped by distill. */
+  compressedByDistill: boolean;
   uncompressed: number;
   layers: LayerSummary[];
   packages: number;
-  /** CVEs by severity, or null when no vulnerability database is available. */
-  vulnerabilities: (ScanResult['counts'] & { total: number }) | null;
+  /** CVEs by severity with totals (fixed / unfixed), or null when no vulnerability database is available. */
+  vulnerabilities: (ScanResult['counts'] & { total: number; fixed: number; unfixed: number }) | null;
+  /** The DB the counts come from: its date and whether it is stale (records older than 7 days). */
+  vulnerabilityDb: { dbDate: string | null; stale: boolean } | null;
   shell: boolean;
   shells: string[];
   packageManager: boolean;
@@ -54,6 +61,8 @@ export interface Comparison {
   reductions: { ref: string; compressed: number; uncompressed: number; packages: number; vulnerabilities: number | null }[];
   /** Why CVEs are missing, when they are. */
   vulnerabilityNote?: string;
+  /** One-line warnings of the scans (an unreachable source, a stale DB), de-duplicated. */
+  warnings: string[];
 }
 
 export interface CompareOptions {
@@ -62,6 +71,9 @@ export interface CompareOptions {
   dbDir?: string;
   /** Labels to show instead of the references. */
   labels?: string[];
+  /** Fetch or refresh the ecosystems each image needs from this source (offline: never). */
+  update?: OsvSource;
+  onProgress?: (p: DownloadProgress) => void;
 }
 
 function labelOf(ref: string): string {
@@ -78,29 +90,40 @@ function layerHistory(history: HistoryEntry[] | undefined, n: number): (string |
 const pct = (a: number, b: number) => (a === 0 ? 0 : Math.round(((a - b) / a) * 1000) / 10);
 
 /** Summarises one image (opened from `ref`). */
-export async function summarise(ref: string, opts: CompareOptions & { label?: string } = {}): Promise<ImageSummary> {
+export async function summarise(ref: string, opts: CompareOptions & { label?: string } = {}): Promise<ImageSummary & { noDbReason?: string }> {
   const image = await openImage(ref, { platform: opts.platform });
   const manifest = await image.manifest();
   const config = await image.config();
   const audit = await auditImage(image, { reference: ref });
   const sbom = await sbomFromImage(image, ref);
   let scan: ScanResult | null = null;
+  let noDbReason: string | undefined;
   try {
-    scan = await scanPackages(packageInputs(sbom).inputs, opts.dbDir ? { dbDir: opts.dbDir } : {});
+    scan = await scanPackages(packageInputs(sbom).inputs, {
+      ...(opts.dbDir ? { dbDir: opts.dbDir } : {}),
+      ...(opts.update ? { update: opts.update } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
   } catch (e) {
     if (!isDistillError(e, 'E_NO_DB')) throw e;
+    noDbReason = e.message;
   }
   const created = layerHistory(config.history, manifest.layers.length);
-  const layers = manifest.layers.map((l, i) => ({ digest: l.digest, compressed: l.size, uncompressed: audit.layerTarBytes[i] ?? 0, ...(created[i] ? { createdBy: created[i] } : {}) }));
+  // One at a time: an engine's plain-tar layers are gzipped to be measured, which is CPU-bound.
+  const stored: { bytes: number; gzipped: boolean }[] = [];
+  for (const l of await image.layers()) stored.push(await compressedSize(l));
+  const layers = manifest.layers.map((l, i) => ({ digest: l.digest, compressed: stored[i]?.bytes ?? l.size, uncompressed: audit.layerTarBytes[i] ?? 0, ...(created[i] ? { createdBy: created[i] } : {}) }));
   return {
     ref,
     label: opts.label ?? labelOf(ref),
     digest: audit.digest,
     compressed: layers.reduce((n, l) => n + l.compressed, 0),
+    compressedByDistill: stored.some((l) => l.gzipped),
     uncompressed: layers.reduce((n, l) => n + l.uncompressed, 0),
     layers,
     packages: sbom.packages.length,
-    vulnerabilities: scan ? { ...scan.counts, total: scan.vulnerabilities.length } : null,
+    vulnerabilities: scan ? { ...scan.counts, ...scan.totals } : null,
+    vulnerabilityDb: scan?.db ? { dbDate: scan.db.dbDate, stale: scan.db.stale } : null,
     shell: audit.facts.shells.length > 0,
     shells: audit.facts.shells,
     packageManager: audit.facts.packageManagers.length > 0,
@@ -115,6 +138,7 @@ export async function summarise(ref: string, opts: CompareOptions & { label?: st
     audit,
     sbom,
     scan,
+    ...(noDbReason ? { noDbReason } : {}),
   };
 }
 
@@ -122,7 +146,12 @@ export async function summarise(ref: string, opts: CompareOptions & { label?: st
 export async function compareImages(refs: string[], opts: CompareOptions = {}): Promise<Comparison> {
   if (refs.length < 1) throw new DistillError('distill compare', 'name at least one image', { code: 'E_USAGE' });
   const images: ImageSummary[] = [];
-  for (const [i, ref] of refs.entries()) images.push(await summarise(ref, { ...opts, label: opts.labels?.[i] }));
+  let noDbReason: string | undefined;
+  for (const [i, ref] of refs.entries()) {
+    const { noDbReason: why, ...im } = await summarise(ref, { ...opts, label: opts.labels?.[i] });
+    noDbReason ??= why;
+    images.push(im);
+  }
   const [first] = images;
   const reductions = images.slice(1).map((im) => ({
     ref: im.ref,
@@ -132,7 +161,8 @@ export async function compareImages(refs: string[], opts: CompareOptions = {}): 
     vulnerabilities: first!.vulnerabilities && im.vulnerabilities ? pct(first!.vulnerabilities.total, im.vulnerabilities.total) : null,
   }));
   const noDb = images.some((im) => im.vulnerabilities === null);
-  return { images, reductions, ...(noDb ? { vulnerabilityNote: 'no vulnerability DB: run `distill db import` or `distill db update --from URL` to count CVEs' } : {}) };
+  const warnings = [...new Set(images.flatMap((im) => im.scan?.warnings ?? []))];
+  return { images, reductions, warnings, ...(noDb ? { vulnerabilityNote: `CVEs not counted: ${noDbReason ?? 'no DB'}` } : {}) };
 }
 
 /** The "runs as root?" cell, from the audit's resolved user: yes, no (user U), or unknown (why). */
@@ -151,14 +181,16 @@ export function comparisonRows(c: Comparison, fmt: { bytes: (n: number) => strin
     const v = c.reductions[i - 1]![key];
     return v === null ? '' : ` (${v >= 0 ? '-' : '+'}${Math.abs(v)}%)`;
   };
-  const vulns = (im: ImageSummary) =>
-    im.vulnerabilities ? `${im.vulnerabilities.total} (C${im.vulnerabilities.critical} H${im.vulnerabilities.high} M${im.vulnerabilities.medium} L${im.vulnerabilities.low})` : 'no vulnerability DB';
+  const stale = (im: ImageSummary) => (im.vulnerabilityDb?.stale ? ' (stale DB)' : '');
+  const vulns = (im: ImageSummary, f: (v: NonNullable<ImageSummary['vulnerabilities']>) => string) => (im.vulnerabilities ? f(im.vulnerabilities) + stale(im) : 'no DB');
   const rows: [string, (im: ImageSummary, i: number) => string][] = [
-    ['size (compressed)', (im, i) => fmt.bytes(im.compressed) + red(i, 'compressed')],
+    ['size (compressed)', (im, i) => fmt.bytes(im.compressed) + (im.compressedByDistill ? ' (gzipped here)' : '') + red(i, 'compressed')],
     ['size (uncompressed)', (im, i) => fmt.bytes(im.uncompressed) + red(i, 'uncompressed')],
     ['layers', (im) => String(im.layers.length)],
     ['packages', (im, i) => String(im.packages) + red(i, 'packages')],
-    ['CVEs', (im, i) => vulns(im) + red(i, 'vulnerabilities')],
+    ['critical CVEs', (im) => vulns(im, (v) => String(v.critical))],
+    ['total CVEs', (im, i) => vulns(im, (v) => String(v.total)) + (im.vulnerabilities ? red(i, 'vulnerabilities') : '')],
+    ['CVEs by severity', (im) => vulns(im, (v) => `C${v.critical} H${v.high} M${v.medium} L${v.low} U${v.unknown} (${v.unfixed} unfixed)`)],
     ['shell?', (im) => yes(im.shell, im.shells)],
     ['package manager?', (im) => yes(im.packageManager, im.packageManagers)],
     ['runs as root?', rootCell],

@@ -8,9 +8,10 @@
  * package name to the byte ranges of its records, plus `meta.json` naming the current files, the
  * DB date (newest `modified`) and the import time. Files carry a generation suffix and meta.json
  * is replaced last (temp + rename), so a reader never sees an index paired with the wrong data.
- * Importing only some ecosystems replaces those and keeps the others.
+ * Importing only some ecosystems replaces those and keeps the others. Downloading from an OSV
+ * source (validators, refresh, offline) is `source.ts`'s; this module only imports and reads.
  */
-import { closeSync, createReadStream, createWriteStream, existsSync, fstatSync, openSync, readSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, fstatSync, openSync, readSync, type WriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -19,15 +20,31 @@ import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import { cacheDir } from '../util/cache.ts';
 import { codeOf, DistillError } from '../util/errors.ts';
-import { pipeToFile, writeFileAtomic } from '../util/files.ts';
+import { writeFileAtomic } from '../util/files.ts';
 import { parseOsvRecord, type OsvRecord } from './osv.ts';
 import { baseEcosystem } from './versions/index.ts';
 
-/** Ecosystems `db update` fetches when none are named. */
-export const DEFAULT_ECOSYSTEMS = ['Debian', 'Ubuntu', 'Alpine', 'npm', 'PyPI', 'Go', 'Maven', 'crates.io', 'RubyGems'];
+/** The one line that tells a user without a DB how to get one. */
+export const HOW_TO_GET_A_DB = 'run `distill db update` (or `distill db import DIR|ZIP` on a host without network)';
 
 /** A DB older than this (by its newest record) is reported as stale. */
 export const STALE_AFTER_DAYS = 7;
+
+/** What the source said about an ecosystem's `all.zip` when it was last fetched or re-checked. */
+export interface FetchState {
+  /** The URL of the zip. */
+  url: string;
+  etag?: string;
+  lastModified?: string;
+  /** Base64 MD5 and CRC32C of the object, from `x-goog-hash` (or computed for md5). */
+  md5?: string;
+  crc32c?: string;
+  /** File sources: size and mtime of the zip. */
+  size?: number;
+  mtimeMs?: number;
+  /** When the source was last asked (ISO time): the refresh threshold counts from here. */
+  checkedAt: string;
+}
 
 export interface EcosystemMeta {
   records: number;
@@ -37,6 +54,8 @@ export interface EcosystemMeta {
   importedAt: string;
   data: string;
   index: string;
+  /** Present when the ecosystem came from an OSV source (`db update`, auto-fetch), not `db import`. */
+  fetched?: FetchState;
 }
 
 export interface DbMeta {
@@ -156,6 +175,14 @@ class BlockReader extends yauzl.RandomAccessReader {
         this.push(null);
       },
     });
+  }
+
+  // yauzl reads every header through read(); its default builds two streams per call, which cost
+  // more than the entry itself, so copy from the cached blocks (answering asynchronously, as fs does).
+  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null, bytesRead?: number) => void): void {
+    const got = this.range(position, position + length);
+    got.copy(buffer, offset);
+    queueMicrotask(() => callback(null, got.length));
   }
 
   /** Bytes [start, end) of the file (shorter if the file ends first). */
@@ -332,7 +359,8 @@ function maxDate(a: string | null, b: string | null | undefined): string | null 
   return Date.parse(b) > Date.parse(a) ? b : a;
 }
 
-async function readMeta(dir: string): Promise<DbMeta | null> {
+/** The DB's meta.json, or null when there is no DB in `dir`. */
+export async function readMeta(dir: string): Promise<DbMeta | null> {
   try {
     return JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as DbMeta;
   } catch {
@@ -340,13 +368,27 @@ async function readMeta(dir: string): Promise<DbMeta | null> {
   }
 }
 
+/** Options of an import. */
+export interface ImportOptions {
+  dir?: string;
+  /** Recorded as the DB's source (default: the inputs). */
+  source?: string;
+  /** Import only these base ecosystems (an ecosystem's `all.zip` may name others in passing). */
+  only?: string[];
+  /** Fetch state to record per imported ecosystem. */
+  fetched?: Record<string, FetchState>;
+  /** A document that is not JSON fails the import (a downloaded export must be whole). */
+  strict?: boolean;
+}
+
 /** Imports OSV records from zips, JSON files or directories into the DB at `opts.dir`. */
-export async function importOsv(inputs: string[], opts: { dir?: string; source?: string } = {}): Promise<ImportSummary> {
+export async function importOsv(inputs: string[], opts: ImportOptions = {}): Promise<ImportSummary> {
   if (inputs.length === 0) throw new DistillError('db import', 'name at least one zip, JSON file or directory', { code: 'E_USAGE' });
   const dir = opts.dir ?? defaultOsvDir();
   await mkdir(dir, { recursive: true });
   const gen = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const writers = new Map<string, EcoWriter>();
+  const only = opts.only ? new Set(opts.only) : undefined;
   const rejected: { input: string; error: string }[] = [];
   let rejectedCount = 0;
   const reject = (input: string, error: string): void => {
@@ -359,6 +401,7 @@ export async function importOsv(inputs: string[], opts: { dir?: string; source?:
       try {
         json = JSON.parse(doc.text);
       } catch (e) {
+        if (opts.strict) throw new DistillError(doc.name, `corrupt record, not JSON: ${(e as Error).message}`, { code: 'E_INPUT' });
         reject(doc.name, `not JSON: ${(e as Error).message}`);
         continue;
       }
@@ -370,7 +413,7 @@ export async function importOsv(inputs: string[], opts: { dir?: string; source?:
           continue;
         }
         const rec = parsed.record;
-        const bases = new Set(rec.affected.flatMap((a) => (a.package ? [baseEcosystem(a.package.ecosystem)] : [])));
+        const bases = new Set(rec.affected.flatMap((a) => (a.package && (!only || only.has(baseEcosystem(a.package.ecosystem))) ? [baseEcosystem(a.package.ecosystem)] : [])));
         for (const base of bases) {
           let w = writers.get(base);
           if (!w) {
@@ -413,19 +456,12 @@ export async function importOsv(inputs: string[], opts: { dir?: string; source?:
     const index = `${safeName(base)}-${gen}.index.json`;
     await rename(w.tmpData, join(dir, data));
     await writeFileAtomic(join(dir, index), JSON.stringify(Object.fromEntries(w.index)));
-    fresh[base] = { records: w.ids.size, packages: w.index.size, newest: w.newest, importedAt: now, data, index };
+    const fetched = opts.fetched?.[base];
+    fresh[base] = { records: w.ids.size, packages: w.index.size, newest: w.newest, importedAt: now, data, index, ...(fetched ? { fetched } : {}) };
   }
   // Re-read meta just before replacing it, so a concurrent import of other ecosystems survives.
   const old = await readMeta(dir);
-  const ecosystems = { ...(old?.ecosystems ?? {}), ...fresh };
-  const meta: DbMeta = {
-    schema: 1,
-    dbDate: Object.values(ecosystems).reduce<string | null>((d, e) => maxDate(d, e.newest), null),
-    importedAt: now,
-    source: opts.source ?? inputs.join(' '),
-    ecosystems,
-  };
-  await writeFileAtomic(join(dir, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
+  const meta = await writeMeta(dir, old, fresh, { importedAt: now, source: opts.source ?? inputs.join(' ') });
   for (const base of Object.keys(fresh)) {
     const prev = old?.ecosystems[base];
     if (prev) {
@@ -443,6 +479,29 @@ export async function importOsv(inputs: string[], opts: { dir?: string; source?:
   };
 }
 
+/** Replaces meta.json (temp + rename): `old`'s ecosystems with `fresh` laid over them. */
+async function writeMeta(dir: string, old: DbMeta | null, fresh: Record<string, EcosystemMeta>, at: { importedAt?: string; source?: string }): Promise<DbMeta> {
+  const ecosystems = { ...(old?.ecosystems ?? {}), ...fresh };
+  const meta: DbMeta = {
+    schema: 1,
+    dbDate: Object.values(ecosystems).reduce<string | null>((d, e) => maxDate(d, e.newest), null),
+    importedAt: at.importedAt ?? old?.importedAt ?? new Date().toISOString(),
+    source: at.source ?? old?.source ?? '',
+    ecosystems,
+  };
+  await writeFileAtomic(join(dir, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
+  return meta;
+}
+
+/** Records that the source was asked about these ecosystems and had nothing new (a 304 or the same hash). */
+export async function markChecked(dir: string, states: Record<string, FetchState>): Promise<void> {
+  const old = await readMeta(dir);
+  if (!old) return;
+  const fresh: Record<string, EcosystemMeta> = {};
+  for (const [eco, state] of Object.entries(states)) if (old.ecosystems[eco]) fresh[eco] = { ...old.ecosystems[eco]!, fetched: state };
+  if (Object.keys(fresh).length) await writeMeta(dir, old, fresh, {});
+}
+
 // Files no meta.json names, left by an interrupted or racing import; only old ones, since a
 // concurrent import's files are unreferenced until it writes its meta.
 async function removeOrphans(dir: string, meta: DbMeta): Promise<void> {
@@ -458,61 +517,6 @@ async function removeOrphans(dir: string, meta: DbMeta): Promise<void> {
   }
 }
 
-/** The base URL `db update` downloads from: the flag, else `$DISTILL_OSV_URL`; no default host. */
-export function resolveUpdateUrl(from?: string): string {
-  const url = from ?? process.env.DISTILL_OSV_URL;
-  if (!url) {
-    throw new DistillError('db update', 'no OSV source: pass --from URL or set DISTILL_OSV_URL (the base of an OSV export: <URL>/<Ecosystem>/all.zip)', { code: 'E_USAGE' });
-  }
-  if (!/^(https?|file):\/\//.test(url)) throw new DistillError(url, 'expected an http(s):// or file:// URL', { code: 'E_USAGE' });
-  return url.replace(/\/+$/, '');
-}
-
-/** Downloads `<base>/<Ecosystem>/all.zip` for each ecosystem and imports them together. */
-export async function updateOsv(opts: { from?: string; ecosystems?: string[]; dir?: string; onProgress?: (msg: string) => void } = {}): Promise<ImportSummary & { missing: string[] }> {
-  const base = resolveUpdateUrl(opts.from);
-  const dir = opts.dir ?? defaultOsvDir();
-  const ecosystems = opts.ecosystems?.length ? opts.ecosystems : DEFAULT_ECOSYSTEMS;
-  const dl = join(dir, `.download-${process.pid}-${randomBytes(3).toString('hex')}`);
-  await mkdir(dl, { recursive: true });
-  const missing: string[] = [];
-  const zips: string[] = [];
-  try {
-    for (const eco of ecosystems) {
-      const url = `${base}/${encodeURIComponent(eco)}/all.zip`;
-      const dest = join(dl, `${safeName(eco)}.zip`);
-      opts.onProgress?.(`fetching ${url}`);
-      if (url.startsWith('file://')) {
-        const src = decodeURIComponent(new URL(url).pathname);
-        if (!existsSync(src)) {
-          missing.push(eco);
-          continue;
-        }
-        await pipeToFile(dest, createReadStream(src));
-      } else {
-        let res: Response;
-        try {
-          res = await fetch(url);
-        } catch (e) {
-          throw new DistillError(url, `download failed: ${(e as Error).message}`, { code: 'E_NETWORK' });
-        }
-        if (res.status === 404) {
-          missing.push(eco);
-          continue;
-        }
-        if (!res.ok || !res.body) throw new DistillError(url, `download failed: HTTP ${res.status}`, { code: 'E_NETWORK' });
-        await pipeToFile(dest, Readable.fromWeb(res.body as import('node:stream/web').ReadableStream));
-      }
-      zips.push(dest);
-    }
-    if (zips.length === 0) throw new DistillError(base, `no ecosystem found (tried ${ecosystems.join(', ')})`, { code: 'E_NOT_FOUND' });
-    const summary = await importOsv(zips, { dir, source: base });
-    return { ...summary, missing };
-  } finally {
-    await rm(dl, { recursive: true, force: true });
-  }
-}
-
 /** Reads records back from the on-disk DB. */
 export interface OsvDb {
   readonly dir: string;
@@ -525,7 +529,7 @@ export interface OsvDb {
 /** Opens the DB at `dir` (default: the cache); a DistillError tells the user how to create one. */
 export async function openOsvDb(dir: string = defaultOsvDir()): Promise<OsvDb> {
   const meta = await readMeta(dir);
-  if (!meta) throw new DistillError(dir, 'no OSV database here; run `distill db import DIR|ZIP` or `distill db update --from URL` first', { code: 'E_NO_DB' });
+  if (!meta) throw new DistillError(dir, `no DB: no OSV database here; ${HOW_TO_GET_A_DB}`, { code: 'E_NO_DB' });
   const indexes = new Map<string, Record<string, [number, number][]> | null>();
   const handles = new Map<string, Awaited<ReturnType<typeof open>>>();
   return {
@@ -564,7 +568,7 @@ export interface DbStatus {
   /** Whole days between the newest record and now. */
   ageDays: number | null;
   stale: boolean;
-  ecosystems: Record<string, { records: number; packages: number; newest: string | null; importedAt: string }>;
+  ecosystems: Record<string, { records: number; packages: number; newest: string | null; importedAt: string; checkedAt?: string; url?: string }>;
 }
 
 /** Date, age and per-ecosystem counts of the DB; `present: false` when none was imported. */
@@ -583,7 +587,7 @@ export async function dbStatus(dir: string = defaultOsvDir(), now: Date = new Da
     ecosystems: Object.fromEntries(
       Object.entries(meta.ecosystems)
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, v]) => [k, { records: v.records, packages: v.packages, newest: v.newest, importedAt: v.importedAt }]),
+        .map(([k, v]) => [k, { records: v.records, packages: v.packages, newest: v.newest, importedAt: v.importedAt, ...(v.fetched ? { checkedAt: v.fetched.checkedAt, url: v.fetched.url } : {}) }]),
     ),
   };
 }

@@ -147,8 +147,13 @@ export function affectedBy(version: string, affected: OsvAffected, scheme: Versi
   return { affected: hit, fixed: [...fixed].sort(scheme.compare) };
 }
 
+// A distro's per-CVE record (DEBIAN-CVE-2024-1, UBUNTU-CVE-2024-1) is about that CVE even when it
+// lists no alias or upstream: its id says so.
 function cvesOf(r: OsvRecord): string[] {
-  const all = [r.id, ...r.aliases, ...(r.upstream ?? [])].filter((x) => /^CVE-\d{4}-\d+$/.test(x));
+  const all = [r.id, ...r.aliases, ...(r.upstream ?? [])].flatMap((x) => {
+    const m = /^(?:[A-Z]+-)?(CVE-\d{4}-\d+)$/.exec(x);
+    return m ? [m[1]!] : [];
+  });
   return [...new Set(all)].sort();
 }
 

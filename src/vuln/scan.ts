@@ -8,9 +8,11 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { codeOf, DistillError } from '../util/errors.ts';
-import { dbStatus, openOsvDb, STALE_AFTER_DAYS, type DbStatus, type OsvDb } from './db.ts';
+import { codeOf, DistillError, isDistillError } from '../util/errors.ts';
+import { dbStatus, defaultOsvDir, HOW_TO_GET_A_DB, openOsvDb, STALE_AFTER_DAYS, type DbStatus, type OsvDb } from './db.ts';
 import { matchPackagesDetailed, type PackageInput, type Skipped, type Vuln, type VulnSource } from './matcher.ts';
+import { ensureOsvDb, isRemote, type DownloadProgress, type OsvSource } from './source.ts';
+import { baseEcosystem } from './versions/index.ts';
 import { SEVERITY_LEVELS, severityRank, type SeverityLevel } from './severity.ts';
 
 export const IgnoreRule = z.object({
@@ -69,6 +71,16 @@ export interface ScanOptions {
   ignoreFile?: string;
   ignoreRules?: IgnoreRule[];
   now?: Date;
+  /** Fetch or refresh the ecosystems these packages need from this source first (offline: never). */
+  update?: OsvSource;
+  onProgress?: (p: DownloadProgress) => void;
+}
+
+/** Totals of the kept findings: all, those with a fixed version, those without. */
+export interface VulnTotals {
+  total: number;
+  fixed: number;
+  unfixed: number;
 }
 
 export interface ScanResult {
@@ -80,7 +92,14 @@ export interface ScanResult {
   filtered: number;
   skipped: Skipped[];
   counts: Record<SeverityLevel, number>;
+  /** Totals with the fixed/unfixed split (unfixed: Trivy's affected / will_not_fix). */
+  totals: VulnTotals;
   warnings: string[];
+}
+
+/** The base OSV ecosystems a package list needs (`Debian`, `npm`, …): what a scan fetches. */
+export function neededEcosystems(pkgs: PackageInput[]): string[] {
+  return [...new Set(pkgs.map((p) => baseEcosystem(p.ecosystem)))].sort();
 }
 
 /** Scans a package list: matching, filters, ignore rules, counts, DB age warnings. */
@@ -101,7 +120,17 @@ export async function scanPackages(pkgs: PackageInput[], opts: ScanOptions = {})
     source = opts.db;
     if (opts.db.meta) status = statusFromMeta(opts.db.meta, now);
   } else {
-    owned = await openOsvDb(opts.dbDir);
+    if (opts.update) {
+      const ensured = await ensureOsvDb(neededEcosystems(pkgs), { source: opts.update, ...(opts.dbDir ? { dir: opts.dbDir } : {}), now, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      warnings.push(...ensured.warnings);
+    }
+    try {
+      owned = await openOsvDb(opts.dbDir);
+    } catch (e) {
+      if (!isDistillError(e, 'E_NO_DB')) throw e;
+      const why = opts.update?.offline && isRemote(opts.update) ? 'offline, so nothing was fetched' : warnings[0] ?? `none in ${opts.dbDir ?? defaultOsvDir()}`;
+      throw new DistillError(opts.dbDir ?? defaultOsvDir(), `no DB (${why}); ${HOW_TO_GET_A_DB}`, { code: 'E_NO_DB' });
+    }
     source = owned;
     const s = await dbStatus(owned.dir, now);
     status = { dbDate: s.dbDate, importedAt: s.importedAt, ageDays: s.ageDays, stale: s.stale };
@@ -139,7 +168,9 @@ export async function scanPackages(pkgs: PackageInput[], opts: ScanOptions = {})
     );
     const counts = Object.fromEntries(SEVERITY_LEVELS.map((l) => [l, 0])) as Record<SeverityLevel, number>;
     for (const v of kept) counts[v.severity.level]++;
-    return { db: status, packages: pkgs.length, vulnerabilities: kept, ignored, filtered, skipped, counts, warnings };
+    const fixed = kept.filter((v) => v.fixedVersions.length > 0).length;
+    const totals = { total: kept.length, fixed, unfixed: kept.length - fixed };
+    return { db: status, packages: pkgs.length, vulnerabilities: kept, ignored, filtered, skipped, counts, totals, warnings };
   } finally {
     await owned?.close();
   }

@@ -14,6 +14,7 @@ test('db import, then db status in text and JSON; an old DB warns on stderr', as
     const none = await runDistill(['db', 'status', '--json'], { env });
     assert.equal(none.code, 0);
     assert.equal(JSON.parse(none.stdout).present, false);
+    assert.equal(JSON.parse(none.stdout).command, 'distill db update');
 
     const imp = await runDistill(['db', 'import', OSV_DB_FIXTURE, '--json'], { env });
     assert.equal(imp.code, 0, imp.stderr);
@@ -41,11 +42,15 @@ test('db import, then db status in text and JSON; an old DB warns on stderr', as
 test('db errors are one line and exit 2', async () => {
   const cache = mkdtempSync(join(tmpdir(), 'distill-dbcli-err-'));
   try {
-    const env = { DISTILL_CACHE_DIR: cache, DISTILL_OSV_URL: '' };
+    const env = { DISTILL_CACHE_DIR: cache, DISTILL_OSV_URL: '', DISTILL_OFFLINE: '1' };
+    // Offline, the default source (the public export) is refused without a connection attempt.
     const upd = await runDistill(['db', 'update'], { env });
     assert.equal(upd.code, 2);
     assert.equal(upd.stderr.trim().split('\n').length, 1);
-    assert.match(upd.stderr, /^distill: db update: no OSV source: pass --from URL or set DISTILL_OSV_URL/);
+    assert.match(upd.stderr, /^distill: db update: offline \(--offline or DISTILL_OFFLINE\): not fetching https:\/\/osv-vulnerabilities\.storage\.googleapis\.com/);
+    const scheme = await runDistill(['db', 'update', '--from', 'ftp://mirror.example.test/osv'], { env });
+    assert.equal(scheme.code, 2);
+    assert.match(scheme.stderr, /^distill: ftp:\/\/mirror\.example\.test\/osv: expected an http\(s\):\/\/ or file:\/\/ URL/);
     const imp = await runDistill(['db', 'import', join(cache, 'missing.zip')], { env });
     assert.equal(imp.code, 2);
     assert.match(imp.stderr, /missing\.zip: no such file or directory/);

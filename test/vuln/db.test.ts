@@ -10,7 +10,8 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { dbStatus, importOsv, openOsvDb, updateOsv, resolveUpdateUrl } from '../../src/vuln/db.ts';
+import { dbStatus, importOsv, openOsvDb } from '../../src/vuln/db.ts';
+import { resolveOsvSource, updateOsvDb } from '../../src/vuln/source.ts';
 import { DistillError } from '../../src/util/errors.ts';
 import { OSV_DB_FIXTURE, buildOsvExport, fixtureEcosystems } from './helpers/fixtures.ts';
 import { writeZip } from './helpers/zip.ts';
@@ -153,7 +154,7 @@ test('bad input: missing path, non-OSV JSON, corrupt zip, nothing importable', a
     const s = await importOsv([join(src, 'json')], { dir });
     assert.equal(s.ecosystems.npm!.records, 1);
     assert.equal(s.rejectedCount, 2);
-    await assert.rejects(openOsvDb(join(src, 'empty-db')), /no OSV database here/);
+    await assert.rejects(openOsvDb(join(src, 'empty-db')), /^DistillError: no DB: no OSV database here; run `distill db update`/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(src, { recursive: true, force: true });
@@ -178,15 +179,19 @@ test('update downloads <base>/<Ecosystem>/all.zip over HTTP and imports; 404 eco
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/osv`;
-    const s = await updateOsv({ from: base, ecosystems: ['npm', 'Debian', 'crates.io'], dir });
+    const source = resolveOsvSource({ from: base, retries: 0 }, {});
+    const s = await updateOsvDb({ source, ecosystems: ['npm', 'Debian', 'crates.io'], dir });
     assert.deepEqual(requests.sort(), ['/osv/Debian/all.zip', '/osv/crates.io/all.zip', '/osv/npm/all.zip']);
-    assert.deepEqual(s.missing, ['crates.io']);
-    assert.deepEqual(Object.keys(s.ecosystems).sort(), ['Debian', 'npm']);
+    assert.equal(s.ecosystems['crates.io']!.status, 'missing');
+    assert.deepEqual(Object.keys(s.ecosystems).filter((e) => s.ecosystems[e]!.status === 'downloaded').sort(), ['Debian', 'npm']);
     assert.equal((await dbStatus(dir)).source, base);
-    await assert.rejects(updateOsv({ from: base, ecosystems: ['crates.io'], dir }), /no ecosystem found/);
-    // file:// bases work too (a mirrored export on disk).
-    const viaFile = await updateOsv({ from: `file://${src}`, ecosystems: ['Go'], dir });
+    // file:// bases work too (a mirrored export on disk), and so does the directory itself.
+    const viaFile = await updateOsvDb({ source: resolveOsvSource({ from: `file://${src}` }, {}), ecosystems: ['Go'], dir });
     assert.equal(viaFile.ecosystems.Go!.records, fixtureCount('Go'));
+    const viaDir = await updateOsvDb({ source: resolveOsvSource({ from: src }, {}), ecosystems: ['Maven'], dir });
+    assert.equal(viaDir.ecosystems.Maven!.records, fixtureCount('Maven'));
+    // An ecosystem's zip that names another ecosystem in passing does not replace that one.
+    assert.equal((await dbStatus(dir)).ecosystems.npm!.records, fixtureCount('npm'));
   } finally {
     server.close();
     rmSync(src, { recursive: true, force: true });
@@ -194,17 +199,39 @@ test('update downloads <base>/<Ecosystem>/all.zip over HTTP and imports; 404 eco
   }
 });
 
-test('update needs a source: --from or DISTILL_OSV_URL, never a built-in host', () => {
-  const saved = process.env.DISTILL_OSV_URL;
+test('null lists read as empty; an empty or unknown ecosystem rejects the record and is counted', async () => {
+  const src = tmp('nulls');
+  const dir = tmp('nulls-db');
   try {
-    delete process.env.DISTILL_OSV_URL;
-    assert.throws(() => resolveUpdateUrl(), /pass --from URL or set DISTILL_OSV_URL/);
-    process.env.DISTILL_OSV_URL = 'http://mirror.example.test/osv/';
-    assert.equal(resolveUpdateUrl(), 'http://mirror.example.test/osv');
-    assert.equal(resolveUpdateUrl('https://other.example.test'), 'https://other.example.test');
-    assert.throws(() => resolveUpdateUrl('ftp://x'), /http\(s\):\/\/ or file:\/\//);
+    const rec = (id: string, ecosystem: string, extra: object = {}) => ({
+      id,
+      modified: '2025-01-01T00:00:00Z',
+      aliases: null,
+      related: null,
+      severity: null,
+      references: null,
+      affected: [{ package: { ecosystem, name: 'lodash' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '4.17.21' }] }], versions: null, ...extra }],
+    });
+    writeFileSync(join(src, 'ok.json'), JSON.stringify(rec('GHSA-null-null-null', 'npm')));
+    writeFileSync(join(src, 'empty.json'), JSON.stringify(rec('GHSA-empt-empt-empt', '')));
+    writeFileSync(join(src, 'unknown.json'), JSON.stringify(rec('GHSA-unkn-unkn-unkn', 'NotAnEcosystem')));
+    writeFileSync(join(src, 'missing.json'), JSON.stringify({ ...rec('GHSA-miss-miss-miss', 'npm'), affected: [{ package: { name: 'lodash' } }] }));
+    const s = await importOsv([src], { dir });
+    assert.deepEqual(Object.keys(s.ecosystems), ['npm']);
+    assert.equal(s.ecosystems.npm!.records, 1);
+    assert.equal(s.rejectedCount, 3);
+    const errors = s.rejected.map((r) => r.error).sort();
+    assert.deepEqual(errors.map((e) => e.replace(/:.*/, '')), ['affected.0.package.ecosystem', 'affected.0.package.ecosystem', 'affected.0.package.ecosystem']);
+    assert.ok(errors.some((e) => /empty/.test(e)) && errors.some((e) => /unknown ecosystem "NotAnEcosystem"/.test(e)));
+    const db = await openOsvDb(dir);
+    try {
+      const [r] = await db.lookup('npm', 'lodash');
+      assert.deepEqual([r!.aliases, r!.affected[0]!.versions], [[], []]);
+    } finally {
+      await db.close();
+    }
   } finally {
-    if (saved === undefined) delete process.env.DISTILL_OSV_URL;
-    else process.env.DISTILL_OSV_URL = saved;
+    rmSync(src, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 });

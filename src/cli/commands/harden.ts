@@ -7,6 +7,7 @@ import { comparisonRows } from '../../report/compare.ts';
 import { colors, humanBytes, parseArgv, printJson, table, type CommonOptions } from '../output.ts';
 import { RUNTIMES, type Runtime } from '../../assemble/index.ts';
 import { DistillError, escapeControl } from '../../util/errors.ts';
+import { osvProgress } from './db.ts';
 
 interface HardenCliOptions extends CommonOptions {
   out?: string;
@@ -18,6 +19,7 @@ interface HardenCliOptions extends CommonOptions {
   port: string[];
   verify: boolean;
   db?: string;
+  offline?: boolean;
   before?: string;
   also: string[];
   target?: string;
@@ -46,7 +48,8 @@ export function register(program: Command): void {
     .option('--no-build', 'do not build the app\'s Dockerfile with podman/docker: simulate the traditional image')
     .option('--require-real', 'exit 2 rather than compare against a simulated traditional image')
     .option('--no-verify', 'do not run the images (podman or docker)')
-    .option('--db <dir>', 'OSV database for CVE counts (default: the cache\'s, if imported)')
+    .option('--db <dir>', 'OSV database for CVE counts (default: the cache\'s, fetched for the ecosystems the images contain)')
+    .option('--offline', 'never touch the network for CVE data: count with the DB as it is, "no DB" without one (also DISTILL_OFFLINE=1)')
     .option('--json', 'print the summary as JSON')
     .option('-q, --quiet', 'print only where the report is')
     .addHelpText(
@@ -69,6 +72,7 @@ verification, or the image built from Dockerfile.distroless differs from distill
       const tty = Boolean(process.stderr.isTTY) && !opts.quiet && !opts.json;
       const t0 = Date.now();
       if (opts.runtime && !RUNTIMES.includes(opts.runtime as Runtime)) throw new DistillError(`--runtime ${opts.runtime}`, `unknown runtime; choose from ${RUNTIMES.join(', ')}`, { code: 'E_USAGE' });
+      const progress = osvProgress(Boolean(opts.quiet) || Boolean(opts.json));
       const r = await harden({
         appDir,
         ...(opts.runtime ? { runtime: opts.runtime as Runtime } : {}),
@@ -80,6 +84,8 @@ verification, or the image built from Dockerfile.distroless differs from distill
         nodeMajor: opts.node,
         verify: opts.verify,
         dbDir: opts.db,
+        offline: Boolean(opts.offline),
+        ...(progress.onProgress ? { onDbProgress: progress.onProgress } : {}),
         ...(opts.before ? { before: opts.before } : {}),
         ...(opts.also.length ? { also: opts.also } : {}),
         ...(opts.target ? { target: opts.target } : {}),
@@ -94,7 +100,7 @@ verification, or the image built from Dockerfile.distroless differs from distill
         onStep: (i, n, msg) => {
           if (!opts.quiet && !opts.json) process.stderr.write(`${tty ? colors.cyan(`[${i}/${n}]`) : `[${i}/${n}]`} ${msg} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
         },
-      });
+      }).finally(() => progress.done());
       const distrolessVerified = 'skipped' in r.verify ? true : r.verify.byLabel.distroless?.passed === true;
       const afterDiffers = 'differences' in r.after && r.after.differences.length > 0;
       if (!distrolessVerified || afterDiffers) process.exitCode = 1;

@@ -1,9 +1,11 @@
 /** `distill scan IMAGE`: the image's packages matched against the OSV database. */
 import { Option, type Command } from 'commander';
-import { openImage } from '../../oci/reference.ts';
+import { openImageOrDir } from '../open.ts';
 import { scanImage } from '../../vuln/image.ts';
 import { pendingUpdates } from '../../vuln/pending.ts';
 import { exceedsThreshold } from '../../vuln/scan.ts';
+import { resolveOsvSource } from '../../vuln/source.ts';
+import { osvProgress } from './db.ts';
 import { scanToSarif } from '../../report/scan-sarif.ts';
 import { scanToCycloneDxJson } from '../../report/scan-cyclonedx.ts';
 import { parseSeverityLevel, SEVERITY_LEVELS, type SeverityLevel } from '../../vuln/severity.ts';
@@ -20,6 +22,7 @@ interface ScanCliOptions extends CommonOptions {
   platform?: string;
   pendingUpdates?: boolean;
   mirror?: string;
+  offline?: boolean;
 }
 
 const paint: Partial<Record<SeverityLevel, (s: string) => string>> = {
@@ -51,15 +54,17 @@ export function register(program: Command): void {
     .option('--ignore-unfixed', 'hide vulnerabilities that have no fixed version yet')
     .option('--fail-on <severity>', 'exit 1 when a vulnerability at or above this severity remains')
     .option('--ignore-file <file>', 'ignore/VEX file: [{id, package?, reason, expires?}]')
-    .option('--db <dir>', 'OSV database directory (default: the one `distill db import` wrote in the cache)')
-    .option('--platform <os/arch>', 'platform to pick from a multi-platform image', 'linux/amd64')
+    .option('--db <dir>', 'OSV database directory (default: the one in the cache)')
+    .option('--offline', 'never touch the network: scan with the DB as it is (also DISTILL_OFFLINE=1)')
+    .option('--platform <os/arch>', 'platform to pick from a multi-platform image (default linux/amd64)')
     .option('--pending-updates', 'Debian images: list newer versions in the updates and security suites, with the CVEs their changelogs name')
     .option('--mirror <url>', 'Debian archive root for --pending-updates (default: the system apt sources)')
     .option('-q, --quiet', 'print only the summary line')
     .addHelpText(
       'after',
       `
-Load a database first: distill db import DIR|ZIP (OSV export layout) or distill db update --from URL.
+The ecosystems the image needs (Debian, npm, PyPI, …) are fetched from the OSV source on first use
+and re-checked once the refresh interval (24h) has passed; see \`distill db --help\` for the source.
 Severity is the advisory's own rating when it has one, else the CVSS v3/v4 base score band; the
 source is always shown. Packages that cannot be matched (no ecosystem, unknown distro) are listed
 as not covered rather than reported clean. --format cyclonedx writes a CycloneDX 1.6 BOM with the
@@ -71,13 +76,17 @@ Exit status: 0 nothing at or above --fail-on (or no --fail-on); 1 something is; 
     .action(async (ref: string, opts: ScanCliOptions) => {
       const format = opts.json ? 'json' : opts.format;
       const failOn = opts.failOn ? levels(opts.failOn, '--fail-on')![0] : undefined;
-      const image = await openImage(ref, { platform: opts.platform });
+      const image = await openImageOrDir(ref, { platform: opts.platform });
+      const progress = osvProgress(Boolean(opts.quiet) || format !== 'table');
       const r = await scanImage(image, ref, {
+        update: resolveOsvSource({ offline: opts.offline }),
+        ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
         ...(opts.db ? { dbDir: opts.db } : {}),
         ...(opts.severity ? { severity: levels(opts.severity, '--severity') } : {}),
         ...(opts.ignoreUnfixed ? { ignoreUnfixed: true } : {}),
         ...(opts.ignoreFile ? { ignoreFile: opts.ignoreFile } : {}),
       });
+      progress.done();
       const pending = opts.pendingUpdates ? await pendingUpdates(r.sbom, { ...(opts.mirror ? { mirror: opts.mirror } : {}), progress: !opts.quiet && Boolean(process.stderr.isTTY) }) : undefined;
       const { sbom: _sbom, ...rest } = r;
       if (format === 'json') printJson(pending ? { ...rest, pendingUpdates: pending.updates, pendingNotes: pending.notes } : rest);
@@ -85,7 +94,9 @@ Exit status: 0 nothing at or above --fail-on (or no --fail-on); 1 something is; 
       else if (format === 'cyclonedx') process.stdout.write(scanToCycloneDxJson(r));
       else {
         const c = r.counts;
-        const summary = `${ref}: ${r.packages} packages, ${r.vulnerabilities.length} vulnerabilities (critical ${c.critical}, high ${c.high}, medium ${c.medium}, low ${c.low}, unknown ${c.unknown})${r.db ? `; OSV DB of ${r.db.dbDate?.slice(0, 10) ?? 'unknown date'}` : ''}`;
+        const dbNote = r.db ? `; OSV DB of ${r.db.dbDate?.slice(0, 10) ?? 'unknown date'}${r.db.stale ? ' (stale)' : ''}` : '';
+        const pendingNote = pending ? `; ${pending.updates.length} pending update(s)` : '';
+        const summary = `${ref}: ${r.packages} packages, ${r.totals.total} vulnerabilities (critical ${c.critical}, high ${c.high}, medium ${c.medium}, low ${c.low}, unknown ${c.unknown}; ${r.totals.fixed} fixed, ${r.totals.unfixed} unfixed)${pendingNote}${dbNote}`;
         if (!opts.quiet && r.vulnerabilities.length) {
           const t = table(['severity', 'id', 'package', 'installed', 'fixed in', 'summary']);
           for (const v of r.vulnerabilities) {

@@ -4,6 +4,11 @@ import { crc32, deflateRawSync } from 'node:zlib';
 
 /** Writes `entries` (name → content) as a zip archive at `path`. */
 export function writeZip(path: string, entries: [string, string | Buffer][]): void {
+  writeFileSync(path, zipBuffer(entries));
+}
+
+/** `entries` (name → content) as the bytes of a zip archive. */
+export function zipBuffer(entries: [string, string | Buffer][]): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
@@ -43,5 +48,5 @@ export function writeZip(path: string, entries: [string, string | Buffer][]): vo
   end.writeUInt16LE(entries.length, 10);
   end.writeUInt32LE(cd.length, 12);
   end.writeUInt32LE(offset, 16);
-  writeFileSync(path, Buffer.concat([...locals, cd, end]));
+  return Buffer.concat([...locals, cd, end]);
 }
