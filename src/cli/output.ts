@@ -2,6 +2,8 @@
 import pc from 'picocolors';
 import { createRequire } from 'node:module';
 import type Table from 'cli-table3';
+import type { Command } from 'commander';
+import { setExpansionLimits } from '../oci/expansion.ts';
 import { DistillError } from '../util/errors.ts';
 
 export interface CommonOptions {
@@ -70,4 +72,33 @@ export function parseArgv(v: string, flag: string): string[] {
     throw new DistillError(`${flag} ${v}`, 'expected a JSON array of strings');
   }
   return v.split(/\s+/).filter(Boolean);
+}
+
+/** Parses `123`, `64K`, `16M`, `1G` (binary units) into bytes; `flag` names it in errors. */
+export function parseSize(s: string, flag: string): number {
+  const m = /^(\d+)([kmgt]i?b?)?$/i.exec(s.trim());
+  if (!m) throw new DistillError(flag, `not a size: ${JSON.stringify(s)} (use e.g. 1048576, 512K, 16M, 1G)`, { code: 'E_USAGE' });
+  const unit = (m[2] ?? '').charAt(0).toLowerCase() as '' | 'k' | 'm' | 'g' | 't';
+  const n = Number(m[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[unit];
+  if (!(n > 0)) throw new DistillError(flag, 'must be greater than 0', { code: 'E_USAGE' });
+  return n;
+}
+
+/**
+ * Adds --max-expansion and --max-ratio (the decompression limits every layer reader applies, see
+ * src/oci/expansion.ts) to a command that reads layers, applied before its action runs.
+ */
+export function expansionFlags(cmd: Command): Command {
+  return cmd
+    .option('--max-expansion <size>', 'refuse an image whose layers decompress to more than this (default 64G)')
+    .option('--max-ratio <n>', 'refuse a layer that decompresses more than N:1 past 256 MiB (default 100)')
+    .hook('preAction', (c) => {
+      const o = c.opts<{ maxExpansion?: string; maxRatio?: string }>();
+      if (o.maxExpansion !== undefined) setExpansionLimits({ maxBytes: parseSize(o.maxExpansion, '--max-expansion') });
+      if (o.maxRatio !== undefined) {
+        const r = Number(o.maxRatio);
+        if (!Number.isFinite(r) || r <= 0) throw new DistillError('--max-ratio', `not a positive number: ${JSON.stringify(o.maxRatio)}`, { code: 'E_USAGE' });
+        setExpansionLimits({ maxRatio: r });
+      }
+    });
 }

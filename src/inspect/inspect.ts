@@ -9,6 +9,7 @@ import { efficiency, largestFiles } from '../analyze/efficiency.ts';
 import { walkImage, type WalkOptions } from '../layers/filesystem.ts';
 import { userFilesCollector } from '../analyze/user-files.ts';
 import { resolveUser, type UserResolution } from '../oci/user.ts';
+import { maskEnv, maskText } from '../util/mask.ts';
 
 export interface InspectLayer {
   index: number;
@@ -120,7 +121,8 @@ export async function inspectImage(image: Image, opts: InspectOptions = {}): Pro
       resolvedUser,
       entrypoint: rc.Entrypoint ?? null,
       cmd: rc.Cmd ?? null,
-      env: rc.Env ?? [],
+      // Secrets are masked as audit masks them, in text and JSON alike.
+      env: (rc.Env ?? []).map(maskEnv),
       exposedPorts: Object.keys(rc.ExposedPorts ?? {}).sort(),
       workdir: rc.WorkingDir || null,
       labels: rc.Labels ?? {},
@@ -134,7 +136,7 @@ export async function inspectImage(image: Image, opts: InspectOptions = {}): Pro
       size: layers[i]!.size,
       uncompressedSize: s.tarBytes,
       fileBytes: s.fileBytes,
-      createdBy: hist[i]?.created_by ?? null,
+      createdBy: hist[i]?.created_by === undefined ? null : maskText(hist[i]!.created_by!),
       added: s.added,
       modified: s.modified,
       removed: s.removed,

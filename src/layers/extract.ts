@@ -21,9 +21,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Image } from '../oci/image.ts';
+import { ExpansionGuard } from '../oci/expansion.ts';
+import { chain } from '../oci/layer.ts';
 import { DistillError } from '../util/errors.ts';
+import { mkdirs } from '../util/files.ts';
 import { bodyFailed, readTar, type TarEntry } from './tar.ts';
-import { parseWhiteout } from './whiteout.ts';
+import { invalidWhiteoutMessage, parseWhiteout } from './whiteout.ts';
 
 export interface ExtractOptions {
   /** Keep setuid/setgid bits (dropped by default). */
@@ -104,6 +107,7 @@ class Applier {
     if (e.dotDot) throw new DistillError(this.what, `tar entry ${JSON.stringify(e.rawName)}${e.type === 'hardlink' ? ` (hard link to ${JSON.stringify(e.linkname)})` : ''} has a '..' component`, { code: 'E_REFUSED' });
     if (e.path === '') return;
     const wh = parseWhiteout(e.path);
+    if (wh?.kind === 'invalid') throw new DistillError(this.what, invalidWhiteoutMessage(wh.path), { code: 'E_INPUT' });
     if (wh) return this.whiteout(wh.kind === 'remove' ? wh.target : wh.dir, wh.kind === 'opaque');
     if (e.type === 'char' || e.type === 'block' || e.type === 'fifo' || e.type === 'other') {
       this.result.skipped++;
@@ -169,6 +173,7 @@ class Applier {
     if (opaque) {
       const abs = path === '' ? this.root : join(parent, basename(path));
       const st = await lstatOrUndefined(abs);
+      if (st?.isSymbolicLink()) throw new DistillError(this.what, `opaque whiteout of ${path} goes through symlink ${path}; refusing to follow it`, { code: 'E_REFUSED' });
       if (st?.isDirectory()) await this.clearLower(abs, path);
       return;
     }
@@ -209,14 +214,20 @@ export async function extractImage(image: Image, dir: string, opts: ExtractOptio
     if ((await readdir(target)).length > 0) throw new DistillError(dir, 'directory is not empty; export needs a new or empty directory', { code: 'E_REFUSED' });
   }
   const parent = dirname(target);
-  await mkdir(parent, { recursive: true });
+  await mkdirs(parent);
   const tmp = await mkdtemp(join(parent, `.${basename(target)}.distill-`));
   try {
     const applier = new Applier(tmp, opts);
+    // What all layers together write is held to the expansion limits, checked as it streams.
+    let before = 0;
+    let compressed = 0;
     for (const layer of await image.layers()) {
       const what = `layer ${layer.digest}`;
       applier.startLayer(what);
-      await readTar(await layer.uncompressed(), { what, maxEntrySize: opts.maxEntrySize }, (e, body) => applier.apply(e, body));
+      compressed += layer.size;
+      const guard = chain(await layer.uncompressed(), new ExpansionGuard(what, compressed, before));
+      await readTar(guard, { what, maxEntrySize: opts.maxEntrySize }, (e, body) => applier.apply(e, body));
+      before += guard.bytes;
     }
     await applier.finish();
     if (existing) await rmdir(target);

@@ -5,12 +5,13 @@
  * `onContent` during the same pass. The pass also counts, per layer, what it added, changed and
  * removed, and how many bytes of earlier file versions it made unreachable (wasted bytes).
  */
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { ExpansionGuard } from '../oci/expansion.ts';
 import type { Digest } from '../oci/digest.ts';
 import type { Image, Layer } from '../oci/image.ts';
 import { DistillError } from '../util/errors.ts';
 import { readTar, type EntryType, type TarEntry } from './tar.ts';
-import { parseWhiteout } from './whiteout.ts';
+import { invalidWhiteoutMessage, parseWhiteout } from './whiteout.ts';
 
 /** A path's final entry in the merged filesystem. */
 export interface FsEntry {
@@ -81,14 +82,6 @@ interface Node {
 }
 
 /** Counts bytes passing through. */
-class Counter extends Transform {
-  bytes = 0;
-  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
-    this.bytes += chunk.length;
-    cb(null, chunk);
-  }
-}
-
 const isDir = (n: Node) => n.entry === undefined || n.entry.type === 'directory';
 
 /** Builds the merged view incrementally; `walkImage` feeds it, tests may feed it directly. */
@@ -170,6 +163,7 @@ export class MergedBuilder {
     if (e.dotDot) throw new DistillError(this.what(), `tar entry ${JSON.stringify(e.rawName)}${e.type === 'hardlink' ? ` (hard link to ${JSON.stringify(e.linkname)})` : ''} has a '..' component`, { code: 'E_REFUSED' });
     if (e.path === '') return undefined; // the root directory itself
     const wh = parseWhiteout(e.path);
+    if (wh?.kind === 'invalid') throw new DistillError(this.what(), invalidWhiteoutMessage(wh.path), { code: 'E_INPUT' });
     if (wh) {
       this.whiteout(wh.kind === 'remove' ? wh.target : wh.dir, wh.kind === 'opaque');
       return undefined;
@@ -228,6 +222,7 @@ export class MergedBuilder {
     const n = path === '' ? this.root : this.lookup(path);
     if (!n) return;
     if (opaque) {
+      if (n.entry?.type === 'symlink') this.warnings.push(`${this.what()}: opaque whiteout of ${path} goes through symlink ${path}; ignored`);
       if (!isDir(n)) return;
       this.clearLower(n);
       return;
@@ -284,10 +279,14 @@ export class MergedBuilder {
 export async function walkImage(image: Image, opts: WalkOptions = {}): Promise<MergedFs> {
   const b = new MergedBuilder();
   const layers = await image.layers();
+  // The image as a whole is held to the expansion limits too, not only each layer.
+  let before = 0;
+  let compressed = 0;
   for (const layer of layers) {
     b.startLayer(layer);
     const what = `layer ${layer.digest}`;
-    const counter = new Counter();
+    compressed += layer.size;
+    const counter = new ExpansionGuard(what, compressed, before);
     const src = await layer.uncompressed();
     src.on('error', (e) => counter.destroy(e));
     src.pipe(counter);
@@ -305,6 +304,7 @@ export async function walkImage(image: Image, opts: WalkOptions = {}): Promise<M
       counter.on('end', resolve).on('close', resolve).resume();
     });
     b.setTarBytes(counter.bytes);
+    before += counter.bytes;
   }
   return b.finish();
 }

@@ -89,6 +89,13 @@ export async function readTar(
         next(err);
       };
       const size = h.size ?? 0;
+      const paxSize = (h as { pax?: Record<string, string> }).pax?.size;
+      // tar-stream reads a PAX size with parseInt ("12abc" is 12) and a negative base-256 size
+      // of -1 as -0; GNU tar rejects both, and so do we: the body length would be a guess.
+      if ((paxSize !== undefined && !/^\d+$/.test(paxSize)) || Object.is(size, -0)) {
+        fail(new DistillError(opts.what, `tar entry ${JSON.stringify(h.name)} has a malformed size ${paxSize !== undefined ? JSON.stringify(paxSize) : '(negative base-256)'}`, { code: 'E_INPUT' }));
+        return;
+      }
       if (!Number.isSafeInteger(size) || size < 0 || size > max) {
         fail(new DistillError(opts.what, `tar entry ${JSON.stringify(h.name)} declares an implausible size ${size} (limit ${max} bytes)`, { code: 'E_REFUSED' }));
         return;

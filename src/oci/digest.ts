@@ -53,12 +53,18 @@ export function blobMismatch(e: Expected | undefined, bytes: number, digest: Dig
  * digest (or size) differs, so a consumer never sees a clean end of a corrupt blob.
  */
 export class DigestStream extends Transform {
-  private readonly hash: Hash = createHash('sha256');
-  bytes = 0;
+  private readonly hash: Hash;
+  bytes: number;
   private result: Digest | undefined;
 
-  constructor(private readonly expected?: Expected) {
+  /** `resume` continues a blob whose first `bytes` were already hashed into `hash` (a resumed download). */
+  constructor(
+    private readonly expected?: Expected,
+    resume?: { hash: Hash; bytes: number },
+  ) {
     super();
+    this.hash = resume?.hash ?? createHash('sha256');
+    this.bytes = resume?.bytes ?? 0;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {

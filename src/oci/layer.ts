@@ -10,6 +10,7 @@ import type { Layer } from './image.ts';
 import { layerCompression, MediaType } from './mediatypes.ts';
 import type { Descriptor } from './types.ts';
 import { decompress, detectCompression } from './compression.ts';
+import { ExpansionGuard } from './expansion.ts';
 import { DistillError } from '../util/errors.ts';
 
 export type Opener = () => Promise<Readable>;
@@ -17,6 +18,10 @@ export type Opener = () => Promise<Readable>;
 /** Pipes `src` through `t`, forwarding errors from `src` so the consumer sees them. */
 export function chain<T extends NodeJS.ReadWriteStream & Readable>(src: Readable, t: T): T {
   src.on('error', (e) => t.destroy(e));
+  // A check can fail before anyone reads the result (a small blob is hashed whole while the
+  // caller still awaits something else): the error stays on the destroyed stream for its reader
+  // (pipeline and for-await report it), instead of crashing the process as an unheard 'error'.
+  t.on('error', () => {});
   // A reader that gives up (destroys the result) frees the source too: its file or connection.
   t.once('close', () => {
     if (!src.readableEnded) src.destroy();
@@ -72,7 +77,7 @@ export function blobLayer(desc: Descriptor, diffId: Digest, open: Opener): Layer
       // Trust the bytes over the label: some writers label gzip layers as plain tar and vice versa.
       const actual = detectCompression(await peek(open, 4));
       const c = actual === 'none' ? declared : actual;
-      const tar = decompress(await compressed(), c);
+      const tar = chain(decompress(await compressed(), c), new ExpansionGuard(what, desc.size));
       return chain(tar, new DigestStream({ digest: diffId, what: `${what} (diff_id ${diffId})` }));
     },
   };

@@ -4,6 +4,7 @@ import { parseJson } from './layer.ts';
 import { checkDescriptor } from './manifest-image.ts';
 import { parsePlatform, platformMatches, platformString, type Descriptor, type Index } from './types.ts';
 import { DistillError } from '../util/errors.ts';
+import type { Image } from './image.ts';
 
 export const DEFAULT_PLATFORM = 'linux/amd64';
 
@@ -33,4 +34,20 @@ export function selectPlatform(index: Index, platform: string | undefined, what:
     `no image for platform ${platformString(want)}; available: ${have.length ? [...new Set(have)].join(', ') : 'none'}`,
     { code: 'E_NOT_FOUND' },
   );
+}
+
+/**
+ * Refuses an image that is not for `platform` when one was asked for: a single-platform image
+ * opened with `--platform linux/s390x` must not pass for an s390x one. The variant is compared only
+ * when both sides name one, as in index selection.
+ */
+export async function checkPlatform(image: Image, platform: string | undefined, what: string): Promise<Image> {
+  if (platform === undefined) return image;
+  const want = parsePlatform(platform);
+  const cfg = await image.config();
+  const have = { os: cfg.os, architecture: cfg.architecture, ...(cfg.variant ? { variant: cfg.variant } : {}) };
+  if (!platformMatches(have, want)) {
+    throw new DistillError(what, `the image is for ${platformString(have)}, not the ${platformString(want)} asked for`, { code: 'E_NOT_FOUND' });
+  }
+  return image;
 }

@@ -6,6 +6,8 @@ import type { Image } from './image.ts';
 import { readLayout, writeLayout } from './transports/layout.ts';
 import { pushRegistry, readRegistry } from './transports/registry.ts';
 import { DistillError } from '../util/errors.ts';
+import { checkPlatform } from './platform.ts';
+import { parsePlatform } from './types.ts';
 
 // The archive and daemon transports (tar-stream, child processes) load only when a reference
 // names them: a registry or layout command starts without them.
@@ -46,11 +48,23 @@ export function parseRef(ref: string): ImageRef {
         return { transport: scheme, name: rest };
     }
   }
-  // Anything else that looks like a registry reference (host/name:tag, name@sha256:…).
+  // A bare reference goes to the network only when it names its registry (host/name:tag): a
+  // mistyped transport (`oic:dir`, `foo:bar`) must not quietly become a Docker Hub pull.
   if (/^[a-z0-9][a-z0-9._:/@-]*$/i.test(ref) && !ref.startsWith('/') && !ref.startsWith('.')) {
-    return { transport: 'registry', name: ref };
+    if (namesRegistry(ref)) return { transport: 'registry', name: ref };
+    throw new DistillError(ref, `not a known transport or registry host; a registry reference names its host (with a dot or port, or localhost), e.g. docker://${ref} for Docker Hub; or use one of ${LOCAL_FORMS}`, { code: 'E_USAGE' });
   }
-  throw new DistillError(ref, `not an image reference; use one of oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE, podman:NAME, docker:NAME`, { code: 'E_INPUT' });
+  throw new DistillError(ref, `not an image reference; use one of ${LOCAL_FORMS}, docker://HOST/NAME:TAG`, { code: 'E_INPUT' });
+}
+
+const LOCAL_FORMS = 'oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE, podman:NAME, docker:NAME';
+
+/** Whether a bare reference starts with a registry host: a dot or a port in it, or `localhost`. */
+function namesRegistry(ref: string): boolean {
+  const slash = ref.indexOf('/');
+  if (slash === -1) return false;
+  const host = ref.slice(0, slash);
+  return host === 'localhost' || host.includes('.') || /:\d+$/.test(host);
 }
 
 export interface OpenOptions {
@@ -60,6 +74,12 @@ export interface OpenOptions {
 /** Opens the image a reference names, from any transport. */
 export async function openImage(ref: string, opts: OpenOptions = {}): Promise<Image> {
   const r = parseRef(ref);
+  // A malformed --platform is the user's mistake whatever the image holds: say so before reading it.
+  if (opts.platform !== undefined) parsePlatform(opts.platform);
+  return checkPlatform(await openParsed(r, opts), opts.platform, ref);
+}
+
+async function openParsed(r: ImageRef, opts: OpenOptions): Promise<Image> {
   switch (r.transport) {
     case 'oci':
       return readLayout(r.path, { tag: r.tag, platform: opts.platform });

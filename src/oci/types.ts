@@ -87,10 +87,15 @@ export function platformString(p: Platform | undefined): string {
   return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
 }
 
-/** Parses `os/arch[/variant]`. */
+const PLATFORM_PART = /^[a-z0-9][a-z0-9._-]*$/i;
+
+/** Parses `os/arch[/variant]`: two or three non-empty parts of letters, digits, `.`, `_`, `-`. */
 export function parsePlatform(s: string): Platform {
-  const [os, architecture, variant] = s.split('/');
-  if (!os || !architecture) throw new DistillError('--platform', `platform must be os/arch[/variant], got "${s}"`, { code: 'E_USAGE' });
+  const parts = s.split('/');
+  if (parts.length < 2 || parts.length > 3 || !parts.every((p) => PLATFORM_PART.test(p))) {
+    throw new DistillError('--platform', `platform must be os/arch[/variant], got ${JSON.stringify(s)}`, { code: 'E_USAGE' });
+  }
+  const [os, architecture, variant] = parts as [string, string, string?];
   return variant ? { os, architecture, variant } : { os, architecture };
 }
 

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { comparisonRows, type Comparison } from './compare.ts';
 import { VERSION } from '../version.ts';
+import { maskText } from '../util/mask.ts';
 
 export interface ReportExtras {
   title?: string;
@@ -50,7 +51,7 @@ export function renderReport(c: Comparison, extras: ReportExtras = {}): string {
       compressed: im.compressed,
       uncompressed: im.uncompressed,
       vulnerabilities: im.vulnerabilities,
-      layers: im.layers.map((l) => ({ size: l.uncompressed, compressed: l.compressed, createdBy: l.createdBy ?? '' })),
+      layers: im.layers.map((l) => ({ size: l.uncompressed, compressed: l.compressed, createdBy: maskText(l.createdBy ?? '') })),
     })),
   };
   const json = JSON.stringify(data).replace(/</g, '\\u003c');

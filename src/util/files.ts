@@ -11,8 +11,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, rmSync, writeSync, type WriteStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -74,17 +74,85 @@ function fileClosed(out: WriteStream): Promise<void> {
   return out.closed ? Promise.resolve() : new Promise((resolve) => out.once('close', () => resolve()));
 }
 
-/** Pipes `source` (through `via`, in order) into a new file at `path`. */
+/** Pipes `source` (through `via`, in order) into a new file at `path` (or onto its end, with `append`). */
 export async function pipeToFile(
   path: string,
   source: Readable | NodeJS.ReadableStream,
-  opts: { via?: NodeJS.ReadWriteStream[]; highWaterMark?: number } = {},
+  opts: { via?: NodeJS.ReadWriteStream[]; highWaterMark?: number; append?: boolean } = {},
 ): Promise<void> {
-  const out = createWriteStream(path, opts.highWaterMark ? { highWaterMark: opts.highWaterMark } : {});
+  const out = createWriteStream(path, { ...(opts.highWaterMark ? { highWaterMark: opts.highWaterMark } : {}), ...(opts.append ? { flags: 'a' } : {}) });
   try {
     await pipeline([source, ...(opts.via ?? []), out]);
   } catch (e) {
     await fileClosed(out);
     throw e;
   }
+}
+
+/**
+ * `mkdir -p`, one component at a time. Node's own recursive mkdir spins forever at 100% CPU where
+ * a parent refuses new entries with ENOENT (anything under /proc, /sys): measured, `pull … oci:/proc/x`
+ * never returned. Here every failure other than "already exists" is the caller's error.
+ */
+export async function mkdirs(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let d = resolve(dir);
+  for (;;) {
+    try {
+      await mkdir(d);
+      break;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') break;
+      const parent = dirname(d);
+      if (code !== 'ENOENT' || parent === d || missing.length > 4096) throw e;
+      missing.push(d);
+      d = parent;
+    }
+  }
+  for (const m of missing.reverse()) {
+    try {
+      await mkdir(m);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
+const TEMP_NAME = /^\.(.+)\.(\d+)-[0-9a-f]{8}\.tmp$/;
+
+/** Whether process `pid` is running (a process we may not signal still counts as running). */
+export function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A temp file tempBeside made, in `dir`, whose process is gone (killed mid-write): its path and target name. */
+export interface StaleTemp {
+  path: string;
+  /** The base name of the file it was to become. */
+  target: string;
+}
+
+/** The temp files in `dir` (made by tempBeside) whose writing process no longer runs. */
+export async function staleTemps(dir: string): Promise<StaleTemp[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const out: StaleTemp[] = [];
+  for (const n of names) {
+    const m = TEMP_NAME.exec(n);
+    if (m && !processAlive(Number(m[2]))) out.push({ path: join(dir, n), target: m[1]! });
+  }
+  return out;
+}
+
+/** Removes the temp files of dead processes in `dir` (a `kill -9` leaves them); returns how many. */
+export async function removeStaleTemps(dir: string): Promise<number> {
+  const stale = await staleTemps(dir);
+  await Promise.all(stale.map((t) => rm(t.path, { force: true })));
+  return stale.length;
 }

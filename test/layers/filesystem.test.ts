@@ -18,7 +18,9 @@ test('parseWhiteout recognises removals and opaque directories', () => {
   assert.deepEqual(parseWhiteout('.wh.tmp'), { kind: 'remove', target: 'tmp' });
   assert.deepEqual(parseWhiteout('var/cache/.wh..wh..opq'), { kind: 'opaque', dir: 'var/cache' });
   assert.equal(parseWhiteout('etc/passwd'), undefined);
-  assert.equal(parseWhiteout('etc/.wh.'), undefined);
+  // `.wh.` names no file: an invalid whiteout (an error to every reader), never an ordinary entry.
+  assert.deepEqual(parseWhiteout('etc/.wh.'), { kind: 'invalid', path: 'etc/.wh.' });
+  assert.deepEqual(parseWhiteout('etc/.wh..'), { kind: 'invalid', path: 'etc/.wh..' });
 });
 
 test('merged view applies overwrites, whiteouts and opaque dirs, and counts per layer', async () => {

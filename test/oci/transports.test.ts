@@ -79,8 +79,10 @@ test('a multi-platform index picks --platform and lists what exists when it is m
     { ...desc, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
   ] });
   writeFileSync(join(dir, 'l', 'index.json'), armRaw);
-  const amd = await openImage(`oci:${join(dir, 'l')}`, { platform: 'linux/arm64' });
+  const amd = await openImage(`oci:${join(dir, 'l')}`, { platform: 'linux/amd64' });
   assert.equal(await amd.digest(), desc.digest);
+  // The arm64 entry points at an amd64 image: the config, not the index's label, decides.
+  await assert.rejects(openImage(`oci:${join(dir, 'l')}`, { platform: 'linux/arm64' }), /the image is for linux\/amd64, not the linux\/arm64 asked for/);
   await assert.rejects(openImage(`oci:${join(dir, 'l')}`, { platform: 'linux/s390x' }), (e: DistillError) => {
     assert.match(e.message, /no image for platform linux\/s390x; available: linux\/amd64, linux\/arm64\/v8/);
     return true;

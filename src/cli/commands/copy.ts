@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { copyImage, type CopyResult } from '../../oci/transports/registry-copy.ts';
 import type { RegistryOptions } from '../../oci/transports/registry.ts';
-import { DistillError } from '../../util/errors.ts';
+import { DistillError, escapeControl } from '../../util/errors.ts';
 import { humanBytes, isTTY, printJson, type CommonOptions } from '../output.ts';
 
 export interface TransferOptions extends CommonOptions {
@@ -15,6 +15,16 @@ export interface TransferOptions extends CommonOptions {
   chunkThreshold?: string;
   chunkSize?: string;
   retries?: string;
+  minRate?: string;
+  rateWindow?: string;
+  deadline?: string;
+}
+
+/** A positive number of seconds from `flag`, in milliseconds. */
+function seconds(v: string, flag: string): number {
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v.trim()) || !(n > 0)) throw new DistillError(flag, `not a number of seconds: ${JSON.stringify(v)}`, { code: 'E_USAGE' });
+  return n * 1000;
 }
 
 /** Parses `123`, `64K`, `16M`, `1G` (binary units) into bytes. */
@@ -35,6 +45,9 @@ export function transferOptions(cmd: Command): Command {
     .option('--chunk-threshold <size>', 'upload blobs larger than this in chunks (default 64M)')
     .option('--chunk-size <size>', 'size of one chunk of a chunked upload (default 16M)')
     .option('--retries <n>', 'attempts after the first on network errors, 429 and 5xx (default 5)')
+    .option('--min-rate <size>', 'cut and resume a blob download slower than this per second over --rate-window (default 1K)')
+    .option('--rate-window <seconds>', 'the window --min-rate is measured over (default 30)')
+    .option('--deadline <seconds>', 'cut and resume a blob request that takes longer than this (default 3600)')
     .option('--json', 'print {"ref","digest","size"} as JSON on stdout')
     .option('-q, --quiet', 'print nothing on success');
 }
@@ -48,6 +61,9 @@ export function registryOptions(opts: TransferOptions): { ro: RegistryOptions; d
     if (!/^\d+$/.test(opts.retries)) throw new DistillError('--retries', `not a number: "${opts.retries}"`, { code: 'E_USAGE' });
     ro.retries = Number(opts.retries);
   }
+  if (opts.minRate !== undefined) ro.minRate = parseBytes(opts.minRate, '--min-rate');
+  if (opts.rateWindow !== undefined) ro.rateWindowMs = seconds(opts.rateWindow, '--rate-window');
+  if (opts.deadline !== undefined) ro.deadlineMs = seconds(opts.deadline, '--deadline');
   let done = () => {};
   if (!opts.quiet && !opts.json && isTTY(process.stderr)) {
     let bytes = 0;
@@ -77,7 +93,7 @@ export async function runTransfer(src: string, dst: string, opts: TransferOption
     done();
   }
   if (opts.json) printJson({ ref: res.ref, digest: res.digest, size: res.size });
-  else if (!opts.quiet) process.stdout.write(`${verb} ${res.ref} ${res.digest} (${humanBytes(res.size)})\n`);
+  else if (!opts.quiet) process.stdout.write(`${verb} ${escapeControl(res.ref)} ${res.digest} (${humanBytes(res.size)})\n`);
   return res;
 }
 

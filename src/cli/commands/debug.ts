@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .argument('<image>', 'image reference (oci:DIR[:TAG], oci-archive:FILE, docker-archive:FILE, podman:NAME, …)')
     .requiredOption('-o, --output <ref>', 'where to write the variant (oci:DIR:TAG, podman:NAME, …)')
     .option('--mirror <url>', 'Debian mirror for busybox-static (default: the system\'s apt sources)')
-    .option('--platform <os/arch>', 'platform to pick from a multi-platform image', 'linux/amd64')
+    .option('--platform <os/arch>', 'platform to pick from a multi-platform image (default linux/amd64)')
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'print nothing but errors')
     .addHelpText('after', `

@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { openImage } from '../../oci/reference.ts';
 import { extractImage } from '../../layers/extract.ts';
-import { asDistillError } from '../../util/errors.ts';
-import { printJson, type CommonOptions } from '../output.ts';
+import { asDistillError, escapeControl } from '../../util/errors.ts';
+import { printJson, type CommonOptions, expansionFlags } from '../output.ts';
 
 interface ExportCliOptions extends CommonOptions {
   platform?: string;
@@ -13,8 +13,7 @@ interface ExportCliOptions extends CommonOptions {
 
 /** Registers `distill export`. */
 export function register(program: Command): void {
-  program
-    .command('export')
+  expansionFlags(program.command('export'))
     .description('extract an image\'s final filesystem into a new directory, safely')
     .argument('<image>', 'oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE, podman:NAME, docker:NAME')
     .argument('<dir>', 'target directory; must not exist or be empty')
@@ -40,7 +39,7 @@ Example:
       const image = await openImage(ref, { platform: opts.platform }).catch((e: unknown) => {
         throw asDistillError(e, ref);
       });
-      const warn = opts.quiet || opts.json ? undefined : (m: string) => process.stderr.write(`distill: warning: ${m}\n`);
+      const warn = opts.quiet || opts.json ? undefined : (m: string) => process.stderr.write(`distill: warning: ${escapeControl(m)}\n`);
       const r = await extractImage(image, dir, {
         keepSpecialBits: opts.keepSetuid,
         preserveOwners: opts.preserveOwners,
@@ -49,6 +48,6 @@ Example:
         throw asDistillError(e, ref);
       });
       if (opts.json) printJson({ schemaVersion: 1, reference: ref, ...r });
-      else if (!opts.quiet) process.stdout.write(`exported ${r.files} files, ${r.dirs} directories, ${r.symlinks} symlinks, ${r.hardlinks} hard links to ${r.dir}${r.skipped ? ` (${r.skipped} special files skipped)` : ''}\n`);
+      else if (!opts.quiet) process.stdout.write(`exported ${r.files} files, ${r.dirs} directories, ${r.symlinks} symlinks, ${r.hardlinks} hard links to ${escapeControl(r.dir)}${r.skipped ? ` (${r.skipped} special files skipped)` : ''}\n`);
     });
 }

@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { openImage } from '../../oci/reference.ts';
 import { inspectImage, type InspectReport } from '../../inspect/inspect.ts';
 import { describeUser, showUser } from '../../oci/user.ts';
-import { asDistillError, DistillError } from '../../util/errors.ts';
-import { colors, humanBytes, table, type CommonOptions } from '../output.ts';
+import { asDistillError, DistillError, escapeControl, escapeText as e } from '../../util/errors.ts';
+import { colors, humanBytes, table, type CommonOptions, expansionFlags } from '../output.ts';
 
 interface InspectCliOptions extends CommonOptions {
   platform?: string;
@@ -12,44 +12,45 @@ interface InspectCliOptions extends CommonOptions {
 }
 
 const short = (d: string) => d.replace(/^sha256:/, '').slice(0, 12);
-const list = (v: string[] | null) => (v === null ? '(none)' : JSON.stringify(v));
+const list = (v: string[] | null) => (v === null ? '(none)' : e(JSON.stringify(v)));
 
-/** The text form of a report. */
+/** The text form of a report; every value from the image has its control characters escaped. */
 export function inspectText(r: InspectReport, quiet = false): string {
   const out: string[] = [];
   const c = r.config;
-  out.push(`${colors.bold('Image')}    ${r.reference ?? ''} ${r.digest}`.trimEnd());
-  out.push(`Platform  ${r.platform}${r.created ? `   created ${r.created}` : ''}`);
+  out.push(`${colors.bold('Image')}    ${e(r.reference ?? '')} ${r.digest}`.trimEnd());
+  out.push(`Platform  ${e(r.platform)}${r.created ? `   created ${e(r.created)}` : ''}`);
   const u = c.resolvedUser;
-  const verdict = u.root === true ? colors.red(`runs as root (${describeUser(u)})`) : u.root === false ? colors.green(`non-root (${describeUser(u)})`) : colors.yellow(`root ${describeUser(u)}`);
-  out.push(`User      ${c.user === '' ? '(empty)' : showUser(c.user)}  ${verdict}`);
+  const who = e(describeUser(u));
+  const verdict = u.root === true ? colors.red(`runs as root (${who})`) : u.root === false ? colors.green(`non-root (${who})`) : colors.yellow(`root ${who}`);
+  out.push(`User      ${c.user === '' ? '(empty)' : e(showUser(c.user))}  ${verdict}`);
   if (!quiet) {
     out.push(`Entrypoint ${list(c.entrypoint)}`);
     out.push(`Cmd       ${list(c.cmd)}`);
-    out.push(`Workdir   ${c.workdir ?? '(none)'}`);
-    out.push(`Ports     ${c.exposedPorts.length ? c.exposedPorts.join(', ') : '(none)'}`);
-    out.push(`Env       ${c.env.length ? c.env.join('\n          ') : '(none)'}`);
+    out.push(`Workdir   ${c.workdir === null || c.workdir === undefined ? '(none)' : e(c.workdir)}`);
+    out.push(`Ports     ${c.exposedPorts.length ? e(c.exposedPorts.join(', ')) : '(none)'}`);
+    out.push(`Env       ${c.env.length ? c.env.map(e).join('\n          ') : '(none)'}`);
     const t = table(['#', 'DIGEST', 'SIZE', 'UNCOMPRESSED', '+ADDED', '~CHANGED', '-REMOVED', 'WASTED', 'CREATED BY']);
     for (const l of r.layers) {
-      const by = (l.createdBy ?? '').replace(/\s+/g, ' ');
+      const by = e((l.createdBy ?? '').replace(/\s+/g, ' '));
       t.push([l.index, short(l.digest), humanBytes(l.size), humanBytes(l.uncompressedSize), l.added, l.modified, l.removed, humanBytes(l.wastedBytes), by.length > 60 ? by.slice(0, 57) + '...' : by]);
     }
     out.push('', t.toString());
   }
-  const e = r.efficiency;
+  const eff = r.efficiency;
   out.push(
     '',
     `${colors.bold('Total')}    ${r.totals.layers} layers, ${humanBytes(r.totals.compressedSize)} compressed, ${humanBytes(r.totals.uncompressedSize)} uncompressed, ${r.totals.files} files (${humanBytes(r.totals.finalFileBytes)})`,
-    `${colors.bold('Efficiency')} ${(e.score * 100).toFixed(2)}%  wasted ${humanBytes(e.wastedBytes)} of ${humanBytes(e.totalFileBytes)} file bytes`,
+    `${colors.bold('Efficiency')} ${(eff.score * 100).toFixed(2)}%  wasted ${humanBytes(eff.wastedBytes)} of ${humanBytes(eff.totalFileBytes)} file bytes`,
   );
-  if (!quiet && e.wasted.length) {
+  if (!quiet && eff.wasted.length) {
     const t = table(['WASTED', 'VERSIONS LOST', 'PATH']);
-    for (const w of e.wasted) t.push([humanBytes(w.bytes), w.count, w.path]);
+    for (const w of eff.wasted) t.push([humanBytes(w.bytes), w.count, e(w.path)]);
     out.push('', 'Wasted space (overwritten or removed file versions):', t.toString());
   }
   if (!quiet && r.largestFiles.length) {
     const t = table(['SIZE', 'LAYER', 'PATH']);
-    for (const f of r.largestFiles) t.push([humanBytes(f.size), f.layerIndex, f.path]);
+    for (const f of r.largestFiles) t.push([humanBytes(f.size), f.layerIndex, e(f.path)]);
     out.push('', 'Largest files:', t.toString());
   }
   return out.join('\n') + '\n';
@@ -57,8 +58,7 @@ export function inspectText(r: InspectReport, quiet = false): string {
 
 /** Registers `distill inspect`. */
 export function register(program: Command): void {
-  program
-    .command('inspect')
+  expansionFlags(program.command('inspect'))
     .description('show an image\'s config, layers, sizes, wasted space and largest files (like dive, non-interactive)')
     .argument('<image>', 'oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE, podman:NAME, docker:NAME')
     .option('--platform <os/arch>', 'platform to pick from a multi-platform image')
@@ -80,17 +80,17 @@ Examples:
     .action(async (ref: string, opts: InspectCliOptions) => {
       const top = Number(opts.top ?? '20');
       if (!Number.isInteger(top) || top < 0) throw new DistillError(`--top ${opts.top}`, 'must be a whole number', { code: 'E_USAGE' });
-      const image = await openImage(ref, { platform: opts.platform }).catch((e: unknown) => {
-        throw asDistillError(e, ref);
+      const image = await openImage(ref, { platform: opts.platform }).catch((err: unknown) => {
+        throw asDistillError(err, ref);
       });
       let r: InspectReport;
       try {
         r = await inspectImage(image, { reference: ref, top });
-      } catch (e) {
-        throw asDistillError(e, ref);
+      } catch (err) {
+        throw asDistillError(err, ref);
       }
       const text = opts.json ? JSON.stringify(r, null, 2) + '\n' : inspectText(r, opts.quiet);
-      await new Promise<void>((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
-      if (!opts.quiet && !opts.json) for (const w of r.warnings) process.stderr.write(`distill: warning: ${w}\n`);
+      await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+      if (!opts.quiet && !opts.json) for (const w of r.warnings) process.stderr.write(`distill: warning: ${escapeControl(w)}\n`);
     });
 }

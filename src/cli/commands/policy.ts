@@ -56,7 +56,7 @@ export function register(program: Command): void {
     .option('--writable <path>', 'a path the app writes to, mounted as tmpfs / emptyDir (repeatable; /tmp always is)', (v: string, p: string[]) => [...p, v], [])
     .option('--image-name <name>', 'image name to put in the commands and manifests (default: from the reference)')
     .option('--name <name>', 'compose service and Deployment name (default: from the image name)')
-    .option('--platform <os/arch>', 'platform to pick from a multi-platform image', 'linux/amd64')
+    .option('--platform <os/arch>', 'platform to pick from a multi-platform image (default linux/amd64)')
     .option('--json', 'print everything as JSON')
     .option('-q, --quiet', 'print only the chosen output, without notes')
     .addHelpText(

@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .option('--title <title>', 'page title')
     .option('--label <name>', 'label for each image, in order (repeatable)', (v: string, p: string[]) => [...p, v], [])
     .option('--db <dir>', 'OSV database directory (default: the cache\'s)')
-    .option('--platform <os/arch>', 'platform to pick from multi-platform images', 'linux/amd64')
+    .option('--platform <os/arch>', 'platform to pick from multi-platform images (default linux/amd64)')
     .option('--json', 'print {output} as JSON')
     .option('-q, --quiet', 'print nothing but errors')
     .action(async (refs: string[], opts: ReportCliOptions) => {

@@ -147,6 +147,8 @@ async function packToFile(target: string, entries: PackEntry[]): Promise<void> {
   const tmp = tempBeside(target);
   const pack = tarStream.pack();
   const out = pipeToFile(tmp, pack as unknown as Readable);
+  // Its failure is the entry's, reported below; it must not count as unhandled before that.
+  out.catch(() => {});
   try {
     for (const e of entries) {
       const src = await e.open();
@@ -154,9 +156,12 @@ async function packToFile(target: string, entries: PackEntry[]): Promise<void> {
         const w = pack.entry({ name: e.name, size: e.size, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0 }, (err) =>
           err ? reject(err) : resolve(),
         );
+        // The entry stream reports a body of the wrong size; the first error wins, none goes unheard.
+        w.on('error', reject);
         src.on('error', (err) => {
-          w.destroy(err);
           reject(err);
+          src.unpipe(w);
+          w.destroy();
         });
         src.pipe(w);
       });

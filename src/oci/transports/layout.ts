@@ -2,11 +2,12 @@
  * OCI image layout directories (image-spec "image-layout.md"): read an image by tag or platform,
  * write one and tag it. Blobs are written via temp file + rename and verified as they stream.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { hexOf, sha256, type Digest } from '../digest.ts';
+import { DigestStream, hexOf, sha256, type Digest } from '../digest.ts';
 import type { Image } from '../image.ts';
 import { isIndexType, MediaType } from '../mediatypes.ts';
 import { ManifestImage, MAX_JSON_BYTES, readVerifiedBlob } from '../manifest-image.ts';
@@ -14,7 +15,7 @@ import { parseJson } from '../layer.ts';
 import { parseIndex, selectPlatform } from '../platform.ts';
 import type { Descriptor, Index } from '../types.ts';
 import { DistillError } from '../../util/errors.ts';
-import { pipeToFile, tempBeside, writeFileAtomic } from '../../util/files.ts';
+import { mkdirs, pipeToFile, removeStaleTemps, staleTemps, tempBeside, writeFileAtomic } from '../../util/files.ts';
 
 export const REF_NAME = 'org.opencontainers.image.ref.name';
 
@@ -159,7 +160,7 @@ async function exists(p: string): Promise<boolean> {
 
 /** Creates an empty layout at `dir` unless one is there. */
 export async function initLayout(dir: string): Promise<void> {
-  await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+  await mkdirs(join(dir, 'blobs', 'sha256'));
   if (!(await exists(join(dir, 'oci-layout')))) {
     await writeFileAtomic(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
   }
@@ -168,15 +169,69 @@ export async function initLayout(dir: string): Promise<void> {
   }
 }
 
-/** Puts one blob into the layout unless an intact copy is already there. */
-export async function putBlob(dir: string, digest: Digest, size: number, open: () => Promise<Readable>): Promise<void> {
-  const p = blobPath(dir, digest);
+/** Whether the file at `p` is `size` bytes that hash to `digest` (false when absent or unreadable). */
+async function intact(p: string, digest: Digest, size: number): Promise<boolean> {
+  const st = await stat(p).catch(() => undefined);
+  if (!st?.isFile() || st.size !== size) return false;
   try {
-    if ((await stat(p)).size === size) return;
+    const h = createHash('sha256');
+    for await (const c of createReadStream(p, { highWaterMark: 1024 * 1024 })) h.update(c as Buffer);
+    return `sha256:${h.digest('hex')}` === digest;
   } catch {
-    /* absent */
+    return false;
+  }
+}
+
+/**
+ * Puts one blob into the layout unless an intact copy is already there. "Intact" is checked by
+ * hash, not size: a same-sized file of other bytes (tampered, or a torn write) is replaced.
+ */
+export async function putBlob(dir: string, digest: Digest, size: number, open: () => Promise<Readable>, openFrom?: OpenFrom): Promise<void> {
+  const p = blobPath(dir, digest);
+  if (await intact(p, digest, size)) return;
+  // What a killed run left of this blob: resumed when the source can start mid-blob, else removed.
+  const stale = (await staleTemps(dirname(p))).filter((t) => t.target === hexOf(digest));
+  for (const [i, t] of stale.entries()) {
+    if (i === 0 && openFrom && (await resumeBlob(t.path, p, { digest, size, what: `blob ${digest}` }, openFrom))) {
+      for (const rest of stale.slice(1)) await rm(rest.path, { force: true });
+      return;
+    }
+    await rm(t.path, { force: true });
   }
   await writeStreamAtomic(p, await open());
+}
+
+/** Opens the raw (unverified) bytes of a blob from byte `offset` on. */
+export type OpenFrom = (offset: number) => Promise<Readable>;
+
+/**
+ * Finishes the partial blob at `partial` (left by a killed run): claims it under a temp name of
+ * ours, hashes what it holds, appends the rest from `openFrom(size)`, verifies the whole and
+ * renames it to `target`. False (nothing left behind) when there is nothing worth resuming.
+ */
+async function resumeBlob(partial: string, target: string, expected: { digest: Digest; size: number; what: string }, openFrom: OpenFrom): Promise<boolean> {
+  const tmp = tempBeside(target);
+  try {
+    await rename(partial, tmp);
+  } catch {
+    return false; // another run claimed it first
+  }
+  try {
+    const have = (await stat(tmp)).size;
+    if (have === 0 || have >= expected.size) {
+      await rm(tmp, { force: true });
+      return false;
+    }
+    const hash = createHash('sha256');
+    for await (const c of createReadStream(tmp, { highWaterMark: 1024 * 1024 })) hash.update(c as Buffer);
+    const check = new DigestStream(expected, { hash, bytes: have });
+    await pipeToFile(tmp, await openFrom(have), { via: [check], highWaterMark: 4 * 1024 * 1024, append: true });
+    await rename(tmp, target);
+    return true;
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** Writes every blob of `image` into the layout at `dir` and returns its manifest descriptor. */
@@ -214,5 +269,8 @@ export async function writeLayout(image: Image, dir: string, tag?: string): Prom
   );
   index.manifests.push(tagged);
   await writeFileAtomic(idxPath, JSON.stringify(index));
+  // Whatever killed runs left beside the blobs and the index is of no use any more.
+  await removeStaleTemps(join(dir, 'blobs', 'sha256'));
+  await removeStaleTemps(dir);
   return tagged;
 }

@@ -6,10 +6,13 @@
 import type { Readable } from 'node:stream';
 import type { Image } from '../image.ts';
 import { openImage, parseRef, writeImage } from '../reference.ts';
-import { DEFAULT_CONCURRENCY, pushRegistry, readRegistry, type RegistryOptions } from './registry.ts';
-import { initLayout, putBlob } from './layout.ts';
+import { DEFAULT_CONCURRENCY, pushRegistry, readRegistry, RegistryImage, type RegistryOptions } from './registry.ts';
+import { initLayout, putBlob, type OpenFrom } from './layout.ts';
+import type { Descriptor } from '../types.ts';
 import { ManifestImage } from '../manifest-image.ts';
 import pLimit from 'p-limit';
+import { checkPlatform } from '../platform.ts';
+import { parsePlatform } from '../types.ts';
 import { asDistillError, isDistillError } from '../../util/errors.ts';
 
 export interface CopyResult {
@@ -24,7 +27,9 @@ export interface CopyResult {
 /** Opens `ref` from any transport, registry references with `opts`. */
 export async function openAny(ref: string, opts: RegistryOptions = {}): Promise<Image> {
   const r = parseRef(ref);
-  return r.transport === 'registry' ? readRegistry(r.name, opts) : openImage(ref, { platform: opts.platform });
+  if (r.transport !== 'registry') return openImage(ref, { platform: opts.platform });
+  if (opts.platform !== undefined) parsePlatform(opts.platform);
+  return checkPlatform(await readRegistry(r.name, opts), opts.platform, ref);
 }
 
 /**
@@ -48,6 +53,12 @@ async function prefetchLayers(image: Image, dir: string, concurrency: number): P
     failure ??= { error };
     for (const s of streams) s.destroy();
   };
+  const track = async (s: Readable) => {
+    streams.add(s);
+    if (failure) s.destroy();
+    await layout;
+    return s;
+  };
   const opened = async (i: number) => {
     const s = await open(i);
     streams.add(s);
@@ -58,10 +69,16 @@ async function prefetchLayers(image: Image, dir: string, concurrency: number): P
   const jobs: Promise<unknown>[] = [
     layout,
     image.rawConfig(),
-    ...descs.map((d, i) => limit(async () => (failure ? undefined : putBlob(dir, d.digest, d.size, () => opened(i))))),
+    ...descs.map((d, i) => limit(async () => (failure ? undefined : putBlob(dir, d.digest, d.size, () => opened(i), resumeFrom(image, d, track))))),
   ];
   await Promise.allSettled(jobs.map((j) => j.catch(cancel)));
   if (failure) throw failure.error;
+}
+
+/** How a download of `d` continues from an offset (a partial blob a killed pull left), where the source can. */
+function resumeFrom(image: Image, d: Descriptor, track: (s: Readable) => Promise<Readable>): OpenFrom | undefined {
+  if (!(image instanceof RegistryImage)) return undefined;
+  return async (offset) => track(await image.openBlobFrom(d, offset));
 }
 
 /** Copies the image `src` names to `dst`; errors name the reference they concern. */

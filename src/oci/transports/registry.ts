@@ -41,6 +41,15 @@ export interface RegistryOptions {
   chunkSize?: number;
   /** A blob download that answers or delivers nothing for this long is cut and retried (default 60 s). */
   stallTimeoutMs?: number;
+  /**
+   * A blob download slower than this many bytes per second over `rateWindowMs` (while we are
+   * reading, not while our own writer holds it back) is cut and resumed (default 1024).
+   */
+  minRate?: number;
+  /** The window the minimum rate is measured over (default 30 s). */
+  rateWindowMs?: number;
+  /** Longest one blob request may take, however steadily it drips (default 1 h), before it is cut and resumed. */
+  deadlineMs?: number;
   /** Parallel blob transfers (default 4). */
   concurrency?: number;
   /** Environment for credential lookup (default process.env). */
@@ -365,11 +374,20 @@ export class RegistryClient {
     return { raw, mediaType, digest };
   }
 
-  /** Whether the repository has the blob (HEAD). */
-  async blobExists(digest: Digest, what: string): Promise<boolean> {
+  /**
+   * Whether the repository has the blob (HEAD). With `size`, a blob the registry holds at another
+   * size is an error: the image's descriptor lies about it, and skipping the upload would push a
+   * manifest whose sizes no registry can serve.
+   */
+  async blobExists(digest: Digest, what: string, size?: number): Promise<boolean> {
     const res = await this.request('HEAD', await this.url(`blobs/${digest}`), { ok: [200, 404], what });
     res.discard();
-    return res.status === 200;
+    if (res.status !== 200) return false;
+    const len = res.header('content-length');
+    if (size !== undefined && len !== undefined && /^\d+$/.test(len) && Number(len) !== size) {
+      throw new DistillError(what, `the descriptor says ${size} bytes but the registry holds this blob at ${len} bytes`, { code: 'E_SIZE_MISMATCH' });
+    }
+    return true;
   }
 
   /**
@@ -377,9 +395,12 @@ export class RegistryClient {
    * `Range: bytes=N-` (206), or restarts and skips what was already delivered (200), within the
    * retry budget; the caller's DigestStream verifies the result.
    */
-  async openBlob(desc: Descriptor, what = `blob ${desc.digest}`): Promise<Readable> {
+  async openBlob(desc: Descriptor, what = `blob ${desc.digest}`, start = 0): Promise<Readable> {
     const url = await this.url(`blobs/${desc.digest}`);
-    const first = await this.request('GET', url, { what, bulk: true });
+    // From `start` on (a partial blob a killed run left): a 200 to the Range is skipped up to it.
+    const first = start > 0
+      ? await this.request('GET', url, { headers: { range: `bytes=${start}-` }, ok: [200, 206], what, bulk: true })
+      : await this.request('GET', url, { what, bulk: true });
     // A Readable fed by push() rather than a PassThrough: one stream hop less per chunk. Its
     // read() resumes whichever response body copyBody paused.
     const feed = { wake: () => {} };
@@ -389,7 +410,7 @@ export class RegistryClient {
     const onBytes = this.opts.onBytes;
     const pump = async (initial: HttpResponse) => {
       let res: HttpResponse | undefined = initial;
-      let received = 0;
+      let received = start;
       let resumes = 0;
       while (res) {
         let skip = 0;
@@ -441,6 +462,8 @@ export class RegistryClient {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        clearInterval(rate);
+        clearTimeout(deadline);
         out.off('close', onOutClose);
         feed.wake = () => {};
         if (how instanceof Error) reject(how);
@@ -450,6 +473,26 @@ export class RegistryClient {
         body.destroy();
         finish(new Error(`stalled: no data for ${stall} ms`));
       }, stall);
+      // The stall timer fires only on silence; a server dripping a byte a second would keep a
+      // pull going forever. So also: a minimum rate per window, and a deadline per request.
+      const minRate = this.opts.minRate ?? 1024;
+      const window = this.opts.rateWindowMs ?? 30_000;
+      const deadlineMs = this.opts.deadlineMs ?? 3_600_000;
+      let windowBytes = 0;
+      const rate = setInterval(() => {
+        const got = windowBytes;
+        windowBytes = 0;
+        // A paused body is our writer's backpressure, not the server's slowness.
+        if (body.isPaused() || got >= (minRate * window) / 1000) return;
+        body.destroy();
+        finish(new Error(`too slow: ${got} bytes in ${window / 1000} s (minimum ${minRate} bytes/s)`));
+      }, window);
+      const deadline = setTimeout(() => {
+        body.destroy();
+        finish(new Error(`request took longer than ${deadlineMs / 1000} s`));
+      }, deadlineMs);
+      rate.unref?.();
+      deadline.unref?.();
       const onOutClose = () => {
         body.destroy();
         finish('closed');
@@ -458,6 +501,7 @@ export class RegistryClient {
       feed.wake = () => body.resume();
       body.on('data', (c: Buffer) => {
         timer.refresh();
+        windowBytes += c.length;
         if (skip > 0) {
           const n = Math.min(skip, c.length);
           skip -= n;
@@ -477,7 +521,7 @@ export class RegistryClient {
   /** Pushes one blob unless present: mount from `mountFrom`, else monolithic or chunked upload. */
   async pushBlob(desc: { digest: Digest; size: number }, open: () => Promise<Readable>, mountFrom?: string): Promise<'exists' | 'mounted' | 'uploaded' | 'uploaded-chunked'> {
     const what = `blob ${desc.digest}`;
-    if (await this.blobExists(desc.digest, what)) return 'exists';
+    if (await this.blobExists(desc.digest, what, desc.size)) return 'exists';
     const threshold = this.opts.chunkThreshold ?? 64 * MiB;
     return this.withRetries(what, async () => {
       const uploads = await this.url('blobs/uploads/');
@@ -511,6 +555,9 @@ export class RegistryClient {
         throw e;
       });
       r.discard();
+      // The registry may accept the first `size` bytes of a blob that goes on (its descriptor
+      // understates it): our own check of the source still fails the push.
+      if (srcError instanceof DistillError) throw srcError;
       return 'uploaded';
     });
   }
@@ -582,8 +629,21 @@ async function* rechunk(src: Readable, size: number): AsyncGenerator<Buffer> {
 
 /** An image read from a registry; remembers where it came from so pushes can mount its blobs. */
 export class RegistryImage extends ManifestImage {
-  constructor(raw: Uint8Array, open: (d: Descriptor) => Promise<Readable>, name: string, digest: Digest, readonly source: { registry: string; repository: string }) {
+  constructor(
+    raw: Uint8Array,
+    open: (d: Descriptor) => Promise<Readable>,
+    name: string,
+    digest: Digest,
+    readonly source: { registry: string; repository: string },
+    private readonly client?: RegistryClient,
+  ) {
     super(raw, open, name, digest);
+  }
+
+  /** The raw bytes of a blob from byte `offset` on (unverified: the caller hashes what it already has too). */
+  openBlobFrom(desc: Descriptor, offset: number): Promise<Readable> {
+    if (!this.client) throw new DistillError(this.name, 'this image cannot resume downloads', { code: 'E_UNSUPPORTED' });
+    return this.client.openBlob(desc, `${this.name} blob ${desc.digest}`, offset);
   }
 }
 
@@ -598,7 +658,7 @@ export async function readRegistry(ref: string, opts: RegistryOptions = {}): Pro
     const desc = selectPlatform(parseIndex(m.raw, `${name} index`), opts.platform, name);
     m = await client.getManifest(desc.digest, name);
   }
-  return new RegistryImage(m.raw, (d) => client.openBlob(d, `${name} blob ${d.digest}`), name, m.digest, { registry: r.registry, repository: r.repository });
+  return new RegistryImage(m.raw, (d) => client.openBlob(d, `${name} blob ${d.digest}`), name, m.digest, { registry: r.registry, repository: r.repository }, client);
 }
 
 export interface PushResult {

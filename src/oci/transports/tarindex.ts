@@ -27,6 +27,8 @@ function cstr(buf: Buffer, start: number, len: number): string {
 function parseNumeric(buf: Buffer, start: number, len: number, what: string): number {
   // GNU base-256 encoding for sizes over 8 GiB.
   if (buf[start]! & 0x80) {
+    // 0xff starts a negative (two's complement) number: no size or offset is negative.
+    if (buf[start] === 0xff) throw new DistillError(what, 'tar header holds a negative base-256 number', { code: 'E_INPUT' });
     let v = 0;
     for (let i = start + 1; i < start + len; i++) v = v * 256 + buf[i]!;
     if (!Number.isSafeInteger(v)) throw new DistillError(what, 'tar header size is out of range', { code: 'E_REFUSED' });
@@ -96,6 +98,7 @@ export async function indexTar(file: string, what = file): Promise<TarMember[]> 
       const base = cstr(header, 0, 100);
       const name = pax.path ?? longName ?? (prefix ? `${prefix}/${base}` : base);
       const linkname = pax.linkpath ?? longLink ?? cstr(header, 157, 100);
+      if (pax.size !== undefined && !/^\d+$/.test(pax.size)) throw new DistillError(what, `malformed PAX size ${JSON.stringify(pax.size.slice(0, 20))} of ${JSON.stringify(name)}`, { code: 'E_INPUT' });
       members.push({ name: name.replace(/^\.\//, ''), type, offset: dataStart, size: pax.size ? Number(pax.size) : size, linkname });
       longName = longLink = undefined;
       pax = {};
