@@ -31,7 +31,10 @@ export function wantsJson(argv: readonly string[]): boolean {
  * report is never an error document in disguise).
  */
 export function printError(err: DistillError, json: boolean): void {
-  process.stderr.write((json ? JSON.stringify(err.toJSON()) : err.oneLine()) + '\n');
+  // With --json a script reading stdout gets the failure as the document it parses; a person
+  // watching stderr still gets the one line.
+  if (json) process.stdout.write(JSON.stringify(err.toJSON()) + '\n');
+  process.stderr.write(err.oneLine() + '\n');
 }
 
 export function isTTY(stream: NodeJS.WriteStream = process.stdout): boolean {

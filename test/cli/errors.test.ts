@@ -1,6 +1,6 @@
 /**
  * Real failures through the real binary: each gives its stable code in `--json` (one JSON line on
- * stderr, nothing on stdout) and the exit status docs/errors.md promises, and the text form stays
+ * stdout, where a script parsing the output looks, and the one text line on stderr) and the exit status docs/errors.md promises, and the text form stays
  * `distill: <input>: <message>`.
  */
 import { test } from 'node:test';
@@ -12,14 +12,14 @@ import { runDistill, type CliResult } from '../helpers/cli.ts';
 import { makeImage, tempDir } from '../helpers/images.ts';
 import { dir, file, rawTar, writeLayoutByHand, type BlobLayerSpec, type LayoutSpec } from '../layers/helpers.ts';
 
-/** The error a `--json` run reported: exactly one line on stderr, stdout left for results. */
+/** The error a `--json` run reported: one JSON line on stdout, and the same failure as one text line on stderr. */
 function jsonError(r: CliResult): { code: string; input: string; message: string } {
-  assert.equal(r.stdout, '', 'no result document on failure');
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.equal(lines.length, 1, r.stdout);
   const parsed = JSON.parse(lines[0]!) as { error: { code: string; input: string; message: string } };
   assert.deepEqual(Object.keys(parsed), ['error']);
   assert.deepEqual(Object.keys(parsed.error).sort(), ['code', 'input', 'message']);
+  assert.equal(r.stderr, `distill: ${parsed.error.input}: ${parsed.error.message}\n`, 'stderr: the same failure, one line');
   return parsed.error;
 }
 

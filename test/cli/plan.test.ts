@@ -179,7 +179,7 @@ test('bad input exits 2 on one line: no Dockerfile (build would detect), unreada
   assert.match(none.stderr, /^distill: .*: no Dockerfile or Containerfile.*distill build would detect the app from package\.json[^\n]*\n$/);
   const json = await runDistill(['plan', dir, '--json']);
   assert.equal(json.code, 2);
-  assert.equal(JSON.parse(json.stderr).error.code, 'E_NOT_FOUND');
+  assert.equal(JSON.parse(json.stdout).error.code, 'E_NOT_FOUND');
   const missing = await runDistill(['plan', dir, '--dockerfile', join(dir, 'Dockerfile.prod')]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /^distill: .*Dockerfile\.prod: cannot read: ENOENT\n$/);

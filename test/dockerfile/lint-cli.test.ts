@@ -116,7 +116,7 @@ test('empty, binary and FROM-less inputs exit 2 with one line naming the file, f
   }
   const j = await runDistill(['lint', '--json', 'empty.Dockerfile'], { cwd: d });
   assert.equal(j.code, 2);
-  assert.deepEqual((JSON.parse(j.stderr) as { error: { code: string; input: string } }).error.code, 'E_INPUT');
+  assert.deepEqual((JSON.parse(j.stdout) as { error: { code: string; input: string } }).error.code, 'E_INPUT');
   const stdin = await runDistill(['lint', '-'], { cwd: d, input: '\n\n' });
   assert.deepEqual([stdin.code, stdin.stderr], [2, 'distill: -: is empty: not a Dockerfile\n']);
 });

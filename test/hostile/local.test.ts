@@ -135,8 +135,8 @@ cases.push({
   json: true,
   setup: () => ({ args: ['inspect', '--json', 'foo:bar'] }),
   check: (r) => {
-    const line = r.stderr.trim();
-    const j = JSON.parse(line) as { error: { code: string; input: string; message: string } };
+    assert.match(r.stderr, /^distill: foo:bar: .+\n$/, 'stderr keeps the one line');
+    const j = JSON.parse(r.stdout.trim()) as { error: { code: string; input: string; message: string } };
     assert.equal(j.error.code, 'E_USAGE');
     assert.equal(j.error.input, 'foo:bar');
   },

@@ -94,8 +94,8 @@ for (const c of hostileCorpus('/placeholder')) {
       if (kase.expect === 'error') {
         assert.equal(insp.code, exit, insp.stderr);
         assert.equal(insp.stderr.trimEnd().split('\n').length, 1, insp.stderr);
-        assert.equal(insp.stdout, '');
-        const reported = (JSON.parse(insp.stderr) as { error: { code: string } }).error.code;
+        assert.equal(insp.stdout.trimEnd().split('\n').length, 1, 'stdout: the one JSON error object');
+        const reported = (JSON.parse(insp.stdout) as { error: { code: string } }).error.code;
         if (kase.code) assert.equal(reported, kase.code);
         else assert.ok(!['E_REFUSED', 'E_INTERNAL'].includes(reported), `${reported} for a case that is not a refusal`);
       } else assert.equal(insp.code, 0, insp.stderr);
