@@ -1,12 +1,13 @@
 /**
  * Operating-system detection: `/etc/os-release` (or `/usr/lib/os-release`, its fallback per
- * os-release(5)), else `/etc/debian_version` or `/etc/alpine-release`. Files are parsed from bytes
+ * os-release(5)), else `/etc/lsb-release` (Ubuntu's), `/etc/debian_version` or
+ * `/etc/alpine-release`. Files are parsed from bytes
  * so the same code serves directories and image layers.
  */
 import type { Distro } from './package.ts';
 
 /** Paths that may identify the distro, most authoritative first. */
-export const OS_RELEASE_PATHS = ['/etc/os-release', '/usr/lib/os-release', '/etc/debian_version', '/etc/alpine-release'] as const;
+export const OS_RELEASE_PATHS = ['/etc/os-release', '/usr/lib/os-release', '/etc/lsb-release', '/etc/debian_version', '/etc/alpine-release'] as const;
 
 /** Parses os-release(5) text: KEY=value lines with optional shell-style quoting. */
 export function parseOsReleaseFields(text: string): Record<string, string> {
@@ -40,8 +41,9 @@ export function parseOsRelease(text: string): Distro | undefined {
 }
 
 /**
- * Distro from whichever of OS_RELEASE_PATHS are present (path -> content). os-release wins;
- * `/etc/debian_version` gives the major version (`12.5` -> `12`; `trixie/sid` -> no version).
+ * Distro from whichever of OS_RELEASE_PATHS are present (path -> content). os-release wins, then
+ * lsb-release's DISTRIB_ID; `/etc/debian_version` says Debian only when it holds a release number
+ * (`12.5` -> `12`): `trixie/sid` is also what Ubuntu writes there, so it names no distro.
  */
 export function detectDistro(files: ReadonlyMap<string, Buffer | string>): Distro | undefined {
   for (const p of ['/etc/os-release', '/usr/lib/os-release']) {
@@ -51,11 +53,20 @@ export function detectDistro(files: ReadonlyMap<string, Buffer | string>): Distr
       if (d) return d;
     }
   }
-  const deb = files.get('/etc/debian_version')?.toString().trim();
-  if (deb) {
-    const m = /^(\d+)(?:\.\d+)*$/.exec(deb);
-    return m ? { id: 'debian', versionId: m[1]!, prettyName: `Debian GNU/Linux ${deb}` } : { id: 'debian', prettyName: `Debian GNU/Linux ${deb}` };
+  const lsb = files.get('/etc/lsb-release');
+  if (lsb !== undefined) {
+    const f = parseOsReleaseFields(lsb.toString());
+    if (f.DISTRIB_ID) {
+      const d: Distro = { id: f.DISTRIB_ID.toLowerCase() };
+      if (f.DISTRIB_RELEASE) d.versionId = f.DISTRIB_RELEASE;
+      if (f.DISTRIB_CODENAME) d.codename = f.DISTRIB_CODENAME;
+      if (f.DISTRIB_DESCRIPTION) d.prettyName = f.DISTRIB_DESCRIPTION;
+      return d;
+    }
   }
+  const deb = files.get('/etc/debian_version')?.toString().trim();
+  const m = deb ? /^(\d+)(?:\.\d+)*$/.exec(deb) : null;
+  if (m) return { id: 'debian', versionId: m[1]!, prettyName: `Debian GNU/Linux ${deb}` };
   const alp = files.get('/etc/alpine-release')?.toString().trim();
   if (alp) return { id: 'alpine', versionId: alp, prettyName: `Alpine Linux v${alp}` };
   return undefined;

@@ -5,7 +5,7 @@
  */
 import { PackageURL } from 'packageurl-js';
 
-export type PackageType = 'deb' | 'apk' | 'rpm' | 'npm' | 'pypi' | 'golang' | 'maven' | 'generic' | 'binary';
+export type PackageType = 'deb' | 'apk' | 'rpm' | 'npm' | 'pypi' | 'golang' | 'maven' | 'cargo' | 'generic' | 'binary';
 
 /** One installed package, as found in the final filesystem of an image or directory. */
 export interface Package {
@@ -22,6 +22,13 @@ export interface Package {
   locations: string[];
   /** Name of the cataloger that found it. */
   cataloger: string;
+  /**
+   * `lockfile`: named by a lockfile or pinned requirements file, not found installed (an app
+   * whose dependencies are not in the image or directory yet); absent for installed packages.
+   */
+  declared?: 'lockfile';
+  /** A development-only dependency, as the lockfile says. */
+  dev?: boolean;
   metadata?: Record<string, unknown>;
 }
 
@@ -64,6 +71,13 @@ export interface Cataloger {
   readonly needsDistro?: boolean;
   parse(path: string, content: Buffer, ctx: CatalogContext): Package[] | Promise<Package[]>;
   /**
+   * Files that add to this cataloger's packages rather than name packages (Debian copyright
+   * files): read (up to 1 MiB) when they are final, then given to `complete`.
+   */
+  companion?(path: string): boolean;
+  /** Called once after the walk with this cataloger's packages and its final companion files. */
+  complete?(packages: Package[], companions: ReadonlyMap<string, Buffer>): Package[];
+  /**
    * Streaming alternative to `parse` for large files (binaries): when present, the walk feeds the
    * file's chunks to a scanner instead of buffering the file.
    */
@@ -93,6 +107,28 @@ export function purl(
 export function distroQualifier(d: Distro | undefined): string | undefined {
   if (!d) return undefined;
   return d.versionId ? `${d.id}-${d.versionId}` : d.id;
+}
+
+/**
+ * Licenses a package offers as alternatives (npm's old `licenses` array, several Python license
+ * classifiers: the user may pick one) as one SPDX `OR` expression, so the writers do not read
+ * them as all applying (`AND`).
+ */
+export function anyOfLicenses(licenses: readonly string[]): string[] {
+  const uniq = [...new Set(licenses)];
+  if (uniq.length <= 1) return uniq;
+  return [uniq.map((l) => (/\s/.test(l) ? `(${l})` : l)).join(' OR ')];
+}
+
+/**
+ * The vendor namespace of rpm purls (`pkg:rpm/redhat/…`, `pkg:rpm/opensuse/…`), from os-release
+ * `ID` spelled the way the purl type list and Syft/Trivy spell vendors; other ids as they are.
+ */
+export function rpmNamespace(d: Distro | undefined): string | undefined {
+  if (!d) return undefined;
+  if (d.id === 'rhel') return 'redhat';
+  if (d.id.startsWith('opensuse')) return 'opensuse';
+  return d.id;
 }
 
 /** Stable order for output: by type, then name, then version, then first location. */

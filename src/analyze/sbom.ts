@@ -57,6 +57,7 @@ export class SbomCollector {
   private readonly found: Found[] = [];
   private readonly deferred = new Map<string, Deferred>();
   private readonly osFiles = new Map<string, { layer: number; content: Buffer }>();
+  private readonly companions = new Map<string, { layer: number; content: Buffer }>();
 
   constructor(private readonly catalogers: readonly Cataloger[] = CATALOGERS) {}
 
@@ -71,7 +72,11 @@ export class SbomCollector {
 
   /** Whether a regular file's content is needed. `path` is absolute (`/etc/os-release`). */
   wants(path: string, info: FileInfo): boolean {
-    return OS_FILES.has(path) || this.wanting(path, info).length > 0;
+    return OS_FILES.has(path) || this.isCompanion(path) || this.wanting(path, info).length > 0;
+  }
+
+  private isCompanion(path: string): boolean {
+    return this.catalogers.some((c) => c.companion?.(path));
   }
 
   /**
@@ -81,7 +86,8 @@ export class SbomCollector {
    */
   async add(path: string, layer: number, info: FileInfo, body: Readable): Promise<void> {
     const ws = this.wanting(path, info);
-    const isOs = OS_FILES.has(path);
+    const isCompanion = this.isCompanion(path);
+    const isOs = OS_FILES.has(path) || isCompanion;
     const warnings: string[] = [];
     const fileCtx = { warn: (m: string) => warnings.push(m) };
     let scanners = ws.filter((w) => w.how === true && w.c.scan).map((w) => ({ c: w.c, s: w.c.scan!(path, info, fileCtx) }));
@@ -140,7 +146,7 @@ export class SbomCollector {
     }
     if (warnings.length) this.found.push({ path, layer, packages: [], warnings: [...warnings] });
     const content = buf ? buf.subarray(0, at) : Buffer.alloc(0);
-    if (isOs && buf) this.osFiles.set(path, { layer, content });
+    if (isOs && buf) (isCompanion ? this.companions : this.osFiles).set(path, { layer, content });
     for (const c of buffered) if (buf) await this.run(c, path, layer, content);
     for (const w of ws) if (w.how === 'path') await this.run(w.c, path, layer, Buffer.alloc(0));
   }
@@ -183,9 +189,41 @@ export class SbomCollector {
       packages.push(...f.packages);
       warnings.push(...f.warnings);
     }
+    for (const c of this.catalogers) {
+      if (!c.complete) continue;
+      const files = new Map<string, Buffer>();
+      for (const [p, f] of this.companions) if (c.companion?.(p) && isFinal(p, f.layer)) files.set(p, f.content);
+      const mine = packages.filter((p) => p.cataloger === c.name);
+      const done = c.complete(mine, files);
+      packages.splice(0, packages.length, ...packages.filter((p) => p.cataloger !== c.name), ...done);
+    }
+    const listed = withoutInstalled(packages);
+    packages.splice(0, packages.length, ...listed);
     packages.sort(comparePackages);
     return { source, ...(distro ? { distro } : {}), packages, warnings: [...new Set(warnings)].sort() };
   }
+}
+
+/** Identity of a package across catalogers: type, name (PEP 503 for Python) and version. */
+function identity(p: Package): string {
+  const name = p.type === 'pypi' ? p.name.toLowerCase().replace(/[-_.]+/g, '-') : p.name;
+  return `${p.type}\u0000${name}\u0000${p.version}`;
+}
+
+/**
+ * Packages a lockfile declares are listed only when not found installed (same type, name and
+ * version), once per lockfile: an app with its node_modules in the image lists those.
+ */
+function withoutInstalled(packages: Package[]): Package[] {
+  const installed = new Set(packages.filter((p) => !p.declared).map(identity));
+  const seen = new Set<string>();
+  return packages.filter((p) => {
+    if (!p.declared) return true;
+    const key = `${identity(p)}\u0000${p.locations[0]}`;
+    if (installed.has(identity(p)) || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** SBOM of a host directory holding a root filesystem (symlinks are not followed). */
@@ -256,6 +294,8 @@ export function sbomJson(sbom: Sbom): Record<string, unknown> {
       sourceVersion: p.sourceVersion ?? null,
       locations: p.locations,
       cataloger: p.cataloger,
+      ...(p.declared ? { declared: p.declared } : {}),
+      ...(p.dev ? { dev: true } : {}),
       ...(p.metadata ? { metadata: p.metadata } : {}),
     })),
     warnings: sbom.warnings,

@@ -93,6 +93,8 @@ export function toCycloneDxModel(sbom: Sbom, opts: BomOptions = {}): CDX.Models.
     if (p.arch) c.properties.add(new CDX.Models.Property('distill:arch', p.arch));
     if (p.sourceName) c.properties.add(new CDX.Models.Property('distill:source:name', p.sourceName));
     if (p.sourceVersion) c.properties.add(new CDX.Models.Property('distill:source:version', p.sourceVersion));
+    if (p.declared) c.properties.add(new CDX.Models.Property('distill:evidence', 'declared (lockfile)'));
+    if (p.dev) c.properties.add(new CDX.Models.Property('distill:dev', 'true'));
     bom.components.add(c);
     root.dependencies.add(c.bomRef);
   }

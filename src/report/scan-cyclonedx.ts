@@ -13,10 +13,21 @@ import { toCycloneDxModel, type BomOptions } from './cyclonedx.ts';
 
 const V = CDX.Models.Vulnerability;
 
-const METHOD: Partial<Record<Severity['source'], CDX.Enums.Vulnerability.RatingMethod>> = {
-  cvss_v3: CDX.Enums.Vulnerability.RatingMethod.CVSSv31,
-  cvss_v4: CDX.Enums.Vulnerability.RatingMethod.CVSSv4,
-};
+const M = CDX.Enums.Vulnerability.RatingMethod;
+
+/**
+ * The rating method of a score: the version its vector names (`CVSS:3.1/…` is CVSSv31,
+ * `CVSS:4.0/…` CVSSv4, a prefix-less `AV:N/…` CVSSv2), whichever source chose the severity level;
+ * `other` when there is no vector.
+ */
+export function ratingMethod(vector: string | undefined): CDX.Enums.Vulnerability.RatingMethod {
+  if (!vector) return M.Other;
+  if (/^CVSS:3\.0\//.test(vector)) return M.CVSSv3;
+  if (/^CVSS:3\.1\//.test(vector)) return M.CVSSv31;
+  if (/^CVSS:4\.0\//.test(vector)) return M.CVSSv4;
+  if (/^\(?AV:[LAN]\//.test(vector)) return M.CVSSv2;
+  return M.Other;
+}
 
 function sourceOf(id: string, url?: string): CDX.Models.Vulnerability.Source {
   if (/^CVE-\d+-\d+$/.test(id)) return new V.Source({ name: 'NVD', url: `https://nvd.nist.gov/vuln/detail/${id}` });
@@ -24,12 +35,12 @@ function sourceOf(id: string, url?: string): CDX.Models.Vulnerability.Source {
 }
 
 function rating(s: Severity): CDX.Models.Vulnerability.Rating {
-  const method = s.vector && /^CVSS:3\.0\//.test(s.vector) ? CDX.Enums.Vulnerability.RatingMethod.CVSSv3 : METHOD[s.source];
+  const method = ratingMethod(s.vector);
   return new V.Rating({
     severity: s.level as CDX.Enums.Vulnerability.Severity,
     ...(s.score !== undefined ? { score: s.score } : {}),
     ...(s.vector ? { vector: s.vector } : {}),
-    ...(method ? { method } : { method: CDX.Enums.Vulnerability.RatingMethod.Other }),
+    method,
     justification: `distill: severity from ${s.source === 'advisory' ? "the advisory's own rating" : s.source === 'none' ? 'nothing (no rating in the record)' : s.source.replace('_', ' ')}`,
   });
 }

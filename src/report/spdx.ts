@@ -90,7 +90,7 @@ export function toSpdxDocument(sbom: Sbom, opts: SpdxOptions = {}): SpdxDocument
       licenseConcluded: 'NOASSERTION',
       licenseDeclared: 'NOASSERTION',
       copyrightText: 'NOASSERTION',
-      primaryPackagePurpose: 'OPERATING-SYSTEM',
+      primaryPackagePurpose: 'OPERATING_SYSTEM',
     });
     relationships.push({ spdxElementId: rootId, relationshipType: 'CONTAINS', relatedSpdxElement: 'SPDXRef-OperatingSystem' });
   }
@@ -106,8 +106,9 @@ export function toSpdxDocument(sbom: Sbom, opts: SpdxOptions = {}): SpdxDocument
       licenseDeclared: declared(p),
       copyrightText: 'NOASSERTION',
       primaryPackagePurpose: p.type === 'binary' || (p.type === 'golang' && p.metadata?.role === 'main') ? 'APPLICATION' : 'LIBRARY',
-      sourceInfo: `found by distill's ${p.cataloger} cataloger in: ${p.locations.join(', ')}`,
+      sourceInfo: `found by distill's ${p.cataloger} cataloger in: ${p.locations.join(', ')}${p.sourceName ? `; built from source package ${p.sourceName}${p.sourceVersion ? ` ${p.sourceVersion}` : ''}` : ''}`,
       externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: p.purl }],
+      ...(p.declared || p.dev ? { comment: [p.declared ? 'declared (lockfile): named by a lockfile, not found installed' : '', p.dev ? 'development dependency' : ''].filter(Boolean).join('; ') } : {}),
     });
     relationships.push({ spdxElementId: rootId, relationshipType: 'CONTAINS', relatedSpdxElement: id });
   });

@@ -63,6 +63,18 @@ test('root user variants, named and unresolvable users produce DA006 / DA007 / D
   }
 });
 
+test('root written with leading zeros ("00", "000", "00:00") runs as uid 0: root, DA006, not distroless', async () => {
+  for (const user of ['00', '000', '00:00', '0000:000']) {
+    const img = await makeImage([[dir('etc/'), { name: 'etc/passwd', content: passwd }, dir('app/'), { name: 'app/server', content: 'ELF', mode: 0o755 }]], { user });
+    const r = await auditImage(img);
+    assert.equal(r.facts.uid, 0, `user ${user}`);
+    assert.equal(r.facts.runsAsRoot, true, `user ${user}`);
+    assert.ok(r.findings.some((f) => f.rule === 'DA006'), `user ${user}: ${r.findings.map((f) => f.rule).join(',')}`);
+    assert.equal(r.distroless, false, `user ${user}`);
+    assert.notEqual(r.grade, 'A', `user ${user}`);
+  }
+});
+
 test('secrets in files, ENV and history are found and never printed in full', async () => {
   const key = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB\n-----END OPENSSH PRIVATE KEY-----\n';
   const aws = 'AKIAIOSFODNN7EXAMPLE';

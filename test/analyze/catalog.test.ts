@@ -4,17 +4,20 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseDpkgStatus } from '../../src/analyze/catalogers/dpkg.ts';
+import { parseDebianCopyright, parseDpkgStatus } from '../../src/analyze/catalogers/dpkg.ts';
+import { toCycloneDxJson } from '../../src/report/cyclonedx.ts';
+import { toSpdxDocument } from '../../src/report/spdx.ts';
+import { assertValidCycloneDx, assertValidSpdx } from '../report/schemas.ts';
 import { parseApkInstalled } from '../../src/analyze/catalogers/apk.ts';
 import { parsePackageJson } from '../../src/analyze/catalogers/npm.ts';
 import { parsePythonMetadata } from '../../src/analyze/catalogers/python.ts';
-import { GoScanner, parseModInfo, readGoBuildInfo, goPackages } from '../../src/analyze/catalogers/go.ts';
+import { GoScanner, ldflagsVersion, parseModInfo, readGoBuildInfo, goPackages } from '../../src/analyze/catalogers/go.ts';
 import { NodeScanner, nodeVersionFromBinary } from '../../src/analyze/catalogers/nodebin.ts';
 import type { StreamScanner } from '../../src/analyze/package.ts';
 import { parseRpmHeader } from '../../src/analyze/catalogers/rpm.ts';
 import { detectDistro, parseOsRelease } from '../../src/analyze/osrelease.ts';
 import { sbomFromDirectory } from '../../src/analyze/sbom.ts';
-import type { CatalogContext, Package } from '../../src/analyze/package.ts';
+import { rpmNamespace, type CatalogContext, type Package } from '../../src/analyze/package.ts';
 import { tempDir } from '../helpers/images.ts';
 
 function ctx(distro?: CatalogContext['distro']): CatalogContext & { warnings: string[] } {
@@ -65,13 +68,77 @@ test('dpkg status: only installed stanzas; Source with and without version; purl
   const ps = parseDpkgStatus(text, '/var/lib/dpkg/status', c);
   assert.deepEqual(ids(ps), ['deb:e2fsprogs@1:1.47.0-2', 'deb:half@1', 'deb:held@3-1', 'deb:libc6@2.36-9+deb12u4', 'deb:libpcre2-8-0@10.42-1+b1']);
   const libc = ps.find((p) => p.name === 'libc6')!;
-  assert.equal(libc.purl, 'pkg:deb/debian/libc6@2.36-9+deb12u4?arch=amd64&distro=debian-12');
+  assert.equal(libc.purl, 'pkg:deb/debian/libc6@2.36-9+deb12u4?arch=amd64&distro=debian-12&upstream=glibc');
   assert.equal(libc.sourceName, 'glibc');
   assert.equal(libc.sourceVersion, '2.36-9+deb12u4');
   const pcre = ps.find((p) => p.name === 'libpcre2-8-0')!;
   assert.deepEqual([pcre.sourceName, pcre.sourceVersion], ['pcre2', '10.42-1+b1']);
+  assert.equal(pcre.purl, 'pkg:deb/debian/libpcre2-8-0@10.42-1+b1?arch=amd64&distro=debian-12&upstream=pcre2');
   assert.match(ps.find((p) => p.name === 'e2fsprogs')!.purl, /^pkg:deb\/debian\/e2fsprogs@1:1\.47\.0-2\?/);
   assert.deepEqual(c.warnings, []);
+});
+
+test('dpkg: a stanza without Source: is its own source (name and version, as dpkg-query says); binNMU versions go into upstream', () => {
+  const text = [
+    'Package: bash\nStatus: install ok installed\nArchitecture: amd64\nVersion: 5.2.15-2+b7',
+    'Package: libbinnmu1\nStatus: install ok installed\nArchitecture: amd64\nSource: libbinnmu (1.0-1)\nVersion: 1.0-1+b2',
+    'Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\nVersion: 1:1.2.13.dfsg-1',
+  ].join('\n\n');
+  const ps = parseDpkgStatus(text, '/var/lib/dpkg/status', ctx(bookworm));
+  const bash = ps.find((p) => p.name === 'bash')!;
+  assert.deepEqual([bash.sourceName, bash.sourceVersion], ['bash', '5.2.15-2+b7']);
+  assert.equal(bash.purl, 'pkg:deb/debian/bash@5.2.15-2+b7?arch=amd64&distro=debian-12');
+  const nmu = ps.find((p) => p.name === 'libbinnmu1')!;
+  assert.equal(nmu.purl, 'pkg:deb/debian/libbinnmu1@1.0-1+b2?arch=amd64&distro=debian-12&upstream=libbinnmu%401.0-1');
+  assert.match(ps.find((p) => p.name === 'zlib1g')!.purl, /&upstream=zlib$/);
+  // The writers carry the source: CycloneDX as properties, SPDX in sourceInfo.
+  const sbom = { source: { type: 'directory' as const, name: '/r' }, distro: bookworm, packages: ps, warnings: [] };
+  const bom = JSON.parse(toCycloneDxJson(sbom)) as { components: { name: string; properties: { name: string; value: string }[] }[] };
+  const props = bom.components.find((c) => c.name === 'bash')!.properties;
+  assert.deepEqual(props.filter((x) => x.name.startsWith('distill:source:')).map((x) => x.value), ['bash', '5.2.15-2+b7']);
+  const spdx = toSpdxDocument(sbom);
+  assert.match(spdx.packages.find((p) => p.name === 'bash')!.sourceInfo!, /source package bash 5\.2\.15-2\+b7/);
+});
+
+test('dpkg without os-release: an Ubuntu root (debian_version "trixie/sid") is not labelled debian; lsb-release names it', () => {
+  assert.equal(detectDistro(new Map([['/etc/debian_version', 'trixie/sid\n']])), undefined);
+  assert.deepEqual(detectDistro(new Map([['/etc/debian_version', 'bookworm/sid\n'], ['/etc/lsb-release', 'DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04\nDISTRIB_CODENAME=jammy\nDISTRIB_DESCRIPTION="Ubuntu 22.04.4 LTS"\n']])), { id: 'ubuntu', versionId: '22.04', codename: 'jammy', prettyName: 'Ubuntu 22.04.4 LTS' });
+  const c = ctx(undefined);
+  const [p] = parseDpkgStatus('Package: bash\nStatus: install ok installed\nArchitecture: amd64\nVersion: 5.2.21-2ubuntu4\n', '/var/lib/dpkg/status', c);
+  assert.equal(p!.purl, 'pkg:deb/bash@5.2.21-2ubuntu4?arch=amd64');
+  assert.doesNotMatch(p!.purl, /debian/);
+  assert.match(c.warnings.join('\n'), /distribution is unknown/);
+  const u = parseDpkgStatus('Package: bash\nStatus: install ok installed\nArchitecture: amd64\nVersion: 5.2.21-2ubuntu4\n', '/var/lib/dpkg/status', ctx({ id: 'ubuntu', versionId: '24.04' }));
+  assert.equal(u[0]!.purl, 'pkg:deb/ubuntu/bash@5.2.21-2ubuntu4?arch=amd64&distro=ubuntu-24.04');
+});
+
+test('dpkg licenses from DEP-5 /usr/share/doc/<pkg>/copyright; free-form files give none', async () => {
+  const dep5 = [
+    'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: zlib\nSource: https://zlib.net/',
+    'Files: *\nCopyright: 1995-2022 Jean-loup Gailly and Mark Adler\nLicense: Zlib',
+    'Files: contrib/dotzlib/*\nCopyright: 2004 Henrik Ravn\nLicense: BSL-1.0',
+    'Files: debian/*\nCopyright: 2000-2023 Mark Brown\nLicense: GPL-2+ or Artistic',
+    'License: Zlib\n This software is provided \'as-is\', without any express or implied\n warranty.',
+    'License: GPL-2+\n This program is free software.\n .\n On Debian systems, see /usr/share/common-licenses/GPL-2.',
+  ].join('\n\n');
+  assert.deepEqual(parseDebianCopyright(dep5), ['BSL-1.0', 'GPL-2.0-or-later OR Artistic-1.0-Perl', 'Zlib']);
+  assert.equal(parseDebianCopyright('This is Debian\'s prepackaged version of bash.\n\nCopyright (C) 1987-2022 Free Software Foundation, Inc.\n'), undefined);
+  const root = tempDir('distill-dep5-');
+  put(root, 'etc/os-release', 'ID=debian\nVERSION_ID="12"\n');
+  put(root, 'var/lib/dpkg/status', 'Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\nVersion: 1:1.2.13.dfsg-1\n\nPackage: bash\nStatus: install ok installed\nArchitecture: amd64\nVersion: 5.2.15-2+b7\n');
+  put(root, 'usr/share/doc/zlib1g/copyright', dep5);
+  put(root, 'usr/share/doc/bash/copyright', 'This is Debian\'s prepackaged version of bash.\n');
+  const s = await sbomFromDirectory(root);
+  assert.deepEqual(s.packages.find((p) => p.name === 'zlib1g')!.licenses, ['BSL-1.0', 'GPL-2.0-or-later OR Artistic-1.0-Perl', 'Zlib']);
+  assert.equal(s.packages.find((p) => p.name === 'bash')!.licenses, undefined);
+  assertValidSpdx(toSpdxDocument(s));
+  await assertValidCycloneDx(toCycloneDxJson(s));
+});
+
+test('rpm purl vendor from os-release ID: rhel is redhat, openSUSE flavours are opensuse, others as written', () => {
+  const ns = (id: string) => rpmNamespace({ id });
+  assert.deepEqual(['rhel', 'opensuse-leap', 'opensuse-tumbleweed', 'centos', 'fedora', 'amzn', 'rocky', 'sles'].map(ns), ['redhat', 'opensuse', 'opensuse', 'centos', 'fedora', 'amzn', 'rocky', 'sles']);
+  assert.equal(rpmNamespace(undefined), undefined);
 });
 
 test('dpkg: a broken status file is a warning, not a crash', () => {
@@ -96,7 +163,12 @@ test('npm package.json: scoped purl, license forms, non-roots skipped, bad JSON 
   assert.equal(a!.purl, 'pkg:npm/%40babel/core@7.24.0');
   assert.deepEqual(a!.licenses, ['MIT']);
   const [b] = parsePackageJson(JSON.stringify({ name: 'old', version: '0.1.0', licenses: [{ type: 'BSD' }, { type: 'GPL-2.0' }] }), '/x/node_modules/old/package.json', c);
-  assert.deepEqual(b!.licenses, ['BSD', 'GPL-2.0']);
+  // The old `licenses` array lists the licenses a package is offered under: alternatives.
+  assert.deepEqual(b!.licenses, ['BSD OR GPL-2.0']);
+  const [d] = parsePackageJson(JSON.stringify({ name: 'dual', version: '1.0.0', licenses: [{ type: 'MIT', url: 'x' }, { type: 'Apache-2.0', url: 'y' }] }), '/x/node_modules/dual/package.json', c);
+  assert.deepEqual(d!.licenses, ['MIT OR Apache-2.0']);
+  const sd = toSpdxDocument({ source: { type: 'directory', name: '/r' }, packages: [d!], warnings: [] });
+  assert.equal(sd.packages.find((p) => p.name === 'dual')!.licenseDeclared, 'MIT OR Apache-2.0');
   assert.deepEqual(parsePackageJson('{"type":"module"}', '/x/node_modules/old/esm/package.json', c), []);
   assert.deepEqual(parsePackageJson('{"name":"x"}', '/x/node_modules/x/package.json', c), []);
   assert.deepEqual(c.warnings, []);
@@ -113,7 +185,11 @@ test('python METADATA / PKG-INFO: name kept, purl normalized, license sources', 
   const [q] = parsePythonMetadata('Metadata-Version: 2.4\nName: q\nVersion: 2\nLicense-Expression: MIT OR Apache-2.0\n', '/m', c);
   assert.deepEqual(q!.licenses, ['MIT OR Apache-2.0']);
   const [r] = parsePythonMetadata('Name: r\nVersion: 3\nLicense: UNKNOWN\nClassifier: License :: OSI Approved :: MIT License\n', '/m', c);
-  assert.deepEqual(r!.licenses, ['MIT License']);
+  assert.deepEqual(r!.licenses, ['MIT']);
+  const [u] = parsePythonMetadata('Metadata-Version: 2.1\nName: u\nVersion: 1\nLicense: UNKNOWN\nClassifier: Development Status :: 5 - Production/Stable\nClassifier: License :: OSI Approved\nClassifier: License :: OSI Approved :: Apache Software License\nClassifier: License :: OSI Approved :: GNU General Public License v2 or later (GPLv2+)\nClassifier: Programming Language :: Python :: 3\n', '/m', c);
+  assert.deepEqual(u!.licenses, ['Apache-2.0 OR GPL-2.0-or-later']);
+  const [o] = parsePythonMetadata('Name: o\nVersion: 1\nClassifier: License :: Other/Proprietary License\n', '/m', c);
+  assert.deepEqual(o!.licenses, ['Other/Proprietary License']);
   assert.deepEqual(parsePythonMetadata('Name: r\n', '/m', c), []);
   assert.equal(c.warnings.length, 1);
 });
@@ -194,6 +270,30 @@ test('Go binary built here (go1.18+ inline format): Go version, main module, loc
   assert.deepEqual(s.packages[0]!.locations, ['/usr/local/bin/hello']);
 });
 
+test('Go binary built with -ldflags -X main.version=v1.0.0: the main module has that version; without it (devel)', () => {
+  const dir = tempDir('distill-goldflags-');
+  put(dir, 'src/go.mod', 'module example.com/tool\n\ngo 1.19\n');
+  put(dir, 'src/main.go', 'package main\n\nvar version = "dev"\n\nfunc main() { println(version) }\n');
+  const env = { ...process.env, GOFLAGS: '-mod=mod', GOPROXY: 'off', GOCACHE: join(dir, 'cache'), GOPATH: join(dir, 'gopath'), CGO_ENABLED: '0' };
+  const build = (name: string, ...flags: string[]) => {
+    const out = join(dir, 'root/usr/local/bin', name);
+    execFileSync('go', ['build', ...flags, '-o', out, '.'], { cwd: join(dir, 'src'), env });
+    const main = goPackages(readGoBuildInfo(readFileSync(out))!, out).find((p) => p.metadata?.role === 'main')!;
+    return main;
+  };
+  const tagged = build('tagged', '-ldflags', '-s -w -X main.version=v1.0.0');
+  assert.equal(tagged.version, 'v1.0.0');
+  assert.equal(tagged.purl, 'pkg:golang/example.com/tool@v1.0.0');
+  assert.equal(build('quoted', '-ldflags', "-X 'main.version=1.2.3'").version, '1.2.3');
+  assert.equal(build('plain').version, '(devel)');
+  assert.equal(build('notsemver', '-ldflags', '-X main.version=nightly').version, '(devel)');
+  // Trivy's order: <module>/cmd/ first, then main/common/version/cmd packages, then the rest.
+  assert.equal(ldflagsVersion('example.com/tool', '-X example.com/tool/cmd/tool.version=v2.0.0 -X main.Version=v1.0.0'), 'v2.0.0');
+  assert.equal(ldflagsVersion('example.com/tool', '-X=example.com/tool/internal/build.Ver=v3.1.0'), 'v3.1.0');
+  assert.equal(ldflagsVersion('example.com/tool', '-X main.version=v1.0.0 -X main.Version=v1.1.0'), undefined);
+  assert.equal(ldflagsVersion('example.com/tool', '-X main.commit=abc123'), undefined);
+});
+
 test('node binary: the version of the real node running this test, whole and streamed', async () => {
   const bin = readFileSync(process.execPath);
   const v = nodeVersionFromBinary(bin);
@@ -266,7 +366,7 @@ test('rpm: rpmdb.sqlite written by Debian\'s rpm with packages built by rpmbuild
   put(old, 'var/lib/rpm/Packages', Buffer.alloc(4096));
   const s2 = await sbomFromDirectory(old);
   assert.deepEqual(s2.packages, []);
-  assert.deepEqual(s2.warnings, ['/var/lib/rpm/Packages: rpm database in BerkeleyDB/ndb format is not read; its packages are not listed']);
+  assert.deepEqual(s2.warnings, ['/var/lib/rpm/Packages: unreadable BerkeleyDB rpm database (not a BerkeleyDB hash database (no hash magic at byte 12)); its packages are not listed']);
 });
 
 test('java: pom.properties, MANIFEST-only and nested jars built with the jar tool', async () => {

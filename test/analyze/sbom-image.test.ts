@@ -8,6 +8,7 @@ import { sbomFromImage } from '../../src/analyze/sbom.ts';
 import { writeImage } from '../../src/oci/reference.ts';
 import { makeImage, tempDir } from '../helpers/images.ts';
 import { runDistill } from '../helpers/cli.ts';
+import { assertValidCycloneDx, assertValidSpdx } from '../report/schemas.ts';
 
 const pj = (name: string, version: string) => JSON.stringify({ name, version });
 
@@ -87,11 +88,13 @@ test('cli: distill sbom on an oci-archive: table, --json, cyclonedx and spdx to 
   const bom = JSON.parse(readFileSync(join(dir, 'bom.json'), 'utf8')) as { specVersion: string; components: { purl?: string }[] };
   assert.equal(bom.specVersion, '1.6');
   assert.ok(bom.components.some((c) => c.purl === 'pkg:npm/kept@1.0.0'));
+  await assertValidCycloneDx(readFileSync(join(dir, 'bom.json'), 'utf8'));
 
   const spdx = await runDistill(['sbom', ref, '--format', 'spdx', '-o', join(dir, 'sbom.spdx.json'), '-q']);
   assert.equal(spdx.code, 0, spdx.stderr);
   assert.equal(spdx.stderr, '');
   assert.equal((JSON.parse(readFileSync(join(dir, 'sbom.spdx.json'), 'utf8')) as { spdxVersion: string }).spdxVersion, 'SPDX-2.3');
+  assertValidSpdx(readFileSync(join(dir, 'sbom.spdx.json'), 'utf8'));
 
   const bad = await runDistill(['sbom', `oci-archive:${join(dir, 'missing.tar')}`]);
   assert.equal(bad.code, 2);

@@ -266,6 +266,54 @@ export function readGoBuildInfo(b: Buffer): GoBuildInfo | undefined {
   return parseModInfo(version, stripSentinels(mod));
 }
 
+/** A build setting's value as recorded: Go quotes values with spaces or quotes (strconv.Quote). */
+function unquoteSetting(v: string): string {
+  if (!v.startsWith('"')) return v;
+  try {
+    return JSON.parse(v) as string;
+  } catch {
+    return v.slice(1, -1);
+  }
+}
+
+/** A semantic version as Go's x/mod/semver accepts it, the `v` optional (`1.0.0`, `v1.2`). */
+function isSemver(v: string): boolean {
+  return /^v?(0|[1-9]\d*)(\.(0|[1-9]\d*)(\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?)?)?$/.test(v);
+}
+
+/** The `-X importpath.name=value` assignments of an `-ldflags` value (`-X a=b`, `-X=a=b`, `--X a=b`). */
+function ldflagsAssignments(ldflags: string): [string, string][] {
+  const words = ldflags.trim().split(/\s+/).filter(Boolean);
+  const out: [string, string][] = [];
+  for (let i = 0; i < words.length; i++) {
+    const m = /^--?X(?:=(.*))?$/.exec(words[i]!);
+    if (!m) continue;
+    const arg = (m[1] ?? words[++i] ?? '').replace(/^['"]|['"]$/g, '');
+    const eq = arg.indexOf('=');
+    if (eq > 0) out.push([arg.slice(0, eq), arg.slice(eq + 1)]);
+  }
+  return out;
+}
+
+/**
+ * The main module's version set by the linker, as Trivy reads it: among `-X` assignments to a
+ * variable named `…version` or `…ver` whose value is a semantic version, those under
+ * `<module>/cmd/` win, then those in a package named main, common, version or cmd, then any
+ * other; the first group with exactly one value gives the version, two or more give none.
+ */
+export function ldflagsVersion(module: string, ldflags: string): string | undefined {
+  const groups: string[][] = [[], [], []];
+  for (const [key, value] of ldflagsAssignments(ldflags)) {
+    const k = key.toLowerCase();
+    if (!(k.endsWith('.version') || k.endsWith('.ver')) || !isSemver(value)) continue;
+    const pkg = key.slice(key.lastIndexOf('/') + 1).split('.')[0]!.toLowerCase();
+    const g = key.startsWith(`${module}/cmd/`) ? 0 : ['main', 'common', 'version', 'cmd'].includes(pkg) ? 1 : 2;
+    if (!groups[g]!.includes(value)) groups[g]!.push(value);
+  }
+  for (const g of groups) if (g.length) return g.length === 1 ? g[0] : undefined;
+  return undefined;
+}
+
 /** Packages for a Go binary: the stdlib (Go version), the main module and every dependency. */
 export function goPackages(info: GoBuildInfo, path: string): Package[] {
   const out: Package[] = [];
@@ -283,7 +331,13 @@ export function goPackages(info: GoBuildInfo, path: string): Package[] {
   };
   const goVersion = info.goVersion.replace(/^go/, '').split(' ')[0]!;
   add('stdlib', goVersion, { goVersion: info.goVersion, role: 'stdlib' });
-  if (info.main?.path) add(info.main.path, info.main.version || '(devel)', { goVersion: info.goVersion, role: 'main', ...(info.path ? { mainPackage: info.path } : {}) });
+  if (info.main?.path) {
+    // `go build` stamps `(devel)`; a version the build set with `-ldflags -X` is the real one.
+    const stamped = info.main.version && info.main.version !== '(devel)' ? info.main.version : undefined;
+    const ldflags = info.settings['-ldflags'];
+    const linked = !stamped && ldflags ? ldflagsVersion(info.main.path, unquoteSetting(ldflags)) : undefined;
+    add(info.main.path, stamped ?? linked ?? '(devel)', { goVersion: info.goVersion, role: 'main', ...(info.path ? { mainPackage: info.path } : {}), ...(linked ? { versionFrom: 'ldflags' } : {}) });
+  }
   for (const d of info.deps) {
     const r = d.replace;
     if (r && r.version && r.version !== '(devel)') add(r.path, r.version, { goVersion: info.goVersion, role: 'dep', replaces: `${d.path}@${d.version}` });

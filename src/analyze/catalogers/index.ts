@@ -4,6 +4,9 @@ import { apkCataloger } from './apk.ts';
 import { dpkgCataloger } from './dpkg.ts';
 import { goCataloger } from './go.ts';
 import { javaCataloger } from './java.ts';
+import { npmLockfileCataloger } from './lockfile-npm.ts';
+import { pythonLockfileCataloger } from './lockfile-python.ts';
+import { cargoLockCataloger, goModCataloger } from './lockfile-rust-go.ts';
 import { nodeBinaryCataloger } from './nodebin.ts';
 import { npmCataloger } from './npm.ts';
 import { pythonCataloger } from './python.ts';
@@ -18,4 +21,8 @@ export const CATALOGERS: readonly Cataloger[] = [
   goCataloger,
   javaCataloger,
   nodeBinaryCataloger,
+  npmLockfileCataloger,
+  pythonLockfileCataloger,
+  cargoLockCataloger,
+  goModCataloger,
 ];

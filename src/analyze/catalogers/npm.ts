@@ -4,9 +4,12 @@
  * `/usr/local/lib/node_modules`) and the applications' own (as Trivy and Syft list them too).
  * Files without both (`"type": "module"` markers in sub-folders) are not package roots.
  */
-import { purl, type CatalogContext, type Cataloger, type Package } from '../package.ts';
+import { anyOfLicenses, purl, type CatalogContext, type Cataloger, type Package } from '../package.ts';
 
-/** Licenses as npm has written them over the years: a string, `{type}`, or a `licenses` array. */
+/**
+ * Licenses as npm has written them over the years: a string, `{type}`, or a `licenses` array
+ * (alternatives the user may choose from, so one `OR` expression).
+ */
 function licenses(pkg: Record<string, unknown>): string[] | undefined {
   const one = (l: unknown): string | undefined =>
     typeof l === 'string' ? l : l && typeof l === 'object' && typeof (l as { type?: unknown }).type === 'string' ? (l as { type: string }).type : undefined;
@@ -17,7 +20,7 @@ function licenses(pkg: Record<string, unknown>): string[] | undefined {
     const v = one(x);
     if (v) out.push(v);
   }
-  return out.length ? out : undefined;
+  return out.length ? anyOfLicenses(out) : undefined;
 }
 
 /** The package a node_modules package.json describes, if it is a package root. */

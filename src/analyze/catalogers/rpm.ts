@@ -1,13 +1,17 @@
 /**
- * RPM packages from the sqlite rpm database (`rpmdb.sqlite`, Fedora 33+/RHEL 9+/openSUSE), whose
- * `Packages` table holds one rpm header blob per package. The header parser is hand-written: the
- * format is a small fixed layout (index count, data size, 16-byte index entries, data store; see
- * rpm's lib/header.c) and no JS library reads it. sqlite is read with sql.js (wasm), which needs
- * the database in memory, hence the size limit. BerkeleyDB (`Packages`) and ndb (`Packages.db`)
- * databases are NOT read: they produce a warning and no packages.
+ * RPM packages from the three rpm database formats, each a store of one rpm header blob per
+ * package: sqlite (`rpmdb.sqlite`, Fedora 33+/RHEL 9+/openSUSE), BerkeleyDB hash (`Packages`,
+ * RHEL/CentOS <= 8, Amazon Linux 2; read by rpm-bdb.ts) and ndb (`Packages.db`, SUSE; read by
+ * rpm-ndb.ts). The header parser is hand-written: the format is a small fixed layout (index
+ * count, data size, 16-byte index entries, data store; see rpm's lib/header.c) and no JS library
+ * reads it. sqlite is read with sql.js (wasm), which needs the database in memory, hence the size
+ * limit. A database that cannot be read is a warning naming the file and why, never a silent
+ * empty list.
  */
 import initSqlJs from 'sql.js';
-import { distroQualifier, purl, type CatalogContext, type Cataloger, type Package } from '../package.ts';
+import { BdbError, readBdbHash } from './rpm-bdb.ts';
+import { NdbError, readNdb } from './rpm-ndb.ts';
+import { distroQualifier, purl, rpmNamespace, type CatalogContext, type Cataloger, type Package } from '../package.ts';
 
 const DIRS = ['/var/lib/rpm/', '/usr/lib/sysimage/rpm/'];
 
@@ -96,46 +100,94 @@ export async function parseRpmSqlite(content: Uint8Array, path: string, ctx: Cat
     ctx.warn(`${path}: not a sqlite database (${(e as Error).message})`);
     return [];
   }
-  const out: Package[] = [];
   try {
     const rows = db.exec('SELECT blob FROM Packages');
-    for (const row of rows[0]?.values ?? []) {
-      const blob = row[0];
-      if (!(blob instanceof Uint8Array)) continue;
-      let h: RpmHeader;
-      try {
-        h = parseRpmHeader(blob);
-      } catch (e) {
-        ctx.warn(`${path}: unreadable rpm header (${(e as Error).message})`);
-        continue;
-      }
-      // gpg-pubkey pseudo-packages are keys, not software.
-      if (!h.name || !h.version || h.name === 'gpg-pubkey') continue;
-      const vr = h.release ? `${h.version}-${h.release}` : h.version;
-      const version = h.epoch !== undefined ? `${h.epoch}:${vr}` : vr;
-      const src = h.sourceRpm ? /^(.+)-([^-]+-[^-]+)\.(?:no)?src\.rpm$/.exec(h.sourceRpm) : null;
-      out.push({
-        name: h.name,
-        version,
-        type: 'rpm',
-        purl: purl('rpm', ctx.distro?.id, h.name, vr, {
-          arch: h.arch,
-          epoch: h.epoch !== undefined ? String(h.epoch) : undefined,
-          distro: distroQualifier(ctx.distro),
-        }),
-        ...(h.license ? { licenses: [h.license] } : {}),
-        ...(h.arch ? { arch: h.arch } : {}),
-        ...(src ? { sourceName: src[1]!, sourceVersion: src[2]! } : {}),
-        locations: [path],
-        cataloger: 'rpm',
-      });
-    }
+    const blobs = (rows[0]?.values ?? []).map((row) => row[0]).filter((b): b is Uint8Array => b instanceof Uint8Array);
+    return packagesFromHeaders(blobs, path, ctx);
   } catch (e) {
     ctx.warn(`${path}: no readable Packages table (${(e as Error).message})`);
+    return [];
   } finally {
     db.close();
   }
+}
+
+/** The package of one header blob, or undefined (with a warning when unreadable) for none. */
+function packageFromHeader(blob: Uint8Array, path: string, ctx: CatalogContext): Package | undefined {
+  let h: RpmHeader;
+  try {
+    h = parseRpmHeader(blob);
+  } catch (e) {
+    ctx.warn(`${path}: unreadable rpm header (${(e as Error).message})`);
+    return undefined;
+  }
+  // gpg-pubkey pseudo-packages are keys, not software.
+  if (!h.name || !h.version || h.name === 'gpg-pubkey') return undefined;
+  const vr = h.release ? `${h.version}-${h.release}` : h.version;
+  const version = h.epoch !== undefined ? `${h.epoch}:${vr}` : vr;
+  const src = h.sourceRpm ? /^(.+)-([^-]+-[^-]+)\.(?:no)?src\.rpm$/.exec(h.sourceRpm) : null;
+  return {
+    name: h.name,
+    version,
+    type: 'rpm',
+    purl: purl('rpm', rpmNamespace(ctx.distro), h.name, vr, {
+      arch: h.arch,
+      epoch: h.epoch !== undefined ? String(h.epoch) : undefined,
+      distro: distroQualifier(ctx.distro),
+    }),
+    ...(h.license ? { licenses: [h.license] } : {}),
+    ...(h.arch ? { arch: h.arch } : {}),
+    ...(src ? { sourceName: src[1]!, sourceVersion: src[2]! } : {}),
+    locations: [path],
+    cataloger: 'rpm',
+  };
+}
+
+function packagesFromHeaders(blobs: Iterable<Uint8Array>, path: string, ctx: CatalogContext): Package[] {
+  const out: Package[] = [];
+  for (const blob of blobs) {
+    const p = packageFromHeader(blob, path, ctx);
+    if (p) out.push(p);
+  }
   return out;
+}
+
+/** Packages from the bytes of a BerkeleyDB `Packages` file. */
+export function parseRpmBdb(content: Uint8Array, path: string, ctx: CatalogContext): Package[] {
+  let db;
+  try {
+    db = readBdbHash(content);
+  } catch (e) {
+    if (!(e instanceof BdbError)) throw e;
+    ctx.warn(`${path}: unreadable BerkeleyDB rpm database (${e.message}); its packages are not listed`);
+    return [];
+  }
+  // Keys are package numbers in the database's byte order; record 0 is rpm's counter of them,
+  // not a package. Hash order is arbitrary, so packages come in package-number order.
+  const number = (k: Uint8Array): number => (k.length !== 4 ? -1 : Buffer.from(k)[db.littleEndian ? 'readUInt32LE' : 'readUInt32BE'](0));
+  const blobs = db.entries
+    .map((e) => ({ n: number(e.key), value: e.value }))
+    .filter((e) => e.n !== 0)
+    .sort((x, y) => x.n - y.n)
+    .map((e) => e.value);
+  return packagesFromHeaders(blobs, path, ctx);
+}
+
+/** Packages from the bytes of an ndb `Packages.db` file. */
+export function parseRpmNdb(content: Uint8Array, path: string, ctx: CatalogContext): Package[] {
+  let pkgs;
+  try {
+    pkgs = readNdb(content);
+  } catch (e) {
+    if (!(e instanceof NdbError)) throw e;
+    ctx.warn(`${path}: unreadable ndb rpm database (${e.message}); its packages are not listed`);
+    return [];
+  }
+  return packagesFromHeaders(
+    pkgs.map((p) => p.blob),
+    path,
+    ctx,
+  );
 }
 
 export const rpmCataloger: Cataloger = {
@@ -146,13 +198,11 @@ export const rpmCataloger: Cataloger = {
     const dir = DIRS.find((d) => path.startsWith(d));
     if (!dir) return false;
     const base = path.slice(dir.length);
-    if (base === 'rpmdb.sqlite') return true;
-    if (base === 'Packages' || base === 'Packages.db') return 'path';
-    return false;
+    return base === 'rpmdb.sqlite' || base === 'Packages' || base === 'Packages.db';
   },
   parse(path, content, ctx) {
     if (path.endsWith('/rpmdb.sqlite')) return parseRpmSqlite(content, path, ctx);
-    ctx.warn(`${path}: rpm database in BerkeleyDB/ndb format is not read; its packages are not listed`);
-    return [];
+    if (path.endsWith('/Packages.db')) return parseRpmNdb(content, path, ctx);
+    return parseRpmBdb(content, path, ctx);
   },
 };

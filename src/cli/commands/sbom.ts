@@ -4,9 +4,9 @@ import Table from 'cli-table3';
 import { sbomFor, sbomJson, type Sbom } from '../../analyze/sbom.ts';
 import { toCycloneDxJson } from '../../report/cyclonedx.ts';
 import { toSpdxJson } from '../../report/spdx.ts';
-import { codeOf, DistillError } from '../../util/errors.ts';
+import { codeOf, DistillError, escapeControl, escapeText as e } from '../../util/errors.ts';
 import { writeFileAtomic } from '../../util/files.ts';
-import { colors, type CommonOptions } from '../output.ts';
+import { colors, type CommonOptions, expansionFlags } from '../output.ts';
 
 const FORMATS = ['table', 'json', 'cyclonedx', 'spdx'] as const;
 type Format = (typeof FORMATS)[number];
@@ -17,15 +17,15 @@ interface SbomOptions extends CommonOptions {
   platform?: string;
 }
 
-/** The table form: one row per package, then a count per type. */
+/** The table form: one row per package, then a count per type; values from the image escaped. */
 export function sbomTable(s: Sbom): string {
   const t = new Table({ head: ['NAME', 'VERSION', 'TYPE', 'LOCATION'], style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
-  for (const p of s.packages) t.push([p.name, p.version, p.type, p.locations[0] ?? '']);
+  for (const p of s.packages) t.push([e(p.name), e(p.version), e(p.declared ? `${p.type}, declared (${p.declared})${p.dev ? ', dev' : ''}` : p.type), e(p.locations[0] ?? '')]);
   const counts = new Map<string, number>();
   for (const p of s.packages) counts.set(p.type, (counts.get(p.type) ?? 0) + 1);
-  const per = [...counts].map(([k, v]) => `${k} ${v}`).join(', ');
+  const per = [...counts].map(([k, v]) => `${e(k)} ${v}`).join(', ');
   const os = s.distro ? (s.distro.prettyName ?? `${s.distro.id} ${s.distro.versionId ?? ''}`.trim()) : 'unknown';
-  return `${s.packages.length ? t.toString() + '\n' : ''}${colors.bold(`${s.packages.length} packages`)}${per ? ` (${per})` : ''}; OS: ${os}\n`;
+  return `${s.packages.length ? t.toString() + '\n' : ''}${colors.bold(`${s.packages.length} packages`)}${per ? ` (${per})` : ''}; OS: ${e(os)}\n`;
 }
 
 /** Renders an SBOM in one of the formats. */
@@ -53,8 +53,7 @@ async function writeAtomic(file: string, text: string): Promise<void> {
 
 /** Registers `distill sbom`. */
 export function register(program: Command): void {
-  program
-    .command('sbom')
+  expansionFlags(program.command('sbom'))
     .description('list the packages in an image: dpkg, apk, rpm, npm, Python, Go, Java, Node.js binary')
     .argument('<image>', 'oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE, podman:NAME, docker:NAME, or dir:PATH (a root filesystem)')
     .option('-f, --format <format>', `output format: ${FORMATS.join(', ')}`, 'table')
@@ -68,7 +67,7 @@ export function register(program: Command): void {
 Formats: table (default), json (schemaVersion 1: source, distro, packages[], warnings[]),
 cyclonedx (CycloneDX 1.6 JSON), spdx (SPDX 2.3 JSON). Packages come from the image's final
 filesystem: files deleted or replaced by later layers do not count. Warnings (to stderr) say what
-was not read, e.g. rpm BerkeleyDB databases.
+was not read, e.g. a damaged rpm database.
 
 Examples:
   distill sbom oci-archive:app.tar
@@ -84,7 +83,7 @@ Examples:
       // Wait for the pipe to take it all: the CLI exits right after the action returns, and
       // process.exit drops what is still queued on a piped stdout.
       else await new Promise<void>((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
-      if (!opts.quiet && format !== 'json') for (const w of s.warnings) process.stderr.write(`distill: warning: ${w}\n`);
-      if (opts.output && !opts.quiet && format !== 'table') process.stderr.write(`wrote ${s.packages.length} packages to ${opts.output}\n`);
+      if (!opts.quiet && format !== 'json') for (const w of s.warnings) process.stderr.write(`distill: warning: ${escapeControl(w)}\n`);
+      if (opts.output && !opts.quiet && format !== 'table') process.stderr.write(`wrote ${s.packages.length} packages to ${escapeControl(opts.output)}\n`);
     });
 }
