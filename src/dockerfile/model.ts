@@ -37,6 +37,8 @@ export interface Instruction {
   form: 'exec' | 'shell';
   /** The argv when in exec form. */
   exec: string[] | null;
+  /** Set when the arguments start with `[` but are not a JSON array of strings (Docker then runs them as a shell command). */
+  malformedExec?: true;
   heredocs: Heredoc[];
   mounts: Mount[];
   /** Index of the stage the instruction belongs to; -1 for ARGs before the first FROM. */

@@ -43,6 +43,9 @@ function parseExec(args: string): string[] | null {
   return null;
 }
 
+/** Instructions whose JSON-array form is exec form. */
+const EXEC_KEYWORDS = new Set(['RUN', 'CMD', 'ENTRYPOINT', 'SHELL', 'HEALTHCHECK']);
+
 function parseMount(value: string): Mount {
   const options: Record<string, string> = {};
   for (const part of value.split(',')) {
@@ -176,6 +179,7 @@ function readInstruction(ins: AstInstruction, lines: string[], firstLine: number
     flags,
     form: exec ? 'exec' : 'shell',
     exec,
+    ...(!exec && /^\[/.test(rest.trim()) && EXEC_KEYWORDS.has(keyword) ? { malformedExec: true as const } : {}),
     heredocs,
     mounts: flags.filter((f) => f.name === 'mount' && f.value).map((f) => parseMount(f.value ?? '')),
     stage: stageIndex,

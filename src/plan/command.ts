@@ -100,7 +100,7 @@ function substituteKnown(text: string, vars: Record<string, string>, notes: stri
 }
 
 /** The node arguments for a command line, resolving package-manager scripts via package.json. */
-export function nodeArgs(argv: string[], pkg: any, next: boolean, depth = 0): { args: string[] | null; note?: string; problem?: string } {
+export function nodeArgs(argv: string[], pkg: any, next: boolean, depth = 0): { args: string[] | null; note?: string; problem?: string; shell?: boolean } {
   const a0 = argv[0] ?? '';
   const base = a0.split('/').pop() ?? '';
   if (base === 'node' || base === 'nodejs') return { args: argv.slice(1) };
@@ -117,9 +117,9 @@ export function nodeArgs(argv: string[], pkg: any, next: boolean, depth = 0): { 
     let body: string | undefined = pkg.scripts?.[script];
     if (body === undefined && script === 'start') body = 'node server.js'; // npm's documented default
     if (body === undefined) return { args: null, problem: `package.json has no "${script}" script` };
-    if (needsShell(body)) return { args: null, problem: `the "${script}" script \`${body}\` needs a shell` };
+    if (needsShell(body)) return { args: null, problem: `the "${script}" script \`${body}\` needs a shell`, shell: true };
     const inner = splitCommands(body);
-    if (inner.length !== 1) return { args: null, problem: `the "${script}" script \`${body}\` runs several commands` };
+    if (inner.length !== 1) return { args: null, problem: `the "${script}" script \`${body}\` runs several commands`, shell: true };
     const r = nodeArgs(inner[0]!.argv, pkg, next, depth + 1);
     return { ...r, note: `\`${argv.join(' ')}\` resolved through package.json to \`${body}\` (npm is not in the runtime and would add a process that swallows signals)` };
   }

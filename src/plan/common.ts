@@ -1,5 +1,6 @@
 /** Helpers the language strategies share: versions from image tags, binary artefacts, Alpine builders. */
-import { joinPath, runCommands } from '../dockerfile/parse.ts';
+import { joinPath, stageChain } from '../dockerfile/parse.ts';
+import { alpineToDebian } from './alpine.ts';
 import type { Instruction, Stage } from '../dockerfile/model.ts';
 import { splitImage } from '../oci/docker-ref.ts';
 import type { Analysis, Plan } from './types.ts';
@@ -28,21 +29,22 @@ export function isAlpine(ref: string): boolean {
 
 /**
  * An Alpine builder produces musl binaries and native modules, which fail on glibc distroless
- * bases. When the stage never calls apk, swap it for the Debian variant of the same tag;
- * otherwise warn.
+ * bases: the builder moves to Debian (alpine.ts's tables), else a warning says why it could not.
+ * The final stage of a rebase becomes the distroless base itself and is left to the rebase.
  */
-export function debianBuilder(a: Analysis, stage: Stage, plan: Plan, debianTag: (tag: string) => string | null): void {
-  if (!isAlpine(stage.baseImage) || stage.parent) return;
-  const usesApk = stage.instructions.some((i) => i.keyword === 'RUN' && runCommands(i).some((c) => c.argv[0] === 'apk'));
-  const { name, tag } = splitImage(stage.image);
-  const nt = tag ? debianTag(tag) : null;
-  if (usesApk || !nt || stage.image.includes('$')) {
-    plan.warnings.push(`stage on ${stage.baseImage} builds against musl (Alpine); native modules or binaries from it may not load on the glibc distroless base — build on the Debian variant`);
-    return;
-  }
-  const newImage = `${name}:${nt}`;
-  plan.imageSwaps.push({ instr: stage.from, image: newImage });
-  plan.changes.push({ line: stage.from.line, kind: 'builder-base', reason: `${stage.image} -> ${newImage}: Alpine builds link musl; the distroless base is Debian (glibc), so build on Debian` });
+export function debianBuilder(a: Analysis, stage: Stage, plan: Plan, mode: 'build' | 'rebase'): void {
+  const root = stageChain(stage)[0]!;
+  if (!isAlpine(root.baseImage) || (mode === 'rebase' && root === a.final)) return;
+  const why = alpineToDebian(a, stage, plan, 'Alpine builds link musl');
+  if (why) plan.warnings.push(`stage on ${root.baseImage} builds against musl (Alpine) and cannot be moved to Debian (${why}); native modules or binaries from it may not load on the glibc distroless base — build on the Debian variant`);
+}
+
+/** A musl build whose output cannot run on glibc: moved to Debian, or the refusal that says why not. */
+export function muslArtefact(a: Analysis, stage: Stage, plan: Plan, what: string): void {
+  const root = stageChain(stage)[0]!;
+  if (!isAlpine(root.baseImage) || plan.refusal) return;
+  const why = alpineToDebian(a, stage, plan, `${what} built on Alpine links musl`);
+  if (why) plan.refusal = { cls: 'musl', reason: `${what} is built on ${root.baseImage} and links musl: it cannot start on a glibc distroless base, and the builder cannot be moved to Debian (${why}); build it on the Debian variant or link it statically` };
 }
 
 /** The stage that produces `path` (absolute) via the given outputs, else the final stage. */
@@ -81,6 +83,11 @@ export function binaryRun(a: Analysis, path: string): Plan['run'] {
   const entryLen = a.command?.entryLen ?? 0;
   if (!a.command || entryLen > 0) return { kind: 'exec', entrypoint: [path, ...rest.slice(0, Math.max(0, entryLen - 1))], cmd: rest.slice(Math.max(0, entryLen - 1)) };
   return { kind: 'exec', entrypoint: [], cmd: [path, ...rest] };
+}
+
+/** The words of a COPY/ADD: sources then destination (exec form as written; flags excluded). */
+export function copyWords(i: Instruction): string[] {
+  return i.exec ?? i.args.split(/\s+/).filter(Boolean);
 }
 
 /** Adds a step unless the stage's text already has it (idempotence). */

@@ -4,7 +4,7 @@
  */
 import { joinPath } from '../dockerfile/parse.ts';
 import { flagValue } from '../dockerfile/shell.ts';
-import { binaryArtefact, findCommands, isAlpine, locateBinary } from './common.ts';
+import { binaryArtefact, findCommands, isAlpine, locateBinary, muslArtefact } from './common.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 
 const COMPILERS = /^(gcc|g\+\+|cc|c\+\+|clang|clang\+\+|x86_64-linux-gnu-gcc)$/;
@@ -21,13 +21,8 @@ export const cppStrategy: Strategy = {
     const plan = emptyPlan(makes.length ? (makes.some((m) => m.cmd.argv[0] === 'cmake') ? 'cmake' : 'make') : cxx ? 'g++' : 'gcc', isStatic ? 'static' : 'cc');
     // Dynamic C goes on cc too: libgcc_s is what glibc loads for unwinding (pthread_cancel, C++ libraries a C program links).
     plan.changes.push({ kind: 'base', reason: isStatic ? 'linked with -static: no libc needed' : cxx ? 'dynamically linked C++: needs glibc, libstdc++ and libgcc_s (cc base)' : 'dynamically linked: needs glibc and possibly libgcc_s (cc base)' });
-    if (!isStatic) for (const c of all) {
-      const st = a.file.stages.find((s) => s.instructions.includes(c.instr));
-      if (st && isAlpine(st.baseImage)) {
-        plan.warnings.push(`built dynamically on ${st.baseImage} (musl): it will not run on a glibc base; link with -static or build on Debian`);
-        break;
-      }
-    }
+    // A dynamic build on Alpine links musl: moved to Debian, or refused.
+    if (!isStatic) for (const c of all) if (isAlpine(c.stage.baseImage)) muslArtefact(a, c.stage, plan, 'the dynamically linked binary');
     // Each output joined with the WORKDIR of the compile that wrote it.
     const outputs = compiles.flatMap((c) => {
       const o = flagValue(c.cmd.argv, '-o');

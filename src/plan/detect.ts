@@ -115,7 +115,7 @@ export function scoreLanguages(file: DockerfileModel, ctx: BuildContext, command
   return [...score.entries()].map(([lang, s]) => ({ lang, score: s })).sort((a, b) => b.score - a.score);
 }
 
-const PROVIDED_PACKAGES = new Set(['ca-certificates', 'tzdata', 'tini', 'dumb-init', 'curl', 'wget', 'bash', 'openssl', 'gnupg', 'procps', 'netbase', 'libc6', 'musl', 'libssl3', 'openssl-libs', 'shadow', 'passwd']);
+const PROVIDED_PACKAGES = new Set(['ca-certificates', 'tzdata', 'libstdc++', 'libstdc++6', 'libgcc', 'libgcc-s1', 'tini', 'dumb-init', 'curl', 'wget', 'bash', 'openssl', 'gnupg', 'procps', 'netbase', 'libc6', 'musl', 'libssl3', 'openssl-libs', 'shadow', 'passwd']);
 const TOOLING = /^(build-essential|build-base|gcc|g\+\+|make|cmake|clang|git|pkg-config|pkgconf|autoconf|automake|libtool|musl-dev|libc6-dev|libc-dev|linux-headers|python3?(\.\d+)?(-dev|-pip|-venv|-setuptools|-wheel)?|py3-pip|nodejs(-current)?|npm|yarn|openjdk-?\d*(-jdk|-jre)?(-headless)?|default-jdk|default-jre|maven|gradle|golang(-go)?|go|rust|cargo|dotnet-sdk-[\d.]+|unzip|zip|xz-utils|gzip|tar|binutils|file|patch|sudo|vim|nano|less|software-properties-common|apt-transport-https|lsb-release|gosu)$/;
 
 function packageArgs(argv: string[]): string[] | null {

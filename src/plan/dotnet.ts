@@ -5,7 +5,7 @@
  */
 import { joinPath } from '../dockerfile/parse.ts';
 import { flagValue } from '../dockerfile/shell.ts';
-import { findCommands, versionFromImages } from './common.ts';
+import { findCommands, muslArtefact, versionFromImages } from './common.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 
 export const dotnetStrategy: Strategy = {
@@ -32,6 +32,8 @@ export const dotnetStrategy: Strategy = {
     const outRaw = pub ? flagValue(pub.cmd.argv, '-o', '--output') : undefined;
     const out = pub && outRaw ? joinPath(pub.instr.workdir, outRaw) : undefined;
     if (selfContained) {
+      // --use-current-runtime on an Alpine SDK publishes for linux-musl.
+      if (pub) muslArtefact(a, pub.stage, plan, 'the self-contained .NET app');
       if (pub && !pub.cmd.argv.some((x) => x.startsWith('--self-contained') || x === '--sc')) {
         const text = pub.instr.raw.replace(/dotnet\s+publish/, 'dotnet publish --self-contained --use-current-runtime');
         plan.edits.push({ kind: 'replace', instr: pub.instr, text });
@@ -39,11 +41,13 @@ export const dotnetStrategy: Strategy = {
       } else if (!pub) plan.warnings.push('no `dotnet publish` step found: cannot make the app self-contained for a base without .NET');
       if (a.vars.DOTNET_SYSTEM_GLOBALIZATION_INVARIANT === undefined) plan.env.push({ key: 'DOTNET_SYSTEM_GLOBALIZATION_INVARIANT', value: '1', reason: 'the base has no ICU libraries' });
     }
+    // The app's own arguments (`dotnet App.dll --urls …`) follow it whichever way it starts.
+    const appArgs = dll ? argv.slice(argv.indexOf(dll) + 1) : argv.slice(1);
     if (mode === 'rebase') {
       if (selfContained) {
         const dir = dll ? joinPath(a.workdir, dll.split('/').slice(0, -1).join('/') || '.') : a.workdir;
-        plan.run = { kind: 'exec', entrypoint: [joinPath(dir, app)], cmd: [] };
-      } else plan.run = { kind: 'dotnet', dll: dll ?? `${app}.dll` };
+        plan.run = { kind: 'exec', entrypoint: [joinPath(dir, app), ...appArgs], cmd: [] };
+      } else plan.run = { kind: 'dotnet', dll: dll ?? `${app}.dll`, args: appArgs };
       return plan;
     }
     if (!out) {
@@ -52,7 +56,7 @@ export const dotnetStrategy: Strategy = {
     }
     plan.workdir = '/app';
     plan.copies.push({ src: out, dst: '/app', reason: 'only the published output' });
-    plan.run = selfContained ? { kind: 'exec', entrypoint: [`/app/${app}`], cmd: [] } : { kind: 'dotnet', dll: `${app}.dll` };
+    plan.run = selfContained ? { kind: 'exec', entrypoint: [`/app/${app}`, ...appArgs], cmd: [] } : { kind: 'dotnet', dll: `${app}.dll`, args: appArgs };
     return plan;
   },
 };

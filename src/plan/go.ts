@@ -5,7 +5,7 @@
 import { joinPath, runCommands } from '../dockerfile/parse.ts';
 import type { Instruction } from '../dockerfile/model.ts';
 import { flagValue } from '../dockerfile/shell.ts';
-import { binaryArtefact, findCommands, isAlpine, locateBinary } from './common.ts';
+import { binaryArtefact, findCommands, isAlpine, locateBinary, muslArtefact } from './common.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 
 function moduleName(a: Analysis): string | undefined {
@@ -46,7 +46,11 @@ export const goStrategy: Strategy = {
         const n = pkg && pkg !== '.' && pkg !== './...' ? pkg.replace(/@.*$/, '').replace(/\/\.\.\.$/, '').split('/').pop() : name;
         if (n) outputs.push(`${gobin}/${n}`);
       }
-      if (!isStatic(a, b.instr, b.cmd.env, v)) allStatic = false;
+      if (!isStatic(a, b.instr, b.cmd.env, v)) {
+        allStatic = false;
+        // A cgo binary built on Alpine links musl dynamically.
+        if (mode === 'build' || b.stage !== a.final) muslArtefact(a, b.stage, plan, 'the cgo Go binary');
+      }
     }
     const goRun = a.command && a.command.argv[0] === 'go' && a.command.argv[1] === 'run';
     if (goRun && mode === 'build') {

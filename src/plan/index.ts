@@ -6,7 +6,10 @@
  * Each step is a small function: analyse -> language -> strategy -> base -> launch.
  */
 import { dirContext, memoryContext, NO_CONTEXT, type BuildContext } from './context.ts';
-import { parseDockerfile, runCommands, targetStage } from '../dockerfile/parse.ts';
+import { flagOf, parseDockerfile, runCommands, targetStage } from '../dockerfile/parse.ts';
+import { copyWords } from './common.ts';
+import { copySourceProblems, stageOutputs } from './sources.ts';
+import { runtimeUser, writablePaths, type RuntimeUser } from './user.ts';
 import type { DockerfileModel, Stage } from '../dockerfile/model.ts';
 import { splitImage } from '../oci/docker-ref.ts';
 import { classifyRuns, imageLanguage, scoreLanguages, unsupportedRuntime } from './detect.ts';
@@ -19,7 +22,7 @@ import { javaStrategy } from './java.ts';
 import { rustStrategy } from './rust.ts';
 import { dotnetStrategy } from './dotnet.ts';
 import { cppStrategy } from './cpp.ts';
-import type { Analysis, Change, ConvertOptions, Language, Plan, RunSpec, Strategy } from './types.ts';
+import type { Analysis, Change, ConvertOptions, Language, Plan, RefusalClass, RunSpec, Strategy } from './types.ts';
 
 const STRATEGIES: Record<Language, Strategy> = {
   node: nodeStrategy, python: pythonStrategy, go: goStrategy, java: javaStrategy, rust: rustStrategy, dotnet: dotnetStrategy, cpp: cppStrategy,
@@ -33,7 +36,7 @@ export interface Launch {
 
 /** The plan of a Dockerfile app, or why there is none. */
 export type DockerfilePlan =
-  | { status: 'refused'; reason: string; language: Language | 'unknown'; buildTool: string; model: DockerfileModel; warnings: string[] }
+  | { status: 'refused'; reason: string; refusalClass: RefusalClass; language: Language | 'unknown'; buildTool: string; model: DockerfileModel; warnings: string[] }
   | {
       status: 'planned';
       model: DockerfileModel;
@@ -44,6 +47,10 @@ export type DockerfilePlan =
       strategy: Plan;
       base: BaseImage;
       launch: Launch;
+      /** The USER the runtime image runs as (the author's non-root user kept, root replaced by 65532), and why it changed. */
+      user: RuntimeUser;
+      /** Paths the app writes (the Dockerfile chowns them): the only files owned by the runtime user. */
+      writable: string[];
       /** WORKDIR the app runs in. */
       workdir: string;
       /** ENV of the runtime image (the Dockerfile's, build-only keys dropped in build mode, plus what the strategy adds). */
@@ -71,26 +78,36 @@ export function planDockerfile(text: string, opts: ConvertOptions & { target?: s
   if (!model.stages.length) throw new Error('no FROM instruction: not a Dockerfile');
   const final = targetStage(model, opts.target);
   if (!final) throw new Error(`--target ${opts.target}: no such stage (stages: ${model.stages.map((s) => s.alias ?? String(s.index)).join(', ')})`);
+  const malformed = [final.config.entrypoint, final.config.cmd].find((i) => i?.malformedExec);
+  if (malformed) throw new Error(`line ${malformed.line}: ${malformed.keyword} ${malformed.args} is not a valid JSON array of strings (Docker would run it through a shell, which distroless has none of); fix the JSON (a comma between every two strings, none after the last)`);
   const a = analyse(model, final, toContext(opts.context), { ...opts, provider });
-  const refuse = (reason: string, language: Language | 'unknown' = 'unknown', buildTool = 'unknown', warnings: string[] = []): DockerfilePlan => ({ status: 'refused', reason, language, buildTool, model, warnings: [reason, ...warnings] });
+  const refuse = (why: Refusal, language: Language | 'unknown' = 'unknown', buildTool = 'unknown', warnings: string[] = []): DockerfilePlan => ({ status: 'refused', reason: why.reason, refusalClass: why.cls, language, buildTool, model, warnings: [why.reason, ...warnings] });
 
+  const input = inputProblem(a);
+  if (input) return refuse(input);
+  const stageHint = stageWarnings(model, final, opts.target);
   const lang = chooseLanguage(a);
-  if (!lang.ok) return refuse(lang.reason);
+  if (!lang.ok) return refuse(lang, 'unknown', 'unknown', stageHint);
   const mode = chooseMode(a);
   const strategy = STRATEGIES[lang.language].plan(a, mode);
-  const warnings = [...languageWarnings(a, lang.language), ...(a.finalIsDistroless && a.runs.length ? ['the final stage is on a distroless base but has RUN instructions, which cannot run there'] : []), ...strategy.warnings];
+  const warnings = [...stageHint, ...languageWarnings(a, lang.language), ...(a.finalIsDistroless && a.runs.length ? ['the final stage is on a distroless base but has RUN instructions, which cannot run there'] : []), ...strategy.warnings];
   const changes: Change[] = [...strategy.changes, ...(a.command?.notes ?? []).map((n) => ({ kind: 'cmd', reason: n }))];
   // A command that cannot start without a shell, a script wrapper or an unresolvable launcher is
   // not guessed at: an image that cannot start is worse than no image.
+  if (strategy.refusal) return refuse(strategy.refusal, lang.language, strategy.buildTool, warnings.filter((w) => w !== strategy.refusal!.reason));
   const problem = launchProblem(a, strategy);
-  if (problem) return refuse(problem, lang.language, strategy.buildTool, warnings.filter((w) => w !== problem));
+  if (problem) return refuse(problem, lang.language, strategy.buildTool, warnings.filter((w) => w !== problem.reason));
 
+  if (mode === 'build') strategy.copies.push(...referencedCopies(a, strategy));
+  const sources = copySourceProblems(final, model.stages);
+  if (sources.refusal) return refuse({ cls: 'missing-source', reason: sources.refusal }, lang.language, strategy.buildTool, warnings);
+  warnings.push(...sources.warnings);
   const base = runtimeBase(a, strategy, lang.language);
-  if (!base.ok) return refuse(base.reason, lang.language, strategy.buildTool);
+  if (!base.ok) return refuse({ cls: 'no-base', reason: base.reason }, lang.language, strategy.buildTool);
   warnings.push(...base.warnings, ...glibcWarnings(a, mode, base.base));
   return {
     status: 'planned', model, analysis: a, language: lang.language, mode, strategy, base: base.base,
-    launch: fitLaunch(strategy.run, base.base, lang.language), workdir: strategy.workdir ?? a.workdir,
+    launch: fitLaunch(strategy.run, base.base, lang.language), user: runtimeUser(final), writable: writablePaths(final), workdir: strategy.workdir ?? a.workdir,
     env: runtimeEnvOf(final, mode, strategy), ports: [...final.config.expose], warnings, changes,
   };
 }
@@ -116,13 +133,77 @@ const SHELL_SYNTAX = /[$`|;&<>*?]/;
  * shell syntax (unset variables, operators, globs) still in the command after the strategy
  * resolved what it could (e.g. `target/*.jar` from pom.xml).
  */
-function launchProblem(a: Analysis, plan: Plan): string | undefined {
+function launchProblem(a: Analysis, plan: Plan): Refusal | undefined {
   const c = a.command;
   if (!c) return undefined;
-  if (c.wrapperScript) return c.problems.find((p) => p.includes(c.wrapperScript!)) ?? `ENTRYPOINT ${c.wrapperScript} is a shell script`;
-  if (!plan.run) return c.problems[0] ?? plan.warnings[0] ?? `\`${c.argv.join(' ')}\` cannot be mapped to the runtime`;
-  const args = plan.run.kind === 'interp' ? plan.run.args : plan.run.kind === 'exec' ? [...plan.run.entrypoint, ...plan.run.cmd] : [plan.run.dll];
-  if (c.problems.length && (c.several || args.some((x) => SHELL_SYNTAX.test(x)))) return c.problems[0];
+  if (c.wrapperScript) return { cls: 'entrypoint-script', reason: c.problems.find((p) => p.includes(c.wrapperScript!)) ?? `ENTRYPOINT ${c.wrapperScript} is a shell script` };
+  if (!plan.run) {
+    if (c.problems[0]) return { cls: 'needs-shell', reason: c.problems[0] };
+    return { cls: plan.runProblem?.cls ?? 'unmapped-command', reason: plan.runProblem?.reason ?? plan.warnings[0] ?? `\`${c.argv.join(' ')}\` cannot be mapped to the runtime` };
+  }
+  const args = plan.run.kind === 'interp' ? plan.run.args : plan.run.kind === 'exec' ? [...plan.run.entrypoint, ...plan.run.cmd] : [plan.run.dll, ...(plan.run.args ?? [])];
+  if (c.problems.length && (c.several || args.some((x) => SHELL_SYNTAX.test(x) && !javaClasspathWildcard(args, x)))) return { cls: 'needs-shell', reason: c.problems[0]! };
+  return undefined;
+}
+
+/** `-cp dir/*`: java expands a classpath wildcard itself, so it is not shell syntax. */
+function javaClasspathWildcard(args: string[], x: string): boolean {
+  const i = args.indexOf(x);
+  return i > 0 && /^(-cp|-classpath|--class-path)$/.test(args[i - 1] ?? '') && !/[$`|;&<>?]/.test(x);
+}
+
+/**
+ * Build mode: files the command names by absolute path outside what the strategy copies (a
+ * `gunicorn -c /etc/gunicorn/conf.py`, a `-cp /opt/app.jar:/opt/deps/*` entry) are copied too,
+ * when the final stage put them there (a COPY destination or a build output), so the runtime
+ * can open them; the runtime's own files (the interpreter) are never copied.
+ */
+function referencedCopies(a: Analysis, plan: Plan): Plan['copies'] {
+  const run = plan.run;
+  if (!run) return [];
+  const args = run.kind === 'interp' ? run.args : run.kind === 'exec' ? [...run.entrypoint, ...run.cmd] : [];
+  const paths = args.filter((x) => !x.includes('://')).flatMap((x) => x.replace(/^--?[\w-]+=/, '').split(':')).map((x) => x.replace(/\/\*$/, '')).filter((x) => x.startsWith('/') && !/[*?$]/.test(x));
+  const covered = (p: string) => plan.copies.some((c) => p === c.dst || p.startsWith(c.dst.replace(/\/?$/, '/')));
+  const { outputs } = stageOutputs(a.final);
+  const out: Plan['copies'] = [];
+  for (const p of [...new Set(paths)]) {
+    if (covered(p) || out.some((c) => c.dst === p)) continue;
+    if (!outputs.some((o) => p === o.path || p.startsWith(o.path.replace(/\/?$/, '/')))) continue;
+    out.push({ src: p, dst: p, reason: 'the command reads it (named in its arguments), and it is outside the copied app directory' });
+  }
+  return out;
+}
+
+/**
+ * The last stage of a file with dev or test stages is not always what ships: when no --target
+ * names it and it is called dev/test/devcontainer/…, say so and name the stage that looks like
+ * the production one.
+ */
+function stageWarnings(model: DockerfileModel, final: Stage, target: string | undefined): string[] {
+  if (target || !final.alias || !/^(dev|devel|develop|development|devcontainer|test|tests|testing|debug|lint|ci|e2e)$/i.test(final.alias)) return [];
+  const prod = model.stages.find((s) => s !== final && /^(prod|production|release|runtime|final|app|run|runner|deploy|dist)$/i.test(s.alias ?? ''));
+  return [`the last stage \`${final.alias}\` looks like a ${/test|lint|ci|e2e/i.test(final.alias) ? 'test' : 'development'} stage and was converted as the app${prod ? `; if \`${prod.alias}\` is what ships, convert with --target ${prod.alias}` : '; convert the stage that ships with --target STAGE'}`];
+}
+
+/** A refusal: its class and the reason printed. */
+export interface Refusal {
+  cls: RefusalClass;
+  reason: string;
+}
+
+/**
+ * Inputs that are not an app at all: a final stage that copies a builder's whole root filesystem
+ * (`COPY --from=build / /`) is a base-image recipe, and converting it would bring the shell and
+ * package manager back with it.
+ */
+function inputProblem(a: Analysis): Refusal | undefined {
+  for (const i of a.final.instructions) {
+    if (i.keyword !== 'COPY' || flagOf(i, 'from') === undefined) continue;
+    const words = copyWords(i);
+    if (words.slice(0, -1).some((src) => /^\/+(\.|\*)?\/*$/.test(src))) {
+      return { cls: 'rootfs-copy', reason: `line ${i.line}: \`COPY --from=${flagOf(i, 'from')} ${i.args}\` copies the builder's whole root filesystem (its shell and package manager included): that is a base-image recipe, not an app; copy only the app's files from the builder` };
+    }
+  }
   return undefined;
 }
 
@@ -137,13 +218,13 @@ function analyse(model: DockerfileModel, final: Stage, ctx: BuildContext, opts: 
 }
 
 /** Step 2: the language of what the final stage runs; a tie the command does not break is refused. */
-function chooseLanguage(a: Analysis): { ok: true; language: Language } | { ok: false; reason: string } {
+function chooseLanguage(a: Analysis): { ok: true; language: Language } | ({ ok: false } & Refusal) {
   // The language is what the final stage runs: a Node stage that only builds assets does not make a Python app Node.
   const other = unsupportedRuntime(a.final.baseImage, a.command?.argv);
-  if (other) return { ok: false, reason: `the final stage runs ${other}, which distill has no distroless runtime base for (it converts Node.js, Python, Go, Java, Rust, .NET and C/C++); nothing converted` };
+  if (other) return { ok: false, cls: 'unsupported-runtime', reason: `the final stage runs ${other}, which distill has no distroless runtime base for (it converts Node.js, Python, Go, Java, Rust, .NET and C/C++); nothing converted` };
   const ranking = scoreLanguages(a.file, a.ctx, a.command);
   const first = ranking[0];
-  if (!first) return { ok: false, reason: 'cannot tell which language this image runs (no known base image, build command or manifest file); nothing converted' };
+  if (!first) return { ok: false, cls: 'unknown-language', reason: 'cannot tell which language this image runs (no known base image, build command or manifest file); nothing converted' };
   const cmdLang = a.command ? commandLanguage(a.command.argv) : null;
   if (cmdLang && cmdLang !== first.lang && ranking.some((r) => r.lang === cmdLang)) return { ok: true, language: cmdLang };
   // Without a command that names it, the final stage's own runtime image says what runs.
@@ -151,7 +232,7 @@ function chooseLanguage(a: Analysis): { ok: true; language: Language } | { ok: f
   if (!cmdLang && finalLang && ranking.some((r) => r.lang === finalLang)) return { ok: true, language: finalLang };
   const second = ranking[1];
   if (!cmdLang && second && second.score === first.score) {
-    return { ok: false, reason: `multi-language: ${first.lang} and ${second.lang} weigh the same and the command does not say which runs; nothing converted` };
+    return { ok: false, cls: 'multi-language', reason: `multi-language: ${first.lang} and ${second.lang} weigh the same and the command does not say which runs; nothing converted` };
   }
   return { ok: true, language: first.lang };
 }
@@ -232,7 +313,7 @@ const DEFAULT_INTERPRETER: Partial<Record<Language, string>> = { node: 'node', p
 export function fitLaunch(run: RunSpec | null, base: { entrypoint: string[] | null; interpreter?: string }, lang: Language): Launch {
   if (!run) return { entrypoint: null, cmd: null };
   if (run.kind === 'exec') return { entrypoint: run.entrypoint, cmd: run.cmd };
-  if (run.kind === 'dotnet') return { entrypoint: ['dotnet', run.dll], cmd: null };
+  if (run.kind === 'dotnet') return { entrypoint: ['dotnet', run.dll, ...(run.args ?? [])], cmd: null };
   const interp = base.interpreter ?? DEFAULT_INTERPRETER[lang] ?? lang;
   const want = [interp, ...run.args];
   if (base.entrypoint && base.entrypoint.every((x, k) => want[k] === x)) return { entrypoint: null, cmd: want.slice(base.entrypoint.length) };

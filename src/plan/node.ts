@@ -4,7 +4,7 @@
  * only the script and its arguments; `npm start` is resolved to the script package.json names.
  */
 import { readJson } from './context.ts';
-import { runCommands } from '../dockerfile/parse.ts';
+import { runCommands, stageChain } from '../dockerfile/parse.ts';
 import type { Stage } from '../dockerfile/model.ts';
 import { addStep, debianBuilder, findCommands, versionFromImages } from './common.ts';
 import { nodeArgs } from './command.ts';
@@ -48,6 +48,13 @@ function isNext(a: Analysis, pkg: any): boolean {
   return typeof build === 'string' && build.includes('next build');
 }
 
+/** True when `next build` runs in the final stage or a stage it is built FROM (not only in a stage it copies from). */
+function nextBuildInChain(a: Analysis, pkg: any): boolean {
+  const chain = new Set(stageChain(a.final));
+  const build = typeof pkg?.scripts?.build === 'string' && pkg.scripts.build.includes('next build');
+  return a.commands.some(({ stage, cmd }) => chain.has(stage) && (cmd.argv.join(' ').includes('next build') || (build && /^(npm|yarn|pnpm)$/.test(cmd.argv[0] ?? '') && cmd.argv.includes('build'))));
+}
+
 const PRUNE: Record<PM, string> = {
   npm: 'npm prune --omit=dev',
   yarn: 'yarn install --production --frozen-lockfile --ignore-scripts --prefer-offline',
@@ -66,18 +73,19 @@ export const nodeStrategy: Strategy = {
     if (a.command) {
       const r = nodeArgs(a.command.argv, pkg, next);
       if (r.problem) plan.warnings.push(r.problem);
+      if (r.problem && r.shell) plan.runProblem = { cls: 'needs-shell', reason: r.problem };
       if (r.note) plan.changes.push({ kind: 'cmd', reason: r.note });
       if (r.args) plan.run = { kind: 'interp', args: r.args };
     } else {
       plan.warnings.push('no CMD or ENTRYPOINT: the runtime would start a node REPL; add CMD ["server.js"]');
     }
-    for (const st of a.file.stages) if (st === a.final || st.instructions.some((i) => i.keyword === 'RUN' && runCommands(i).some((c) => /^(npm|yarn|pnpm)$/.test(c.argv[0] ?? '')))) debianBuilder(a, st, plan, (t) => {
-        const b = t.replace(/-?alpine[\d.]*$/, '');
-        return b ? `${b}-bookworm-slim` : 'bookworm-slim';
-      });
+    for (const st of a.file.stages) if (st === a.final || st.instructions.some((i) => i.keyword === 'RUN' && runCommands(i).some((c) => /^(npm|yarn|pnpm)$/.test(c.argv[0] ?? '')))) debianBuilder(a, st, plan, mode);
     if (mode === 'rebase') return plan;
     const w = a.workdir;
-    if (next) {
+    // A runner stage that only copies the standalone output from another stage already holds it at WORKDIR.
+    const builtHere = next && nextBuildInChain(a, pkg);
+    if (next && !builtHere && a.vars.HOSTNAME === undefined) plan.env.push({ key: 'HOSTNAME', value: '0.0.0.0', reason: 'the standalone server binds to $HOSTNAME, which container runtimes set to the container id' });
+    if (builtHere) {
       plan.copies.push({ src: `${w}/.next/standalone`, dst: w, reason: 'Next.js standalone output: server.js plus only the node_modules it traces' });
       plan.copies.push({ src: `${w}/.next/static`, dst: `${w}/.next/static`, reason: 'static assets are not part of the standalone folder' });
       if (a.ctx.files().some((f) => f.startsWith('public/'))) plan.copies.push({ src: `${w}/public`, dst: `${w}/public`, reason: 'public assets are not part of the standalone folder' });

@@ -4,9 +4,11 @@
  * runtime puts on PYTHONPATH: console-script shebangs and venv symlinks point at the builder's
  * interpreter, which the distroless image does not have, so servers run as `python -m NAME`.
  */
-import { flagOf, joinPath } from '../dockerfile/parse.ts';
+import { flagOf, joinPath, runCommands, stageChain } from '../dockerfile/parse.ts';
+import type { Stage } from '../dockerfile/model.ts';
+import { flagValue } from '../dockerfile/shell.ts';
 import { splitImage } from '../oci/docker-ref.ts';
-import { addStep, debianBuilder, findCommands, versionFromImages } from './common.ts';
+import { addStep, copyWords, debianBuilder, findCommands, versionFromImages } from './common.ts';
 import { pythonArgs } from './command.ts';
 import { emptyPlan, type Analysis, type Plan, type Strategy } from './types.ts';
 
@@ -56,6 +58,68 @@ function distroPython(a: Analysis): string | undefined {
   return undefined;
 }
 
+/** How a builder stage installed the packages at `path`: pip --target, --prefix, --user, or a venv. */
+function installAt(stage: Stage, path: string): 'target' | 'prefix' | 'user' | 'venv' | null {
+  for (const st of stageChain(stage)) {
+    for (const i of st.instructions) {
+      if (i.keyword !== 'RUN') continue;
+      for (const c of runCommands(i)) {
+        const v = c.argv;
+        const at = (p: string | undefined) => p !== undefined && joinPath(i.workdir, p) === path;
+        if ((/^python/.test(v[0] ?? '') && v[1] === '-m' && (v[2] === 'venv' || v[2] === 'virtualenv') && at(v.filter((x) => !x.startsWith('-')).pop())) || (v[0] === 'virtualenv' && at(v[v.length - 1])) || (v[0] === 'uv' && v[1] === 'venv' && at(v.slice(2).find((x) => !x.startsWith('-')) ?? '.venv'))) return 'venv';
+        const pip = /^pip3?(\.\d+)?$/.test((v[0] ?? '').split('/').pop() ?? '') || (/^python/.test(v[0] ?? '') && v[1] === '-m' && v[2] === 'pip');
+        if (!pip) continue;
+        if (at(flagValue(v, '--target', '-t'))) return 'target';
+        if (at(flagValue(v, '--prefix'))) return 'prefix';
+        if (v.includes('--user') && path === `${i.vars.HOME ?? '/root'}/.local`) return 'user';
+      }
+    }
+  }
+  return null;
+}
+
+/** Where a directory copied under /root goes instead: /root is 0700 in the distroless images, so the runtime user could not read it. */
+const USER_SITE = '/opt/python-user';
+
+/**
+ * Rebase mode: packages copied from a builder stage reach the runtime interpreter. A `--target`
+ * dir goes on PYTHONPATH as it is; a `--prefix` dir, a venv or a `--user` install (moved out of
+ * /root) by its `lib/pythonX.Y/site-packages`; the distroless python does not read the
+ * builder's site layout (Debian's python looks in dist-packages) or a venv's interpreter link.
+ */
+function copiedPackages(a: Analysis, plan: Plan): void {
+  const paths: string[] = [];
+  for (const i of a.final.instructions) {
+    const from = i.keyword === 'COPY' ? flagOf(i, 'from') : undefined;
+    if (from === undefined) continue;
+    const words = copyWords(i);
+    const last = words[words.length - 1];
+    if (last === undefined || words.length !== 2) continue;
+    let dst = joinPath(i.workdir, last);
+    const stage = a.file.stages.find((s) => s.alias?.toLowerCase() === from.toLowerCase() || String(s.index) === from);
+    const src = stage ? joinPath(stage.endWorkdir, words[0]!) : words[0]!;
+    const kind = stage ? installAt(stage, src) : null;
+    if (kind === 'target' || /(site|dist)-packages\/?$/.test(dst)) {
+      paths.push(dst);
+      continue;
+    }
+    if (!kind && !/venv/.test(dst)) continue;
+    if (dst === '/root' || dst.startsWith('/root/')) {
+      const to = USER_SITE + dst.slice(dst.startsWith('/root/.local') ? '/root/.local'.length : '/root'.length);
+      plan.edits.push({ kind: 'replace', instr: i, text: i.raw.replace(new RegExp(`${last.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`), to) });
+      plan.changes.push({ line: i.line, kind: 'copy', reason: `${dst} -> ${to}: /root is readable only by root in the distroless images, and the image runs as a non-root user` });
+      dst = to;
+    }
+    const v = plan.version;
+    if (!v) {
+      plan.warnings.push(`cannot tell the Python version of the packages copied to ${dst}; set PYTHONPATH=${dst}/lib/python3.X/site-packages`);
+      continue;
+    }
+    paths.push(`${dst}/lib/python${v}/site-packages`);
+  }
+  if (paths.length) plan.env.push({ key: 'PYTHONPATH', value: paths.join(':'), reason: `the packages copied from the builder (${paths.join(', ')}) must be importable by the runtime interpreter, which does not use the builder's site layout or a venv's interpreter link` });
+}
+
 export const pythonStrategy: Strategy = {
   language: 'python',
   plan(a: Analysis, mode): Plan {
@@ -70,33 +134,12 @@ export const pythonStrategy: Strategy = {
     } else plan.warnings.push('no CMD or ENTRYPOINT: the runtime would start a python REPL');
     for (const st of a.file.stages) {
       if (/(^|\/)python$/.test(splitImage(st.baseImage).name)) {
-        debianBuilder(a, st, plan, (tag) => {
-          const b = tag.replace(/-?alpine[\d.]*$/, '');
-          return b ? `${b}-slim-bookworm` : 'slim-bookworm';
-        });
+        debianBuilder(a, st, plan, mode);
       }
     }
     if (mode === 'rebase') {
-      if (a.vars.PYTHONPATH === undefined) {
-        // A venv or site-packages copied from a builder: put its packages on the path.
-        for (const i of a.final.instructions) {
-          if (i.keyword !== 'COPY' || !flagOf(i, 'from')) continue;
-          const words = i.exec ?? i.args.split(/\s+/);
-          const last = words[words.length - 1];
-          if (last === undefined) continue; // an empty exec-form COPY copies nothing
-          const dst = joinPath(i.workdir, last);
-          if (/site-packages|dist-packages/.test(dst)) {
-            plan.env.push({ key: 'PYTHONPATH', value: dst, reason: 'the copied packages must be importable by the runtime interpreter' });
-            break;
-          }
-          if (/venv/.test(dst)) {
-            const v = plan.version;
-            if (!v) plan.warnings.push(`cannot tell the Python version of the venv copied to ${dst}; set PYTHONPATH=${dst}/lib/python3.X/site-packages`);
-            else plan.env.push({ key: 'PYTHONPATH', value: `${dst}/lib/python${v}/site-packages`, reason: `the venv's python symlink points at the builder's interpreter; its packages are used through PYTHONPATH instead` });
-            break;
-          }
-        }
-      }
+      // An already-distroless final stage runs as its author set it up; otherwise packages copied from a builder go on the path.
+      if (a.vars.PYTHONPATH === undefined && !a.finalIsDistroless) copiedPackages(a, plan);
       return plan;
     }
     const w = a.workdir;

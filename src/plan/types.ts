@@ -26,7 +26,7 @@ export interface Command {
 export type RunSpec =
   | { kind: 'interp'; args: string[] }
   | { kind: 'exec'; entrypoint: string[]; cmd: string[] }
-  | { kind: 'dotnet'; dll: string };
+  | { kind: 'dotnet'; dll: string; args?: string[] };
 
 export interface ConvertOptions {
   provider?: Provider;
@@ -50,6 +50,16 @@ export interface Change {
   reason: string;
 }
 
+/**
+ * Why a plan was refused, stable for CI and tests: the runtime has no distroless base, the
+ * language is unknown or ambiguous, the command would not start the same program (an ENTRYPOINT
+ * script, shell syntax, a launcher that cannot be mapped), the image is a whole root filesystem,
+ * a COPY --from names a path its stage never produced, the artefacts link musl and no glibc base
+ * can run them, the provider has no base for the flavour, or (convert --verify) the output did
+ * not build or start.
+ */
+export type RefusalClass = 'unsupported-runtime' | 'unknown-language' | 'multi-language' | 'entrypoint-script' | 'needs-shell' | 'unmapped-command' | 'rootfs-copy' | 'missing-source' | 'musl' | 'no-base' | 'verify-failed';
+
 export interface ConvertResult {
   /** The converted Dockerfile; the input unchanged when `converted` is false. */
   dockerfile: string;
@@ -58,6 +68,8 @@ export interface ConvertResult {
   status: 'converted' | 'review' | 'refused';
   /** Why nothing was converted (status refused). */
   refusal?: string;
+  /** The kind of refusal (status refused). */
+  refusalClass?: RefusalClass;
   changes: Change[];
   /** What could not be converted safely, and why; the user must review these. */
   warnings: string[];
@@ -122,6 +134,10 @@ export interface Plan {
   builderFrom?: string;
   /** WORKDIR of the runtime stage, when it must differ from the app stage's. */
   workdir?: string;
+  /** Why `run` is null, when the strategy knows the kind (a script that needs a shell). */
+  runProblem?: { cls: RefusalClass; reason: string };
+  /** Set when the strategy finds the artefacts cannot run on any base it could pick (musl binaries). */
+  refusal?: { cls: RefusalClass; reason: string };
 }
 
 export interface Strategy {

@@ -10,6 +10,7 @@ const ECOSYSTEM: Partial<Record<Package['type'], string>> = {
   pypi: 'PyPI',
   golang: 'Go',
   maven: 'Maven',
+  cargo: 'crates.io',
 };
 
 const DISTRO_BASE: Record<string, string> = { debian: 'Debian', ubuntu: 'Ubuntu', alpine: 'Alpine', rocky: 'Rocky Linux', almalinux: 'AlmaLinux', rhel: 'Red Hat' };

@@ -44,7 +44,7 @@ test('go-http converts to base (cgo not disabled) with the binary the build writ
   assert.deepEqual(r.warnings, []);
   assert.equal(r.base, 'gcr.io/distroless/base-debian13:nonroot');
   assert.match(r.dockerfile, /^RUN go build -o \/app\/server \.$/m);
-  assert.match(r.dockerfile, /^COPY --from=build --chown=65532:65532 \/app\/server \/app\/server$/m);
+  assert.match(r.dockerfile, /^COPY --from=build \/app\/server \/app\/server$/m);
   assert.match(r.dockerfile, /^CMD \["\/app\/server"\]$/m);
   assert.equal(convert('go-http', 'localhost/distill').base, 'localhost/distill/base:nonroot');
 });

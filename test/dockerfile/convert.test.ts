@@ -77,7 +77,7 @@ test('RUN that only adds a user or CA certificates is dropped with its reason, t
   assert.equal(r.base, 'gcr.io/distroless/static-debian13:nonroot');
   const fin = lastStage(r.dockerfile);
   assert.doesNotMatch(fin, /^RUN /m);
-  assert.match(fin, /^COPY --chown=65532:65532 --from=b \/out\/app \/app$/m);
+  assert.match(fin, /^COPY --from=b \/out\/app \/app$/m);
   assert.match(fin, /^USER 65532:65532$/m);
   assert.ok(r.changes.some((c) => c.kind === 'drop-run' && /creates a user/.test(c.reason)));
   assert.deepEqual(r.warnings, []);
@@ -115,7 +115,7 @@ test('ubi-micro and scratch refuse interpreted apps and say why', () => {
 test('scratch takes a static Go binary and gets CA certificates from the builder', () => {
   const r = convertDockerfile('FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /bin/app .\nCMD ["/bin/app"]\n', { provider: 'scratch' });
   assert.equal(r.base, 'scratch');
-  assert.match(r.dockerfile, /^COPY --from=build --chown=65532:65532 \/etc\/ssl\/certs\/ca-certificates\.crt /m);
+  assert.match(r.dockerfile, /^COPY --from=build \/etc\/ssl\/certs\/ca-certificates\.crt /m);
 });
 
 test('--debug picks the debug-nonroot variant', () => {
@@ -168,10 +168,21 @@ test('an Alpine Node builder without apk is moved to the Debian variant', () => 
   assert.match(r.dockerfile, /^FROM node:20-bookworm-slim AS build$/m);
 });
 
-test('an existing USER is replaced by the numeric nonroot user; one is added when missing', () => {
-  const r = convertDockerfile('FROM node:20-slim\nWORKDIR /app\nCOPY . .\nUSER node\nCMD ["node","a.js"]\n');
-  assert.match(r.dockerfile, /^USER 65532:65532$/m);
-  assert.doesNotMatch(r.dockerfile, /USER node/);
+test('USER root becomes the numeric nonroot user; the author\'s non-root USER is kept, by number; one is added when missing', () => {
+  const root = convertDockerfile('FROM node:20-slim\nWORKDIR /app\nCOPY . .\nUSER root\nCMD ["node","a.js"]\n');
+  assert.match(root.dockerfile, /^USER 65532:65532$/m);
+  // node is uid 1000 in the node images; distroless has no passwd entry for the name.
+  const node = convertDockerfile('FROM node:20-slim\nWORKDIR /app\nCOPY . .\nUSER node\nCMD ["node","a.js"]\n');
+  assert.match(node.dockerfile, /^USER 1000:1000$/m);
+  assert.doesNotMatch(node.dockerfile, /USER node/);
+  const numeric = convertDockerfile('FROM node:20-slim\nWORKDIR /app\nCOPY . .\nUSER 1001:1001\nCMD ["node","a.js"]\n');
+  assert.match(numeric.dockerfile, /^USER 1001:1001$/m);
+  const created = convertDockerfile('FROM python:3.13-slim\nRUN groupadd -g 2000 svc && useradd -u 2001 -g svc svc\nWORKDIR /app\nCOPY . .\nUSER svc\nCMD ["python","a.py"]\n');
+  assert.match(created.dockerfile, /^USER 2001:2000$/m);
+  const unknown = convertDockerfile('FROM python:3.13-slim\nRUN useradd app\nWORKDIR /app\nCOPY . .\nUSER app\nCMD ["python","a.py"]\n');
+  assert.match(unknown.dockerfile, /^USER 65532:65532$/m, 'a name with no known uid gets the distroless nonroot user');
+  const none = convertDockerfile('FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\nCMD ["python","a.py"]\n');
+  assert.match(none.dockerfile, /^USER 65532:65532$/m);
 });
 
 test('a Dockerfile without a known language is refused, unchanged', () => {
@@ -190,7 +201,7 @@ test('Next.js: the standalone output is copied and served by server.js', () => {
   const pkg = { 'package.json': JSON.stringify({ scripts: { build: 'next build', start: 'next start' } }), 'next.config.mjs': 'export default { output: "standalone" }' };
   const r = convertDockerfile('FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD ["npm","start"]\n', { context: pkg });
   const fin = lastStage(r.dockerfile);
-  assert.match(fin, /^COPY --from=build --chown=65532:65532 \/app\/\.next\/standalone \/app$/m);
+  assert.match(fin, /^COPY --from=build \/app\/\.next\/standalone \/app$/m);
   assert.match(fin, /^ENV HOSTNAME=0\.0\.0\.0$/m);
   assert.match(fin, /^CMD \["server\.js"\]$/m);
   assert.equal(r.buildTool, 'npm (Next.js)');
@@ -203,7 +214,7 @@ test('a final stage built FROM an earlier stage stays a builder and keeps the in
   const fin = lastStage(r.dockerfile);
   assert.match(fin, /^ENV PORT=3000$/m);
   assert.match(fin, /^WORKDIR \/app$/m);
-  assert.match(fin, /^COPY --from=build --chown=65532:65532 \/app \/app$/m);
+  assert.match(fin, /^COPY --from=build \/app \/app$/m);
   assert.doesNotMatch(r.dockerfile, /npm prune/, 'no install in the final stage chain: nothing to prune');
 });
 
@@ -240,9 +251,17 @@ test('apt-installed python3 on Ubuntu 22.04 is 3.10: a mismatch with the runtime
   assert.ok(r.warnings.some((w) => /Python 3\.10 .* 3\.13/.test(w)), r.warnings.join('\n'));
 });
 
-test('COPY --chown to a named user is rewritten to the numeric runtime user when rebasing', () => {
-  const r = convertDockerfile('FROM node:22-slim\nWORKDIR /app\nCOPY --chown=node:node . .\nUSER node\nCMD ["node","a.js"]\n');
-  assert.match(r.dockerfile, /^COPY --chown=65532:65532 \. \.$/m);
+test('COPY --chown to a named user is rewritten to the numeric runtime user when rebasing; unowned copies stay root-owned', () => {
+  const r = convertDockerfile('FROM node:22-slim\nWORKDIR /app\nCOPY --chown=node:node . .\nCOPY config.json /etc/app/\nUSER node\nCMD ["node","a.js"]\n');
+  assert.match(r.dockerfile, /^COPY --chown=1000:1000 \. \.$/m);
+  assert.match(r.dockerfile, /^COPY config\.json \/etc\/app\/$/m);
+});
+
+test('only the paths the Dockerfile chowns are owned by the runtime user in the runtime stage', () => {
+  const r = convertDockerfile('FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt && mkdir -p /app/uploads && chown -R 65532:65532 /app/uploads\nCMD ["python","app.py"]\n', { context: { 'requirements.txt': 'flask\n' } });
+  const runtime = r.dockerfile.slice(r.dockerfile.lastIndexOf('\nFROM '));
+  assert.match(runtime, /^COPY --from=build \/app \/app$/m);
+  assert.match(runtime, /^COPY --from=build --chown=65532:65532 \/app\/uploads \/app\/uploads$/m);
 });
 
 test('the repeated pip install keeps requirement paths right when WORKDIR changed after the install', () => {
@@ -254,11 +273,11 @@ test('a wildcard jar is resolved from pom.xml or the Gradle settings', () => {
   const maven = convertDockerfile('FROM maven:3.9-eclipse-temurin-21\nWORKDIR /b\nCOPY . .\nRUN mvn -B package\nCMD java -jar target/*.jar\n', {
     context: { 'pom.xml': '<project><parent><artifactId>p</artifactId><version>9</version></parent><artifactId>svc</artifactId><version>1.2.0</version></project>' },
   });
-  assert.match(maven.dockerfile, /^COPY --from=build --chown=65532:65532 \/b\/target\/svc-1\.2\.0\.jar \/b\/app\.jar$/m);
+  assert.match(maven.dockerfile, /^COPY --from=build \/b\/target\/svc-1\.2\.0\.jar \/b\/app\.jar$/m);
   const gradle = convertDockerfile('FROM gradle:8-jdk21\nWORKDIR /g\nCOPY . .\nRUN gradle build\nCMD java -jar build/libs/*.jar\n', {
     context: { 'settings.gradle': "rootProject.name = 'api'", 'build.gradle': "version = '0.3.1'\n" },
   });
-  assert.match(gradle.dockerfile, /^COPY --from=build --chown=65532:65532 \/g\/build\/libs\/api-0\.3\.1\.jar \/g\/app\.jar$/m);
+  assert.match(gradle.dockerfile, /^COPY --from=build \/g\/build\/libs\/api-0\.3\.1\.jar \/g\/app\.jar$/m);
 });
 
 test('yarn berry prunes with workspaces focus', () => {

@@ -96,11 +96,18 @@ const POM = `<?xml version="1.0" encoding="UTF-8"?>
   </properties>
   <build>
     <finalName>app</finalName>
+    <pluginManagement>
+      <plugins>
+        <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-resources-plugin</artifactId><version>3.3.1</version></plugin>
+        <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-compiler-plugin</artifactId><version>3.11.0</version></plugin>
+        <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-surefire-plugin</artifactId><version>3.2.5</version></plugin>
+      </plugins>
+    </pluginManagement>
     <plugins>
       <plugin>
         <groupId>org.apache.maven.plugins</groupId>
         <artifactId>maven-jar-plugin</artifactId>
-        <version>3.3.0</version>
+        <version>3.4.1</version>
         <configuration>
           <archive><manifest><mainClass>com.example.inventory.App</mainClass></manifest></archive>
         </configuration>
@@ -264,6 +271,8 @@ CMD ["uvicorn", "main:app", "--host", "0.0.0.0"]
     name: 'ENTRYPOINT java -Xmx256m -jar app.jar, the jar built by maven in a builder stage',
     files: {
       'pom.xml': POM,
+      // Offline: the plugins come from the local repository, never from the network.
+      '.mvn/maven.config': '--offline\n',
       'src/main/java/com/example/inventory/App.java': JAVA_APP,
       Dockerfile: `FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /build

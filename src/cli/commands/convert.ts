@@ -1,11 +1,15 @@
 /** `distill convert Dockerfile`: a multi-stage distroless Dockerfile, with every change explained. */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { convertDockerfile, PROVIDERS, type ConvertResult, type Provider } from '../../dockerfile/convert/index.ts';
 import { DistillError, escapeControl } from '../../util/errors.ts';
 import { writeFileAtomicSync } from '../../util/files.ts';
 import { colors, printJson, type CommonOptions } from '../output.ts';
+import { containerState, detectEngine, runEngine, type Engine } from '../../runtime/engine.ts';
+import { startError } from '../../runtime/verify.ts';
 
 interface ConvertCliOptions extends CommonOptions {
   provider: Provider;
@@ -18,6 +22,62 @@ interface ConvertCliOptions extends CommonOptions {
   builderImage: string[];
   explain?: boolean;
   output?: string;
+  verify?: boolean;
+}
+
+/** What `--verify` found: the output built and the container started, or the first error. */
+export interface ConvertVerify {
+  engine: Engine | null;
+  built: boolean;
+  started: boolean;
+  error?: string;
+}
+
+/** The first line of an engine's build output that reads as the error, else its last line. */
+export function buildError(output: string): string {
+  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  const hit = lines.find((l) => /^(Error|error)\b|\bERROR\b|\bfailed\b|: not found|no such file or directory|returned a non-zero code/i.test(l));
+  return (hit ?? lines.pop() ?? 'no output').replace(/^Error: /, '').slice(0, 300);
+}
+
+/**
+ * Builds a converted Dockerfile with the engine and starts the image plainly: it must build, and
+ * the container must stay up (or exit 0) for `settleMs`. Nothing is left behind.
+ */
+export async function verifyConverted(dockerfile: string, context: string, opts: { engine?: Engine; settleMs?: number } = {}): Promise<ConvertVerify> {
+  let engine: Engine;
+  try {
+    engine = opts.engine ?? detectEngine();
+  } catch {
+    return { engine: null, built: false, started: false, error: 'neither podman nor docker is installed: not verified' };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'distill-verify-'));
+  const id = randomBytes(5).toString('hex');
+  const tag = `localhost/distill-verify:${id}`;
+  const name = `distill-verify-${id}`;
+  try {
+    const file = join(dir, 'Dockerfile');
+    writeFileSync(file, dockerfile);
+    const b = await runEngine(engine, ['build', '-q', '-t', tag, '-f', file, context], { timeoutMs: 30 * 60_000 });
+    if (b.code !== 0) return { engine, built: false, started: false, error: `${engine} build failed: ${buildError(b.stderr + '\n' + b.stdout)}` };
+    const run = await runEngine(engine, ['run', '-d', '--name', name, '--network', 'none', tag], { timeoutMs: 120_000 });
+    if (run.code !== 0) return { engine, built: true, started: false, error: `${engine} run failed: ${startError(run.stderr)}` };
+    const until = Date.now() + (opts.settleMs ?? 3000);
+    let st = await containerState(engine, name);
+    while (st?.running && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 200));
+      st = await containerState(engine, name);
+    }
+    if (st && !st.running && st.exitCode !== 0) {
+      const logs = await runEngine(engine, ['logs', '--tail', '40', name]);
+      return { engine, built: true, started: false, error: `the container exited ${st.exitCode}: ${startError(logs.stderr + '\n' + logs.stdout)}` };
+    }
+    return { engine, built: true, started: true };
+  } finally {
+    await runEngine(engine, ['rm', '-f', '-t', '0', name]);
+    await runEngine(engine, ['rmi', '-f', tag]);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Reads a pin lock: `{ "image:tag": "sha256:…" }`, or the same map under an `images` key. */
@@ -77,6 +137,7 @@ export function register(program: Command): void {
     .option('--builder-image <name=ref>', 'build stages FROM NAME use REF instead (a local or mirrored toolchain image, e.g. for air-gapped builds); repeatable', collectPair, [])
     .option('--explain', 'print each change and its reason (to stderr when the Dockerfile goes to stdout)')
     .option('-o, --output <file>', 'write the converted Dockerfile to FILE instead of stdout')
+    .option('--verify', 'build the output with podman (or docker) and start it: one that does not build or start is refused with the engine\'s first error line')
     .option('--json', 'print {dockerfile, converted, changes, warnings, language, buildTool, base} as JSON')
     .option('-q, --quiet', 'print no warnings')
     .addHelpText(
@@ -93,7 +154,7 @@ Examples:
   distill convert Dockerfile --base-prefix localhost/distill --json
   distill convert Dockerfile --builder-image node:22=localhost/toolchains/node:22`,
     )
-    .action((file: string, opts: ConvertCliOptions) => {
+    .action(async (file: string, opts: ConvertCliOptions) => {
       let text: string;
       try {
         text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
@@ -109,10 +170,18 @@ Examples:
       } catch (e) {
         throw new DistillError(file, (e as Error).message);
       }
+      let verified: ConvertVerify | undefined;
+      if (opts.verify && r.converted) {
+        verified = await verifyConverted(r.dockerfile, context ?? process.cwd());
+        // An output that does not build or start is refused: nothing is written.
+        if (verified.engine && verified.error) r = { ...r, dockerfile: text, converted: false, status: 'refused', refusalClass: 'verify-failed', refusal: `--verify: ${verified.error}`, warnings: [`--verify: ${verified.error}`, ...r.warnings] };
+        else if (!verified.engine) r = { ...r, status: 'review', warnings: [...r.warnings, `--verify: ${verified.error}`] };
+        else if (!opts.quiet && !opts.json) process.stderr.write(`distill: ${escapeControl(file)}: verified: built and started with ${verified.engine}\n`);
+      }
       if (opts.output && r.converted) writeFileAtomicSync(opts.output, r.dockerfile);
-      if (opts.json) printJson(r);
+      if (opts.json) printJson(verified ? { ...r, verify: verified } : r);
       else {
-        if (r.status === 'refused') process.stderr.write(`distill: ${escapeControl(file)}: refused: ${escapeControl(r.refusal ?? 'no safe conversion')}\n`);
+        if (r.status === 'refused') process.stderr.write(`distill: ${escapeControl(file)}: refused: ${escapeControl(r.refusal ?? 'no safe conversion')}${r.refusalClass ? ` [${r.refusalClass}]` : ''}\n`);
         else if (!opts.output) process.stdout.write(r.dockerfile);
         if (opts.explain) (opts.output ? process.stdout : process.stderr).write(explain(r));
         else if (opts.output && !opts.quiet && r.converted) process.stdout.write(`wrote ${opts.output}: ${r.language} on ${r.base} (${r.changes.length} changes; --explain lists them)\n`);

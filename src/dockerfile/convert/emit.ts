@@ -13,10 +13,6 @@ import type { Change, Edit, Language } from '../../plan/types.ts';
 
 /** The distroless nonroot user, by number so Kubernetes runAsNonRoot can verify it. */
 export const UID = '65532';
-/** The USER line every converted runtime stage ends up with. */
-export const USER_LINE = `USER ${UID}:${UID}`;
-/** The COPY/ADD flag that gives files to the runtime user. */
-export const CHOWN = `--chown=${UID}:${UID}`;
 
 /** A plan that was not refused: what the rendering steps render. */
 export type Planned = Extract<DockerfilePlan, { status: 'planned' }>;

@@ -10,7 +10,9 @@ import type { Stage } from '../model.ts';
 import { planDockerfile, type DockerfilePlan } from '../../plan/index.ts';
 import { splitImage } from '../../oci/docker-ref.ts';
 import type { Change, ConvertOptions, ConvertResult, Edit } from '../../plan/types.ts';
-import { applyEdits } from './emit.ts';
+import { applyEdits, type Planned } from './emit.ts';
+import { classifyBase } from '../bases.ts';
+import { NONROOT } from '../../plan/user.ts';
 import { pinBase, pinBuilders, renderFromEdits, swapBuilderImages, swapImages } from './from-edits.ts';
 import { rebaseFinal } from './rebase.ts';
 import { builderAndRuntime } from './runtime-stage.ts';
@@ -32,6 +34,12 @@ function convertLf(text: string, opts: ConvertOptions & { target?: string }): Co
   const p = planDockerfile(text, opts);
   if (p.status === 'refused') return refused(text, p);
   const final = p.analysis.final;
+  const hardened = alreadyHardened(p, opts);
+  if (hardened) {
+    const reason = `the final stage is already on the distroless base ${final.baseImage} with no RUN${hardened === 'nonroot' ? ' and runs as a non-root user' : ''}: left as it is`;
+    const warnings = hardened === 'nonroot' ? [] : [`${final.baseImage} does not document its default user and the stage sets no USER: add USER 65532:65532 if it runs as root`];
+    return { dockerfile: text, converted: true, status: warnings.length ? 'review' : 'converted', changes: [{ line: final.from.line, kind: 'note', reason }], warnings, language: p.language, buildTool: p.strategy.buildTool, base: final.baseImage };
+  }
   const base = pinBase(p.base.ref, opts.pin);
   const pins = pinBuilders(swapImages(p.model, p.strategy.imageSwaps), p.model, final, opts.pin);
   const stage = p.mode === 'rebase'
@@ -44,9 +52,27 @@ function convertLf(text: string, opts: ConvertOptions & { target?: string }): Co
   return { dockerfile, converted: true, status: warnings.length ? 'review' : 'converted', changes, warnings, language: p.language, buildTool: p.strategy.buildTool, base: base.ref };
 }
 
+/**
+ * An input that needs nothing: its final stage is on a distroless base, runs nothing there and
+ * runs as a non-root user (its own USER, or the base's documented non-root default). Only when
+ * no option asks for an edit (pins, builder swaps, the debug variant).
+ */
+function alreadyHardened(p: Planned, opts: ConvertOptions): 'nonroot' | 'unknown-user' | false {
+  const final = p.analysis.final;
+  if (!p.analysis.finalIsDistroless || p.mode !== 'rebase' || opts.pin || opts.builderImages || opts.debug || p.warnings.length) return false;
+  if (final.instructions.some((i) => i.keyword === 'RUN' || i.keyword === 'SHELL')) return false;
+  const launch = [final.config.entrypoint, final.config.cmd].filter((i) => i !== null);
+  if (launch.some((i) => !i.exec) || final.config.healthcheck) return false;
+  // distill's own bases (--base-prefix) run their nonroot tags as 65532, as Google's do.
+  const own = opts.basePrefix && final.baseImage.startsWith(opts.basePrefix.replace(/\/+$/, '') + '/') && /:(debug-)?nonroot$/.test(final.baseImage);
+  const defaultUser = own ? 65532 : classifyBase(final.baseImage).defaultUser;
+  if (final.config.user === null) return defaultUser === 'unknown' ? 'unknown-user' : typeof defaultUser === 'number' && defaultUser !== 0 ? 'nonroot' : false;
+  return p.user.note === null || p.user.user !== NONROOT || final.config.user === 'nonroot' || final.config.user === 'nonroot:nonroot' ? 'nonroot' : false;
+}
+
 /** The result of a refused plan: the input unchanged, the reason as the refusal. */
 function refused(text: string, p: Extract<DockerfilePlan, { status: 'refused' }>): ConvertResult {
-  return { dockerfile: text, converted: false, status: 'refused', refusal: p.reason, changes: [], warnings: p.warnings, language: p.language, buildTool: p.buildTool, base: null };
+  return { dockerfile: text, converted: false, status: 'refused', refusal: p.reason, refusalClass: p.refusalClass, changes: [], warnings: p.warnings, language: p.language, buildTool: p.buildTool, base: null };
 }
 
 /** The input lines with the edits applied, and the runtime stage (if any) appended after one newline. */

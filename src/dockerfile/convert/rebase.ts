@@ -7,9 +7,9 @@
 import type { Instruction, Stage } from '../model.ts';
 import type { Edit, Plan } from '../../plan/types.ts';
 import type { BaseImage } from '../../plan/providers.ts';
-import { flagOf } from '../parse.ts';
+import { flagOf, joinPath } from '../parse.ts';
 import { execForm } from '../shell.ts';
-import { CHOWN, concat, describeBase, oneLine, quoteEnv, UID, USER_LINE, type Planned, type Rendering } from './emit.ts';
+import { concat, describeBase, oneLine, quoteEnv, type Planned, type Rendering } from './emit.ts';
 import { editFrom, type FromEdits } from './from-edits.ts';
 import { healthcheckEdit } from './healthcheck.ts';
 
@@ -25,11 +25,21 @@ export function rebaseFinal(p: Planned, baseRef: string, froms: FromEdits, prior
   const body = concat(...final.instructions.map((i) => editInstruction(i, p)), planEnvEdits(final, p.strategy.env));
   const ents = final.instructions.filter((i) => i.keyword === 'ENTRYPOINT');
   const cmds = final.instructions.filter((i) => i.keyword === 'CMD');
-  const user = userEdits(final, [ents.at(-1), cmds.at(-1)]);
+  const user = userEdits(final, [ents.at(-1), cmds.at(-1)], p);
   const command = p.strategy.run ? commandEdits(ents, cmds, p) : { ...NOTHING, tail: [] };
-  const done = concat(body, user, command);
+  const done = concat(body, user, command, uncopiedWritable(final, p));
   const tail = tailEdit(final, [...prior, ...done.edits], [...user.tail, ...command.tail]);
   return { ...concat(done, tail), froms: rebased };
+}
+
+/** A writable path the stage made with a RUN that goes: it will not exist on the distroless image. */
+function uncopiedWritable(final: Stage, p: Planned): Rendering {
+  const dsts = final.instructions.filter((i) => i.keyword === 'COPY' || i.keyword === 'ADD').map((i) => {
+    const words = i.exec ?? i.args.split(/\s+/).filter(Boolean);
+    return joinPath(i.workdir, words[words.length - 1] ?? '.');
+  });
+  const missing = p.writable.filter((w) => !dsts.some((d) => d === w || w.startsWith(d.replace(/\/?$/, '/'))));
+  return { ...NOTHING, warnings: missing.map((w) => `${w} is made writable by a RUN that cannot run on distroless: it will not exist there — mount a volume or tmpfs at ${w}`) };
 }
 
 /** The edit of one instruction of the final stage. */
@@ -45,10 +55,12 @@ function editInstruction(i: Instruction, p: Planned): Rendering {
       return { edits: [{ kind: 'delete', instr: i }], changes: [{ line, kind: 'drop-shell', reason: 'SHELL removed: distroless has no shell' }], warnings: [] };
     case 'COPY':
     case 'ADD':
-      return chownEdit(i);
-    case 'USER':
-      if (i.raw.trim() === USER_LINE) return NOTHING;
-      return { edits: [{ kind: 'replace', instr: i, text: USER_LINE }], changes: [{ line, kind: 'user', reason: `\`${i.raw.trim()}\` -> ${USER_LINE}: numeric, so Kubernetes runAsNonRoot can verify it, and the distroless nonroot user` }], warnings: [] };
+      return chownEdit(i, p);
+    case 'USER': {
+      const text = `USER ${p.user.user}`;
+      if (i.raw.trim() === text) return NOTHING;
+      return { edits: [{ kind: 'replace', instr: i, text }], changes: [{ line, kind: 'user', reason: p.user.note ?? `\`${i.raw.trim()}\` -> ${text}` }], warnings: [] };
+    }
     case 'HEALTHCHECK':
       return healthcheckEdit(i, p.base, p.language);
     default:
@@ -56,15 +68,23 @@ function editInstruction(i: Instruction, p: Planned): Rendering {
   }
 }
 
-/** COPY/ADD owned by the runtime user, by number. */
-function chownEdit(i: Instruction): Rendering {
+/**
+ * COPY/ADD ownership: code stays root-owned (the runtime user cannot change it); a copy the app
+ * writes to (a path the stage chowns) is owned by the runtime user; an owner given by name
+ * becomes the runtime user by number, since the distroless base has no passwd entry for it.
+ */
+function chownEdit(i: Instruction, p: Planned): Rendering {
   const owner = flagOf(i, 'chown');
+  const words = i.exec ?? i.args.split(/\s+/).filter(Boolean);
+  const dst = joinPath(i.workdir, words[words.length - 1] ?? '.');
+  const chown = `--chown=${p.user.user.includes(':') ? p.user.user : `${p.user.user}:${p.user.user}`}`;
   if (owner === undefined) {
-    return { edits: [{ kind: 'replace', instr: i, text: i.raw.replace(/^(\s*\S+)/, `$1 ${CHOWN}`) }], changes: [{ line: i.line, kind: 'chown', reason: `files owned by ${UID}:${UID}, the nonroot user the image runs as` }], warnings: [] };
+    if (!p.writable.some((w) => w === dst || w.startsWith(dst.replace(/\/?$/, '/')))) return NOTHING;
+    return { edits: [{ kind: 'replace', instr: i, text: i.raw.replace(/^(\s*\S+)/, `$1 ${chown}`) }], changes: [{ line: i.line, kind: 'chown', reason: `${dst} is written by the app (the Dockerfile chowns it): owned by the runtime user` }], warnings: [] };
   }
-  if (owner === `${UID}:${UID}`) return NOTHING;
-  // A user name needs /etc/passwd in the image; the distroless user is known by number.
-  return { edits: [{ kind: 'replace', instr: i, text: i.raw.replace(/--chown=\S+/, CHOWN) }], changes: [{ line: i.line, kind: 'chown', reason: `--chown=${owner} -> ${CHOWN}: the runtime user, by number` }], warnings: [] };
+  if (/^\d+(:\d+)?$/.test(owner) && owner !== '0' && !/^0(:|$)/.test(owner)) return NOTHING;
+  // A user name needs /etc/passwd in the image; the runtime user is known by number.
+  return { edits: [{ kind: 'replace', instr: i, text: i.raw.replace(/--chown=\S+/, chown) }], changes: [{ line: i.line, kind: 'chown', reason: `--chown=${owner} -> ${chown}: the runtime user, by number (the distroless base has no passwd entry for the name)` }], warnings: [] };
 }
 
 /** ENV the plan adds, after the stage's last ENV (or right after FROM). */
@@ -80,15 +100,16 @@ function planEnvEdits(final: Stage, env: Plan['env']): Rendering {
 }
 
 /** USER added when the stage has none: before its command (the earlier of the last ENTRYPOINT and CMD), else at the end. */
-function userEdits(final: Stage, commands: (Instruction | undefined)[]): WithTail {
+function userEdits(final: Stage, commands: (Instruction | undefined)[], p: Planned): WithTail {
   if (final.instructions.some((i) => i.keyword === 'USER')) return { ...NOTHING, tail: [] };
   // Deleted lines still carry inserted text, so the command line is an anchor even when it goes.
   const first = commands.filter((x): x is Instruction => !!x).sort((x, y) => x.line - y.line)[0];
+  const line = `USER ${p.user.user}`;
   return {
-    edits: first ? [{ kind: 'insertBefore', instr: first, text: USER_LINE }] : [],
-    changes: [{ kind: 'user', reason: `${USER_LINE} added: without USER the image runs as root; numeric so Kubernetes runAsNonRoot can verify it` }],
+    edits: first ? [{ kind: 'insertBefore', instr: first, text: line }] : [],
+    changes: [{ kind: 'user', reason: p.user.note ?? `${line} added` }],
     warnings: [],
-    tail: first ? [] : [USER_LINE],
+    tail: first ? [] : [line],
   };
 }
 

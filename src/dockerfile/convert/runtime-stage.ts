@@ -6,7 +6,7 @@
 import type { DockerfileModel, Instruction, Stage } from '../model.ts';
 import type { Change, Edit } from '../../plan/types.ts';
 import { execForm } from '../shell.ts';
-import { CHOWN, commandLines, concat, describeBase, oneLine, quoteEnv, runtimeEnv, USER_LINE, type Planned, type Rendering } from './emit.ts';
+import { commandLines, concat, describeBase, oneLine, quoteEnv, runtimeEnv, type Planned, type Rendering } from './emit.ts';
 import { editFrom, type FromEdits } from './from-edits.ts';
 import { healthcheckLines } from './healthcheck.ts';
 
@@ -85,7 +85,7 @@ export function runtimeStage(p: Planned, baseRef: string, buildName: string): { 
     { lines: wd !== '/' ? [`WORKDIR ${wd}`] : [], changes: [] },
     artefactCopies(p, buildName),
     { lines: runtimeInstructions(final, 'EXPOSE').map((i) => i.raw), changes: [] },
-    { lines: [USER_LINE], changes: [{ kind: 'user', reason: `${USER_LINE}: the distroless nonroot user, numeric so Kubernetes runAsNonRoot can verify it` }] },
+    { lines: [`USER ${p.user.user}`], changes: [{ kind: 'user', reason: p.user.note ?? `USER ${p.user.user}: the author's non-root user, kept` }] },
     healthcheckLines(runtimeInstructions(final, 'HEALTHCHECK'), p.base, p.language),
     { lines: runtimeInstructions(final, 'STOPSIGNAL').map((i) => i.raw), changes: [] },
     launchLines(p),
@@ -119,13 +119,22 @@ function argNames(rest: string): string[] {
   return Object.keys(out);
 }
 
-/** The artefacts copied from the builder, owned by the runtime user; CA certificates too on scratch. */
+/**
+ * The artefacts copied from the builder, root-owned so the runtime user cannot change the code;
+ * the paths the app writes (those the Dockerfile chowns) copied again owned by the runtime user;
+ * CA certificates too on scratch.
+ */
 function artefactCopies(p: Planned, buildName: string): Lines {
   const copies = p.strategy.copies;
-  const lines = copies.map((c) => `COPY --from=${c.from ?? buildName} ${CHOWN} ${c.src} ${c.dst}`);
-  const changes: Change[] = copies.map((c) => ({ kind: 'copy', reason: `${c.src} -> ${c.dst}: ${c.reason}; owned by the runtime user` }));
+  const chown = `--chown=${p.user.user.includes(':') ? p.user.user : `${p.user.user}:${p.user.user}`}`;
+  const lines = copies.map((c) => `COPY --from=${c.from ?? buildName} ${c.src} ${c.dst}`);
+  const changes: Change[] = copies.map((c) => ({ kind: 'copy', reason: `${c.src} -> ${c.dst}: ${c.reason}; root-owned, read-only to the app` }));
+  for (const w of p.writable) {
+    lines.push(`COPY --from=${buildName} ${chown} ${w} ${w}`);
+    changes.push({ kind: 'copy', reason: `${w}: the app writes there (the Dockerfile chowns it), so it is owned by the runtime user` });
+  }
   if (p.base.ref === 'scratch' && copies.length && !/alpine|scratch/.test(p.analysis.final.baseImage)) {
-    lines.push(`COPY --from=${buildName} ${CHOWN} /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt`);
+    lines.push(`COPY --from=${buildName} /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt`);
     changes.push({ kind: 'copy', reason: 'CA certificates copied from the builder: scratch has none, and TLS clients need them' });
   }
   return { lines, changes };
