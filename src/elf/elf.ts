@@ -2,7 +2,8 @@
  * The one ELF reader: header (class, byte order, type, machine), program headers (PT_INTERP's
  * interpreter, PT_LOAD's address map, PT_NOTE's notes), section headers by name, the dynamic
  * section (DT_NEEDED, DT_RUNPATH, DT_RPATH, DT_SONAME) and the symbol-version requirements
- * (DT_VERNEED: per needed file, the versions such as GLIBC_2.34 it asks for).
+ * (DT_VERNEED: per needed file, the versions such as GLIBC_2.34 it asks for) and the versions a
+ * library defines (DT_VERDEF), which is how "too old" is told from "present".
  *
  * Hand-written: the npm ELF parsers read a whole Buffer and neither bound their work on hostile
  * input nor read version requirements. This one reads through an `ElfSource` (random access by
@@ -55,6 +56,10 @@ const DT_RPATH = 15;
 const DT_RUNPATH = 29;
 const DT_VERNEED = 0x6ffffffe;
 const DT_VERNEEDNUM = 0x6fffffff;
+const DT_VERDEF = 0x6ffffffc;
+const DT_VERDEFNUM = 0x6ffffffd;
+/** vd_flags of the definition that names the file itself (its soname), not a version. */
+const VER_FLG_BASE = 1;
 
 /** The kernel refuses program header tables over 64 KiB; so does this reader. */
 const MAX_PHDR_BYTES = 64 * 1024;
@@ -406,6 +411,31 @@ export class Elf {
       }
       out.push(need);
       const next = this.f.u32(vn, 12);
+      if (next === 0) break;
+      off += next;
+    }
+    return out;
+  }
+
+  /** The symbol versions this file defines (DT_VERDEF: GLIBC_2.2.5 … GLIBC_2.38), without its base entry. */
+  versionDefs(): string[] {
+    const entries = this.dynamicEntries();
+    const addr = entries?.find((e) => e.tag === DT_VERDEF)?.val;
+    if (!entries || addr === undefined) return [];
+    const num = entries.find((e) => e.tag === DT_VERDEFNUM)?.val ?? 0;
+    if (num > MAX_VERSIONS) throw new ElfError(`DT_VERDEFNUM of ${num} is implausibly many`);
+    let off = this.fileOffset(addr);
+    if (off === undefined) throw new ElfError(`DT_VERDEF address ${hex(addr)} is in no loaded segment`);
+    const strs = this.dynstr(entries);
+    const out: string[] = [];
+    // As with DT_VERNEED, links only move forward and the count bounds the chain.
+    for (let i = 0; i < num; i++) {
+      const vd = this.bytes(off, 20, 'version definition');
+      const flags = this.f.u16(vd, 2);
+      const cnt = this.f.u16(vd, 6);
+      // The first auxiliary entry names the version; later ones name its predecessors.
+      if (cnt > 0 && !(flags & VER_FLG_BASE)) out.push(strs.get(this.f.u32(this.bytes(off + this.f.u32(vd, 12), 8, 'version definition name'), 0)));
+      const next = this.f.u32(vd, 16);
       if (next === 0) break;
       off += next;
     }

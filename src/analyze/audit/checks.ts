@@ -8,6 +8,8 @@ import type { AuditInput } from './collect.ts';
 import { AUDIT_RULES, severityRank, type AuditSeverity, type RuleKey } from './rules.ts';
 import { describeUser, parsePasswd, parseUserSpec, resolveUser, showUser, type UserResolution } from '../../oci/user.ts';
 import { userFilesFrom } from '../user-files.ts';
+import { likelyMissingFindings, missingLibraryFindings, passwdEntryFindings } from './closure.ts';
+import { commandSecrets, findSecrets, isSecretEnv, mask, secretAssignments } from '../../util/mask.ts';
 
 export interface AuditFinding {
   rule: string;
@@ -96,49 +98,7 @@ function busyboxApplets(files: Map<string, FsEntry>): string[] {
   return out.sort();
 }
 
-/** Masks a secret: its first 4 characters, then its length. */
-export function mask(value: string): string {
-  const v = value.trim();
-  return v.length <= 4 ? '****' : `${v.slice(0, 4)}…(${v.length} chars)`;
-}
-
-const SECRET_PATTERNS: { name: string; re: RegExp }[] = [
-  { name: 'private key', re: /-----BEGIN ((RSA|DSA|EC|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY( BLOCK)?-----/ },
-  { name: 'AWS access key id', re: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/ },
-  { name: 'AWS secret access key', re: /aws_secret_access_key\s*[=:]\s*["']?([A-Za-z0-9/+=]{40})/i },
-  { name: 'GitHub token', re: /\bgh[pousr]_[A-Za-z0-9]{36,}\b/ },
-  { name: 'GitLab token', re: /\bglpat-[A-Za-z0-9_-]{20,}\b/ },
-  { name: 'Slack token', re: /\bxox[baprs]-[A-Za-z0-9-]{10,}/ },
-  { name: 'Google API key', re: /\bAIza[0-9A-Za-z_-]{35}\b/ },
-  { name: 'npm token', re: /\bnpm_[A-Za-z0-9]{36}\b|_authToken\s*=\s*[^\s$][^\s]{8,}/ },
-  { name: 'Stripe secret key', re: /\bsk_live_[0-9a-zA-Z]{24,}\b/ },
-  { name: 'registry credentials', re: /"auth"\s*:\s*"[A-Za-z0-9+/=]{8,}"/ },
-  { name: 'netrc password', re: /^\s*(machine\s+\S+\s+)?login\s+\S+\s+password\s+\S+/m },
-];
-
-const SECRET_NAME = /(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?)/i;
-
-/** Secrets found in a text, as [kind, matched value]. */
-export function findSecrets(text: string): { kind: string; value: string }[] {
-  const out: { kind: string; value: string }[] = [];
-  for (const p of SECRET_PATTERNS) {
-    const m = p.re.exec(text);
-    if (m) out.push({ kind: p.name, value: m[1] ?? m[0] });
-  }
-  return out;
-}
-
-/** `KEY=value` assignments whose key names a secret and whose value is not empty or a path. */
-function secretAssignments(text: string): { kind: string; value: string }[] {
-  const out: { kind: string; value: string }[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*["']?([^"'\s#]+)/.exec(line);
-    if (m && SECRET_NAME.test(m[1]!) && !/_FILE$|_PATH$/i.test(m[1]!) && !/^(\/|\$\{?|<|changeme$|xxx+$)/i.test(m[2]!)) {
-      out.push({ kind: `${m[1]} assignment`, value: m[2]! });
-    }
-  }
-  return out;
-}
+export { findSecrets, mask } from '../../util/mask.ts';
 
 const LEFTOVERS: { re: RegExp; what: string }[] = [
   { re: /(^|\/)\.git$/, what: '.git directory' },
@@ -182,6 +142,8 @@ export function runAudit(input: AuditInput): AuditReport {
   const user = config.config?.User ?? '';
   const who = resolveUser(user, userFilesFrom(contents));
   findings.push(...userFindings(who));
+  findings.push(...passwdEntryFindings(who, passwd !== undefined));
+  if (input.needs) findings.push(...missingLibraryFindings(input.needs), ...likelyMissingFindings(input.needs));
 
   for (const [path, data] of contents) {
     if (path === '/etc/passwd' || path === '/etc/group' || path === '/etc/shadow') continue;
@@ -198,14 +160,13 @@ export function runAudit(input: AuditInput): AuditReport {
     const k = e.slice(0, eq);
     const v = e.slice(eq + 1);
     const pattern = findSecrets(v);
-    if ((SECRET_NAME.test(k) && v && !/_FILE$|_PATH$/i.test(k) && !v.startsWith('/')) || pattern.length) {
+    if (isSecretEnv(k, v)) {
       findings.push(finding('secretConfig', `ENV ${k}=${mask(v)}${pattern.length ? ` (${pattern[0]!.kind})` : ''}`));
     }
   }
   for (const [i, h] of (config.history ?? []).entries()) {
     const text = h.created_by ?? '';
-    const hits = [...findSecrets(text), ...secretAssignments(text.replace(/\s+(&&|;)\s+/g, '\n').replace(/\s(?=[A-Za-z_]+=)/g, '\n'))];
-    for (const hit of hits) findings.push(finding('secretConfig', `history step ${i + 1}: ${hit.kind} ${mask(hit.value)}`));
+    for (const hit of commandSecrets(text)) findings.push(finding('secretConfig', `history step ${i + 1}: ${hit.kind} ${mask(hit.value)}`));
   }
 
   const leftovers = new Map<string, string[]>();

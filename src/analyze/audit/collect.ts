@@ -1,12 +1,14 @@
 /**
  * What an audit needs from an image, gathered in one streaming pass over its layers (the layers
  * module's walkImage): the merged filesystem (path -> final entry, whiteouts applied) and the
- * contents of the few small files the checks read (passwd, shadow, package.json, secret candidates).
+ * contents of the few small files the checks read (passwd, shadow, package.json, secret candidates),
+ * and, in the same pass, the runtime closure of every ELF file (src/needs) for the library checks.
  */
 import type { Image } from '../../oci/image.ts';
 import type { ImageConfig } from '../../oci/types.ts';
 import { walkImage, type FsEntry } from '../../layers/filesystem.ts';
 import { isUserFile } from '../user-files.ts';
+import { analyzeNeeds, closureCollector, ldLibraryPathOf, type NeedsReport } from '../../needs/index.ts';
 
 export interface AuditInput {
   config: ImageConfig;
@@ -18,6 +20,8 @@ export interface AuditInput {
   /** Bytes of each layer's uncompressed tar, in layer order. */
   layerTarBytes: number[];
   reference?: string;
+  /** The runtime closure of the final filesystem (src/needs), read in the same pass. */
+  needs?: NeedsReport;
 }
 
 
@@ -58,14 +62,17 @@ export function isSecretCandidate(path: string, size: number): boolean {
 export async function collectAuditInput(image: Image, reference?: string): Promise<AuditInput> {
   const config = await image.config();
   const contents = new Map<string, { layer: number; data: Buffer }>();
+  const closure = closureCollector();
   const merged = await walkImage(image, {
-    wantContent: (p, e) => wantContent(`/${p}`, e.size),
-    async onContent(p, layer, body) {
-      const chunks: Buffer[] = [];
-      for await (const c of body) chunks.push(c as Buffer);
-      contents.set(`/${p}`, { layer, data: Buffer.concat(chunks) });
+    wantContent: (p, e) => wantContent(`/${p}`, e.size) || closure.want(e.size),
+    async onContent(p, layer, body, e) {
+      const path = `/${p}`;
+      const chunks: Buffer[] | undefined = wantContent(path, e.size) ? [] : undefined;
+      await closure.consume(path, layer, body, e.size, chunks && ((c) => chunks.push(c)));
+      if (chunks) contents.set(path, { layer, data: Buffer.concat(chunks) });
     },
   });
+  const needs = analyzeNeeds(closure.finish(merged.entries), reference ?? 'image', { ldLibraryPath: ldLibraryPathOf(config.config?.Env), arch: config.architecture });
   const files = new Map<string, FsEntry>();
   for (const [p, e] of merged.entries) {
     const path = `/${p}`.replace(/\/+$/, '') || '/';
@@ -74,5 +81,5 @@ export async function collectAuditInput(image: Image, reference?: string): Promi
   const final = new Map<string, Buffer>();
   // Only the version the final filesystem holds counts (a later symlink or file replaces it).
   for (const [p, c] of contents) if (files.get(p)?.type === 'file' && files.get(p)?.layerIndex === c.layer) final.set(p, c.data);
-  return { config, files, contents: final, layerCount: merged.layers.length, layerTarBytes: merged.layers.map((l) => l.tarBytes), reference };
+  return { config, files, contents: final, layerCount: merged.layers.length, layerTarBytes: merged.layers.map((l) => l.tarBytes), reference, needs };
 }

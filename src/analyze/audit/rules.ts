@@ -25,6 +25,9 @@ export const AUDIT_RULES = {
   emptyPassword: { id: 'DA013', severity: 'high', title: 'account with an empty password', fix: "lock the account (set the password field to '*' or '!')" },
   mutableTag: { id: 'DA014', severity: 'low', title: 'mutable or debug tag', fix: 'deploy by digest, and never ship :debug or :latest to production' },
   unresolvedUser: { id: 'DA016', severity: 'high', title: 'user cannot be resolved', fix: 'set USER to a numeric uid in 1..2147483647 (e.g. 65532:65532), or add the account to /etc/passwd' },
+  missingLibrary: { id: 'DA017', severity: 'high', title: 'library missing or too old', fix: 'build on a base that has the library (distill build picks the flavour from the closure: cc for libstdc++/libgcc_s, base for glibc), add its Debian package (distill base --add), or link the program statically' },
+  likelyMissing: { id: 'DA018', severity: 'medium', title: 'likely run-time need missing', fix: 'add what the program reads at run time: ca-certificates for TLS, tzdata for time zones, the dlopen()ed library; or ignore the rule for the path when the code path is never taken' },
+  noPasswdEntry: { id: 'DA019', severity: 'low', title: 'no /etc/passwd entry for the runtime uid', fix: 'add the account to /etc/passwd (distill bases carry nonroot 65532 and nobody 65534); getpwuid() fails without it, and programs asking for the home directory or user name break' },
   noHealthcheck: { id: 'DA015', severity: 'info', title: 'no HEALTHCHECK', fix: 'distroless images cannot run a shell health check: use an orchestrator probe (Kubernetes livenessProbe) or a healthcheck binary' },
 } as const satisfies Record<string, AuditRule>;
 

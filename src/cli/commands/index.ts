@@ -23,6 +23,7 @@ export const COMMANDS: Record<string, Loader> = {
   inspect: () => import('./inspect.ts'),
   export: () => import('./export.ts'),
   audit: () => import('./audit.ts'),
+  needs: () => import('./needs.ts'),
   sbom: () => import('./sbom.ts'),
   db: () => import('./db.ts'),
   scan: () => import('./scan.ts'),
