@@ -5,10 +5,11 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join, relative, sep } from 'node:path';
 import { DistillError } from '../util/errors.ts';
+import type { PipOptions } from './pip.ts';
 
 export const RUNTIMES = ['node', 'python', 'go', 'java', 'rust', 'dotnet', 'static'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
@@ -70,6 +71,15 @@ export interface BuildContext {
   planned: boolean;
   /** The app has a Dockerfile: its app layer holds what `COPY . .` copies (.dockerignore decides), as Dockerfile.distroless's does. */
   fromDockerfile: boolean;
+  /** How dependencies are fetched (index, offline); unset: as the user's tools are configured. */
+  deps?: DepsOptions;
+}
+
+/** What the user asked of the dependency installs; every tool otherwise reads its own configuration (pip.conf, settings.xml, go env, .cargo/config.toml). */
+export interface DepsOptions {
+  pip?: PipOptions;
+  /** `--offline`: cargo --offline, GOFLAGS=-mod=vendor/GOPROXY=off, mvn -o; pip needs a wheelhouse. */
+  offline?: boolean;
 }
 
 /** `rel` under the image's app directory. */
@@ -82,20 +92,64 @@ export function hasTool(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
-/** Runs a build tool; a failure becomes a DistillError carrying the tail of its output. */
-export function runTool(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; what: string }): Promise<string> {
+/** Options of `runTool`. */
+export interface RunToolOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** The input the error names (the manifest or directory the tool read). */
+  what: string;
+  /** Every line the tool prints is written here too; a failure names it, so the whole output can be read. */
+  logFile?: string;
+  /** Each line the tool prints (progress on a TTY). */
+  onLine?: (line: string) => void;
+}
+
+/** The line of a failed tool's output that says what went wrong: its first ERROR/error line, else the last line. */
+export function firstErrorLine(out: string): string {
+  const lines = out.split('\n').map((l) => l.trim()).filter(Boolean);
+  const err = lines.find((l) => /^(\[ERROR\]|ERROR:|error(\[E\d+\])?:|FAILURE:|fatal:|go: |[^ ]+\.go:\d+:\d+: )/.test(l) && !/^\[ERROR\]\s*(COMPILATION ERROR\s*:?|-> \[Help.*)?\s*$/.test(l));
+  return (err ?? lines.at(-1) ?? '').replace(/^\[ERROR\]\s*/, '');
+}
+
+/** Where an install step's output is kept: $XDG_CACHE_HOME/distill/build/logs/<name>-<time>.log. */
+export function installLog(name: string): string {
+  return join(cacheDir('logs', '.'), `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.log`);
+}
+
+/**
+ * Runs a build tool; a failure becomes a DistillError with the tool's first error line (and the
+ * log file holding all of its output when `logFile` is set, else the tail of it).
+ */
+export function runTool(cmd: string, args: string[], opts: RunToolOptions): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const log = opts.logFile ? createWriteStream(opts.logFile) : undefined;
+    log?.write(`$ ${cmd} ${args.join(' ')}\n  (in ${opts.cwd})\n`);
     let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.on('error', (e) => reject(new DistillError(opts.what, `cannot run ${cmd}: ${e.message}`)));
+    let partial = '';
+    const take = (d: string) => {
+      out += d;
+      log?.write(d);
+      if (!opts.onLine) return;
+      const lines = (partial + d).split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) if (l.trim()) opts.onLine(l.trim());
+    };
+    child.stdout.setEncoding('utf8').on('data', take);
+    child.stderr.setEncoding('utf8').on('data', take);
+    child.on('error', (e) => {
+      log?.end();
+      reject(new DistillError(opts.what, `cannot run ${cmd}: ${e.message}`));
+    });
     child.on('close', (code) => {
-      if (code === 0) resolve(out);
-      else {
-        const tail = out.trim().split('\n').slice(-15).join('\n');
-        reject(new DistillError(opts.what, `${cmd} ${args.join(' ')} failed (exit ${code}):\n${tail}`));
-      }
+      const done = () => {
+        if (code === 0) return resolve(out);
+        const shown = `${cmd} ${args.filter((a) => !a.startsWith('-')).slice(0, 3).join(' ')}`.trim();
+        if (opts.logFile) reject(new DistillError(opts.what, `${shown} failed (exit ${code}): ${firstErrorLine(out)} (full output: ${opts.logFile})`));
+        else reject(new DistillError(opts.what, `${cmd} ${args.join(' ')} failed (exit ${code}):\n${out.trim().split('\n').slice(-15).join('\n')}`));
+      };
+      if (log) log.end(done);
+      else done();
     });
   });
 }

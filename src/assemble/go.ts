@@ -1,13 +1,21 @@
 /**
  * Go apps: `CGO_ENABLED=0 go build -trimpath -ldflags=-buildid=` of a copy of APPDIR (so go
  * never writes into it) for the target architecture, giving one static binary at /app/server
- * on the static base. GOTOOLCHAIN=local and GOFLAGS=-mod=mod are not set: modules come from the
- * user's proxy settings, vendor/ or the cache as go decides.
+ * on the static base. Modules come as the user's `go env` says (GOPROXY, GOFLAGS, GOPRIVATE,
+ * GONOSUMDB, the go env file), from vendor/ when the module vendors them, or the module cache;
+ * --offline sets GOPROXY=off (and -mod=vendor with a vendor/ directory).
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DistillError } from '../util/errors.ts';
-import { copySource, hasTool, ignoreMatcher, runTool, type BuildContext, type BuildPlan } from './common.ts';
+import { copySource, hasTool, ignoreMatcher, installLog, runTool, type BuildContext, type BuildPlan } from './common.ts';
 import { readElf } from './detect.ts';
+
+/** A value of `go env` (environment and the go env file, as go itself reads them). */
+function goEnv(name: string): string {
+  return spawnSync('go', ['env', name], { encoding: 'utf8' }).stdout?.trim() ?? '';
+}
 
 /** Plans a Go build (or takes a prebuilt binary from --artifact). */
 export async function planGo(ctx: BuildContext): Promise<BuildPlan> {
@@ -25,9 +33,11 @@ export async function planGo(ctx: BuildContext): Promise<BuildPlan> {
     const src = copySource(ctx.appDir, join(ctx.work, 'src'), ignoreMatcher(ctx.appDir));
     bin = join(ctx.work, 'server');
     const args = ['build', '-trimpath', '-ldflags=-buildid= -s -w', '-o', bin, '.'];
+    const vendored = existsSync(join(ctx.appDir, 'vendor', 'modules.txt'));
+    const offline: Record<string, string> = ctx.deps?.offline ? { GOPROXY: 'off', ...(vendored ? { GOFLAGS: `${goEnv('GOFLAGS')} -mod=vendor`.trim() } : {}) } : {};
     ctx.log('CGO_ENABLED=0 go build -trimpath');
-    await runTool('go', args, { cwd: src, what: ctx.appDir, env: { CGO_ENABLED: '0', GOOS: 'linux', GOARCH: ctx.arch, GOTOOLCHAIN: 'local' } });
-    plan.steps.push(`CGO_ENABLED=0 GOOS=linux GOARCH=${ctx.arch} go ${args.slice(0, 3).join(' ')} .`);
+    await runTool('go', args, { cwd: src, what: ctx.appDir, logFile: installLog('go'), env: { CGO_ENABLED: '0', GOOS: 'linux', GOARCH: ctx.arch, GOTOOLCHAIN: 'local', ...offline } });
+    plan.steps.push(`CGO_ENABLED=0 GOOS=linux GOARCH=${ctx.arch} go ${args.slice(0, 3).join(' ')} . (modules: ${vendored ? 'vendor/' : `GOPROXY=${offline.GOPROXY ?? goEnv('GOPROXY')}`})`);
   }
   plan.layers.push({ name: 'app', holds: `Go binary ${dest}`, sources: [{ src: bin, dest }] });
   return plan;

@@ -15,10 +15,11 @@ import { openImage } from '../oci/reference.ts';
 import { annotate, appendLayers, reproducibleTime, setConfig, setCreated } from '../mutate/mutate.ts';
 import { DistillError } from '../util/errors.ts';
 import { assembleLayers, APP_UID, type BuiltLayer } from './assemble.ts';
-import { RUNTIMES, type BaseFlavour, type BuildContext, type BuildPlan, type Runtime } from './common.ts';
+import { RUNTIMES, type BaseFlavour, type BuildContext, type BuildPlan, type DepsOptions, type Runtime } from './common.ts';
 import { detectRuntime } from './detect.ts';
 import { baseInterpreter, planApp } from '../plan/app.ts';
 import { fitLaunch } from '../plan/index.ts';
+import { chooseFlavour, LIBC_FLAVOURS, needsOfSources, type FlavourChoice } from '../needs/flavour.ts';
 import type { Flavour } from '../plan/providers.ts';
 import { planDotnet } from './dotnet.ts';
 import { planGo } from './go.ts';
@@ -73,6 +74,8 @@ export interface BuildOptions {
   onProgress?: (msg: string) => void;
   /** Environment for SOURCE_DATE_EPOCH (default process.env). */
   sourceEnv?: NodeJS.ProcessEnv;
+  /** Dependency installs: index, source builds, offline (src/assemble/common.ts). */
+  deps?: DepsOptions;
 }
 
 export interface BuildResult {
@@ -88,6 +91,8 @@ export interface BuildResult {
   layers: BuiltLayer[];
   steps: string[];
   warnings: string[];
+  /** For binaries: the closure's flavour choice, each need with the file that has it (for --explain). */
+  closure?: FlavourChoice;
   /** Removes the scratch dir holding the new layers; call after writing the image. */
   cleanup(): void;
 }
@@ -160,6 +165,18 @@ function buildFlavour(planned: Flavour, built: BaseFlavour): BaseFlavour {
   const b = LIBC_ORDER.indexOf(built);
   return a >= 0 && b > a ? built : want;
 }
+/**
+ * For a binary's plan (static, base or cc), the smallest flavour its closure needs: the ELF files
+ * of its layers resolved against themselves (src/needs), each need left over mapped to the flavour
+ * that provides it. Undefined for interpreter flavours (node, python, java), whose base decides.
+ */
+async function closureFlavour(plan: BuildPlan): Promise<FlavourChoice | undefined> {
+  if (!(LIBC_FLAVOURS as readonly string[]).includes(plan.flavour)) return undefined;
+  const sources = plan.layers.flatMap((l) => l.sources).filter((s) => existsSync(s.src));
+  const report = await needsOfSources(sources);
+  return report.files.length ? chooseFlavour(report) : undefined;
+}
+
 /** Whether the base's entrypoint already runs the interpreter the plan needs. */
 function fitsBase(plan: BuildPlan, entrypoint: string[] | null | undefined): boolean {
   if (!plan.interpreter || !entrypoint?.length) return false;
@@ -191,8 +208,13 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
   try {
     log(`${runtime}: building`);
     const run = planned ? appPlan.run : null;
-    const ctx: BuildContext = { appDir, artifact, work, arch, log, workdir, planned: run !== null, fromDockerfile: planned, ...(planned && appPlan.artefact ? { artefact: appPlan.artefact } : {}) };
+    const ctx: BuildContext = { appDir, artifact, work, arch, log, workdir, planned: run !== null, fromDockerfile: planned, ...(opts.deps ? { deps: opts.deps } : {}), ...(planned && appPlan.artefact ? { artefact: appPlan.artefact } : {}) };
     const plan = await PLANNERS[runtime](ctx);
+    const closure = await closureFlavour(plan);
+    if (closure) {
+      plan.flavour = closure.flavour;
+      for (const need of closure.beyond) plan.warnings.push(`${need} is needed (${closure.reasons.filter((r) => r.need === need).map((r) => r.file).join(', ')}) and no distroless flavour has it: add its package to the base`);
+    }
     const flavour = planned ? buildFlavour(appPlan.flavour, plan.flavour) : plan.flavour;
     const chosen = await chooseBase(flavour, { ...opts, ...(planned && appPlan.language === 'node' && appPlan.version && !opts.nodeMajor ? { nodeMajor: appPlan.version } : {}) });
     const baseRef = chosen.ref;
@@ -257,7 +279,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     image = setCreated(image, when);
     image = annotate(image, oci);
     const baseFrom = { baseSource: chosen.source, ...(chosen.cache ? { baseCache: chosen.cache } : {}) };
-    return { image, runtime, flavour, base: baseRef, ...baseFrom, baseDigest, layers, steps: plan.steps, warnings: [...plan.warnings, ...chosen.warnings], cleanup };
+    return { image, runtime, flavour, base: baseRef, ...baseFrom, baseDigest, layers, steps: plan.steps, warnings: [...plan.warnings, ...chosen.warnings], ...(closure ? { closure } : {}), cleanup };
   } catch (e) {
     cleanup();
     throw e;

@@ -1,29 +1,17 @@
 /**
- * Python apps: third-party packages via `pip install --target` from a local wheelhouse only
- * (`--artifact DIR` of wheels, or APPDIR/wheelhouse or wheels/), into /app/site-packages in
- * their own layer; the source in another. Without a wheelhouse, requirements that name packages
- * are refused with a clear message rather than reaching for an index.
+ * Python apps: third-party packages via `pip install --target` (src/assemble/pip.ts) from the
+ * index the user's pip uses, or from a wheelhouse when there is one (`--artifact DIR` of wheels,
+ * APPDIR/wheelhouse or wheels/: air-gapped builds), as wheels for the base's Python, into
+ * /opt/pydeps in their own layer (cached by the pins); the source in another.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DistillError } from '../util/errors.ts';
 import { DEPS_DIR } from '../plan/python.ts';
-import { cacheDir, hashInputs, hasTool, ignoreMatcher, runTool, type BuildContext, type BuildPlan } from './common.ts';
+import { cacheDir, hashInputs, ignoreMatcher, type BuildContext, type BuildPlan } from './common.ts';
+import { describeIndex, findRequirements, flavourPythonVersion, pipInstall } from './pip.ts';
 
-/** Requirement lines that name something to install (comments, blanks and pip options dropped). */
-export function requirementLines(text: string): string[] {
-  return text
-    .split('\n')
-    .map((l) => l.replace(/\s+#.*$/, '').replace(/^#.*$/, '').trim())
-    .filter((l) => l && !l.startsWith('-'));
-}
-
-/** Dependencies listed in pyproject.toml's [project] dependencies array (simple TOML subset). */
-function pyprojectDeps(text: string): string[] {
-  const m = /^\s*dependencies\s*=\s*\[([^\]]*)\]/m.exec(text);
-  if (!m) return [];
-  return [...m[1]!.matchAll(/["']([^"']+)["']/g)].map((x) => x[1]!);
-}
+export { requirementLines } from './pip.ts';
 
 function entryFile(appDir: string, workdir: string): string[] {
   for (const f of ['app.py', 'main.py', 'server.py', 'wsgi.py']) if (existsSync(join(appDir, f))) return [`${workdir}/${f}`];
@@ -47,37 +35,32 @@ export async function planPython(ctx: BuildContext): Promise<BuildPlan> {
     steps: [],
     warnings: [],
   };
-  const reqPath = join(ctx.appDir, 'requirements.txt');
-  const reqs = existsSync(reqPath) ? requirementLines(readFileSync(reqPath, 'utf8')) : [];
-  const pyproject = join(ctx.appDir, 'pyproject.toml');
-  const projDeps = !reqs.length && existsSync(pyproject) ? pyprojectDeps(readFileSync(pyproject, 'utf8')) : [];
-  const wanted = reqs.length ? reqs : projDeps;
-  if (wanted.length) {
+  const reqs = findRequirements(ctx.appDir, ctx.work);
+  if (reqs) {
     const wheelhouse = [ctx.artifact, join(ctx.appDir, 'wheelhouse'), join(ctx.appDir, 'wheels')].find(
       (d) => d && existsSync(d) && statSync(d).isDirectory() && readdirSync(d).some((n) => n.endsWith('.whl') || n.endsWith('.tar.gz')),
     );
-    if (!wheelhouse) {
-      throw new DistillError(
-        reqs.length ? reqPath : pyproject,
-        `${wanted.length} third-party package(s) (${wanted.slice(0, 3).join(', ')}${wanted.length > 3 ? ', …' : ''}) need pip and a package index, which distill does not reach; download wheels elsewhere (pip download -d wheelhouse -r requirements.txt) and pass --artifact wheelhouse`,
-      );
-    }
-    const pip = hasTool('pip3') ? ['pip3'] : hasTool('python3') ? ['python3', '-m', 'pip'] : undefined;
-    if (!pip) throw new DistillError(ctx.appDir, 'pip not found on PATH; install python3-pip');
-    const files = readdirSync(wheelhouse).sort();
-    const key = hashInputs(['pip-v1', ctx.arch, wanted.join('\n'), ...files.map((f) => ({ file: join(wheelhouse, f) }))]);
+    if (ctx.deps?.offline && !wheelhouse) throw new DistillError(reqs.source, '--offline: pip reaches no index; pass --artifact WHEELHOUSE (pip download -d wheelhouse -r requirements.txt)');
+    const pip = ctx.deps?.pip ?? {};
+    const pythonVersion = pip.pythonVersion ?? flavourPythonVersion();
+    const index = wheelhouse ? `wheelhouse ${wheelhouse}` : describeIndex(pip);
+    const files = wheelhouse ? readdirSync(wheelhouse).sort() : [];
+    const key = hashInputs([
+      'pip-v2', ctx.arch, pythonVersion, index, String(pip.allowSdist ?? false), ...(pip.extraIndexUrls ?? []), process.env.PIP_EXTRA_INDEX_URL ?? '',
+      { file: reqs.file }, ...files.map((f) => ({ file: join(wheelhouse!, f) })),
+    ]);
     const dir = cacheDir('pip', key);
     const target = join(dir, 'site-packages');
     if (!existsSync(join(dir, '.complete'))) {
-      const args = [...pip.slice(1), 'install', '--no-index', '--find-links', wheelhouse, '--target', target, '--no-compile', '--disable-pip-version-check', ...(reqs.length ? ['-r', reqPath] : wanted)];
-      ctx.log(`pip install --no-index --target (wheelhouse ${wheelhouse})`);
-      await runTool(pip[0]!, args, { cwd: ctx.appDir, what: wheelhouse });
-      await runTool('sh', ['-c', `touch "${join(dir, '.complete')}"`], { cwd: dir, what: dir });
+      rmSync(target, { recursive: true, force: true });
+      ctx.log(`pip install ${reqs.names.length} requirement(s) from ${index}`);
+      const steps = await pipInstall({ reqs, target, pythonVersion, arch: ctx.arch, opts: pip, cwd: ctx.appDir, ...(wheelhouse ? { wheelhouse } : {}), onLine: (l) => ctx.log(`pip: ${l.slice(0, 100)}`) });
+      writeFileSync(join(dir, '.complete'), `${steps.join('\n')}\n`);
     }
-    plan.steps.push(`pip install --no-index --find-links ${wheelhouse} --target ${DEPS_DIR}`);
+    plan.steps.push(...readFileSync(join(dir, '.complete'), 'utf8').trim().split('\n'), `index: ${index}${reqs.hashed ? ' (hashes required)' : ''}`);
     // Console-script shims carry the host's interpreter path and are useless in the image.
     const exclude = (rel: string) => rel === 'bin' || rel.startsWith('bin/') || /__pycache__/.test(rel);
-    plan.layers.push({ name: 'dependencies', holds: `site-packages (${wanted.length} requirement(s))`, sources: [{ src: target, dest: DEPS_DIR, exclude }], cacheKey: `pip:${target}` });
+    plan.layers.push({ name: 'dependencies', holds: `site-packages (${reqs.names.length} requirement(s), Python ${pythonVersion})`, sources: [{ src: target, dest: DEPS_DIR, exclude }], cacheKey: `pip:${target}` });
     plan.env!.PYTHONPATH = DEPS_DIR;
   }
   const ignore = ignoreMatcher(ctx.appDir, ctx.fromDockerfile ? ['__pycache__'] : ['wheelhouse', 'wheels', '__pycache__', '.venv', 'venv'], { asCopy: ctx.fromDockerfile });

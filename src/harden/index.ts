@@ -29,7 +29,7 @@ import { detectRuntime } from '../assemble/detect.ts';
 import { resolveOsvSource, type DownloadProgress } from '../vuln/source.ts';
 import { describeProblem, toolchainFacts, toolchainProblems } from './toolchain.ts';
 import type { Image } from '../oci/image.ts';
-import type { BaseFlavour } from '../assemble/common.ts';
+import type { BaseFlavour, DepsOptions } from '../assemble/common.ts';
 
 export interface HardenOptions {
   appDir: string;
@@ -50,6 +50,8 @@ export interface HardenOptions {
   dbDir?: string;
   /** Never touch the network for CVE data: count with the DB as it is (also DISTILL_OFFLINE=1). */
   offline?: boolean;
+  /** Where dependencies come from (pip index, sdists, --offline), as for distill build. */
+  deps?: DepsOptions;
   /** Progress of the OSV download, when one happens. */
   onDbProgress?: (p: DownloadProgress) => void;
   /** The image the user ships today (any reference distill reads): the before image, as given. */
@@ -210,7 +212,7 @@ async function beforeImage(job: Job, opts: HardenOptions): Promise<{ ref: string
   if (provenance.kind === 'built') return { ref: provenance.reference!, provenance };
   if (opts.requireReal) throw new DistillError('--require-real', `the before image would be simulated: ${provenance.reason}`, { code: 'E_USAGE' });
   job.step(4, `simulate the traditional image (Debian + apt + shell + ${job.runtime} toolchain, as ${TRADITIONAL_RUNTIMES[job.runtime].like} gives): ${provenance.reason}`);
-  const fat = await buildTraditional({ appDir: job.appDir, runtime: job.runtime, nodeMajor: job.nodeMajor, cmd: job.cmd });
+  const fat = await buildTraditional({ appDir: job.appDir, runtime: job.runtime, nodeMajor: job.nodeMajor, cmd: job.cmd, ...(opts.deps ? { deps: opts.deps } : {}) });
   await writeLayout(fat, job.layout, 'traditional');
   return { ref: `oci:${job.layout}:traditional`, provenance };
 }
@@ -220,7 +222,7 @@ async function distillImage(job: Job, opts: HardenOptions, bases: string): Promi
   job.step(5, 'build the distroless image (no daemon)');
   const built = await buildApp({
     appDir: job.appDir, baseDir: bases, baseTag: 'nonroot', runtime: job.runtime, nodeMajor: job.nodeMajor,
-    ...(opts.target ? { target: opts.target } : {}), ...(opts.artifact ? { artifact: opts.artifact } : {}),
+    ...(opts.target ? { target: opts.target } : {}), ...(opts.artifact ? { artifact: opts.artifact } : {}), ...(opts.deps ? { deps: opts.deps } : {}),
     ...(opts.cmd ? { cmd: opts.cmd } : {}), ...(opts.entrypoint ? { entrypoint: opts.entrypoint } : {}), ...(opts.ports?.length ? { ports: opts.ports } : {}),
   });
   try {

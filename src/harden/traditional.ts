@@ -5,8 +5,9 @@
  * curl/git/compilers, the language toolchain (Node.js and npm under /usr/local as the node images
  * have them; Debian's python3 with pip, Go, OpenJDK 17 JDK, rustc and cargo), the app as its
  * single-stage Dockerfile leaves it (node_modules with dev dependencies; the Go binary, the jar
- * or cargo's target/ beside the sources, built here with the host's toolchain), the Dockerfile's
- * CMD, and no USER.
+ * or cargo's target/ beside the sources, built here with the host's toolchain; Python packages
+ * installed with pip from the user's index, as distill build installs them, into
+ * /usr/local/lib/python3.X/dist-packages), the Dockerfile's CMD, and no USER.
  * Maintainer scripts do not run; the files they would create that matter (passwd, group, shadow,
  * the CA bundle) are written here, with the `node` user (1000) the official node images have.
  */
@@ -27,7 +28,9 @@ import { caBundle } from '../base/files.ts';
 import { fetchNode, resolveNode, resolveNpmPackage, tarballFiles } from '../base/node.ts';
 import { DistillError } from '../util/errors.ts';
 import { findMainClass } from '../assemble/java.ts';
-import { runTool } from '../assemble/common.ts';
+import { installLog, runTool, type DepsOptions } from '../assemble/common.ts';
+import { findRequirements, flavourPythonVersion, pipInstall } from '../assemble/pip.ts';
+import { cargoFlags } from '../assemble/rust.ts';
 
 /** Beyond Priority: required — what the official node images add (buildpack-deps, in short). */
 export const FAT_PACKAGES = [
@@ -55,6 +58,8 @@ export interface TraditionalOptions {
   archive?: ArchiveOptions;
   progress?: boolean;
   onStep?: (msg: string) => void;
+  /** Dependency installs as distill build runs them (index, offline); default: the user's tool configuration. */
+  deps?: DepsOptions;
 }
 
 /** What the official images' Dockerfiles usually end with, when the app's own has no CMD. */
@@ -69,22 +74,6 @@ const DEFAULT_CMD: Record<TraditionalRuntime, string[]> = {
 /** Links update-alternatives would make in the JDK's postinst, which does not run here. */
 const JDK = 'usr/lib/jvm/java-17-openjdk-amd64';
 const JDK_TOOLS = ['java', 'javac', 'jar', 'jshell', 'keytool'];
-
-/**
- * The traditional image would run `pip install -r requirements.txt`; with no package index here
- * (and no wheelhouse) only apps on the standard library can be pictured honestly.
- */
-function refuseThirdPartyRequirements(appDir: string): void {
-  const req = join(appDir, 'requirements.txt');
-  if (!existsSync(req)) return;
-  const wanted = readFileSync(req, 'utf8')
-    .split('\n')
-    .map((l) => l.replace(/#.*/, '').trim())
-    .filter(Boolean);
-  if (wanted.length) {
-    throw new DistillError(req, `lists ${wanted.length} package(s) (${wanted.slice(0, 3).join(', ')}): harden pictures Python apps on the standard library only; use distill build --artifact WHEELHOUSE and distill compare`);
-  }
-}
 
 function javaSources(dir: string): string[] {
   return walk(dir)
@@ -115,7 +104,6 @@ export async function buildTraditional(opts: TraditionalOptions): Promise<Image>
   const rt = TRADITIONAL_RUNTIMES[runtime];
   if (runtime === 'node' && !existsSync(join(opts.appDir, 'package.json'))) throw new DistillError(opts.appDir, 'no package.json: the traditional image is built for Node.js apps');
   if (runtime === 'go' && !existsSync(join(opts.appDir, 'go.mod'))) throw new DistillError(opts.appDir, 'no go.mod: the traditional Go image builds the module in APPDIR');
-  if (runtime === 'python') refuseThirdPartyRequirements(opts.appDir);
   if (runtime === 'rust' && !existsSync(join(opts.appDir, 'Cargo.toml'))) throw new DistillError(opts.appDir, 'no Cargo.toml: the traditional Rust image builds the crate in APPDIR');
   if (runtime === 'java' && !existsSync(join(opts.appDir, 'src', 'main', 'java'))) {
     throw new DistillError(opts.appDir, 'harden pictures Java apps compiled with javac from src/main/java; for Maven or Gradle builds use distill build --artifact JAR and distill compare');
@@ -214,10 +202,28 @@ export async function buildTraditional(opts: TraditionalOptions): Promise<Image>
     } else if (runtime === 'rust') {
       // `RUN cargo build --release` leaves target/ (dependencies, incremental state) in the image.
       step('building the crate with cargo build --release (as the RUN step does)');
-      await runTool('cargo', ['build', '--release', '--offline'], { cwd: app, what: opts.appDir, env: { CARGO_TARGET_DIR: join(app, 'target') } });
+      await runTool('cargo', ['build', '--release', ...cargoFlags(opts.appDir, opts.deps?.offline ?? false)], { cwd: app, what: opts.appDir, logFile: installLog('cargo'), env: { CARGO_TARGET_DIR: join(app, 'target') } });
       appStep = 'COPY . /app + RUN cargo build --release';
     } else {
-      appStep = 'COPY . /app + RUN pip install -r requirements.txt';
+      // `RUN pip install -r requirements.txt` into the image's Python, with the same install distill build runs.
+      const reqs = findRequirements(opts.appDir, work);
+      if (reqs) {
+        const version = flavourPythonVersion();
+        step(`installing ${reqs.names.length} requirement(s) with pip (as RUN pip install does)`);
+        const target = join(work, 'pydeps');
+        await pipInstall({ reqs, target, pythonVersion: version, arch: 'amd64', opts: opts.deps?.pip ?? {}, cwd: opts.appDir });
+        const psink = new LayerSink(work, when);
+        const site = `usr/local/lib/python${version}/dist-packages`;
+        for (const d of ['usr', 'usr/local', 'usr/local/lib', `usr/local/lib/python${version}`, site]) await psink.add({ name: d, type: 'directory', mode: 0o755, uid: 0, gid: 0 });
+        for (const rel of walk(target)) {
+          const abs = join(target, rel);
+          const st = statSync(abs);
+          if (st.isDirectory()) await psink.add({ name: `${site}/${rel}`, type: 'directory', mode: 0o755, uid: 0, gid: 0 });
+          else if (st.isFile()) await psink.add({ name: `${site}/${rel}`, type: 'file', mode: st.mode & 0o111 ? 0o755 : 0o644, uid: 0, gid: 0, size: st.size }, readFileSync(abs));
+        }
+        layers.push({ layer: await psink.finish(), history: { created_by: `RUN pip install -r ${reqs.source.split('/').pop()} (${reqs.names.length} requirement(s))`, created } });
+      }
+      appStep = 'COPY . /app';
     }
     const asink = new LayerSink(work, when);
     await asink.add({ name: 'app', type: 'directory', mode: 0o755, uid: 0, gid: 0 });

@@ -6,7 +6,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tarStream from 'tar-stream';
 import { buildApp, detectRuntime, readElf, type BuildOptions } from '../../src/assemble/index.ts';
@@ -16,6 +16,7 @@ import { DistillError } from '../../src/util/errors.ts';
 import { makeImage, tempDir } from '../helpers/images.ts';
 import { runDistill } from '../helpers/cli.ts';
 import { startRegistry } from '../helpers/registry.ts';
+import { freeLoopbackPort } from '../../src/util/net.ts';
 
 const work = tempDir('distill-build-test-');
 const bases = join(work, 'bases');
@@ -237,7 +238,7 @@ test('java: library jars in their own layer, unchanged when a source file change
   }
 });
 
-test('python: no third-party packages builds; packages without a wheelhouse are refused with the reason', async () => {
+test('python: no third-party packages builds; --offline without a wheelhouse is refused with the reason', async () => {
   const app = join(work, 'py-app');
   mkdirSync(app, { recursive: true });
   writeFileSync(join(app, 'app.py'), 'print("hi")\n');
@@ -251,7 +252,31 @@ test('python: no third-party packages builds; packages without a wheelhouse are 
     r.cleanup();
   }
   writeFileSync(join(app, 'requirements.txt'), 'flask==3.0.0\n');
-  await assert.rejects(build({ appDir: app }), (e: unknown) => e instanceof DistillError && /package index/.test(e.message) && /--artifact/.test(e.message));
+  // --offline reaches no index: a wheelhouse is the way.
+  await assert.rejects(build({ appDir: app, deps: { offline: true } }), (e: unknown) => e instanceof DistillError && /--offline/.test(e.message) && /--artifact WHEELHOUSE/.test(e.message));
+});
+
+test('python: an index pip cannot reach fails with pip\'s error line and names the log holding its output', async () => {
+  const app = join(work, 'py-noindex');
+  mkdirSync(app, { recursive: true });
+  writeFileSync(join(app, 'app.py'), 'print("hi")\n');
+  writeFileSync(join(app, 'requirements.txt'), 'flask==3.0.0\n');
+  const keep = { ...process.env };
+  // A closed loopback port as the index, and none of this machine's pip configuration.
+  Object.assign(process.env, { PIP_CONFIG_FILE: '/dev/null', PIP_FIND_LINKS: '', PIP_EXTRA_INDEX_URL: '', PIP_RETRIES: '0', PIP_TIMEOUT: '2', PIP_INDEX_URL: `http://127.0.0.1:${await freeLoopbackPort()}/simple/`, XDG_CACHE_HOME: join(work, 'py-noindex-cache') });
+  try {
+    await assert.rejects(build({ appDir: app }), (e: unknown) => {
+      assert.ok(e instanceof DistillError);
+      assert.match(e.input, /requirements\.txt$/);
+      assert.match(e.message, /^pip install failed: .*flask/i);
+      const log = /full output: (\S+\.log)\)$/.exec(e.message)?.[1];
+      assert.ok(log && existsSync(log) && /127\.0\.0\.1/.test(readFileSync(log, 'utf8')), e.message);
+      return true;
+    });
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in keep)) delete process.env[k];
+    Object.assign(process.env, keep);
+  }
 });
 
 test('a prebuilt static binary goes to /app/server as the entrypoint on the static base', async () => {

@@ -1,7 +1,7 @@
 /** `distill build APPDIR`: an app image onto a distroless base, without a daemon. */
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { buildApp, RUNTIMES, type BuildResult, type Runtime } from '../../assemble/index.ts';
+import { buildApp, RUNTIMES, type BuildOptions, type BuildResult, type Runtime } from '../../assemble/index.ts';
 import { writeImage } from '../../oci/reference.ts';
 import { DistillError, escapeControl } from '../../util/errors.ts';
 import { humanBytes, parseArgv, printJson, table, type CommonOptions } from '../output.ts';
@@ -24,6 +24,11 @@ interface BuildCliOptions extends CommonOptions {
   writable: string[];
   cmd?: string;
   entrypoint?: string;
+  indexUrl?: string;
+  extraIndexUrl: string[];
+  allowSdist?: boolean;
+  pythonVersion?: string;
+  offline?: boolean;
 }
 
 const many = (v: string, prev: string[]) => [...prev, v];
@@ -53,6 +58,27 @@ function cachedBaseLine(r: Pick<BuildResult, 'flavour' | 'baseSource' | 'baseCac
   return `base: ${r.flavour} (distill base, cached at ${dir})`;
 }
 
+/** The dependency-install flags build and harden share (each adds its own --offline). */
+export function addDepsOptions(cmd: Command): Command {
+  return cmd
+    .option('--index-url <url>', "Python package index for pip (default: the user's pip configuration: PIP_INDEX_URL, pip.conf)")
+    .option('--extra-index-url <url>', 'another Python package index (repeatable)', many, [])
+    .option('--allow-sdist', "build Python packages that have no wheel for the base's Python from source with the host's python3 (same version only)")
+    .option('--python-version <x.y>', "the base's Python version, when --base is not the python3 flavour (default: the python3 flavour's)");
+}
+
+/** The dependency-install flags as buildApp's options. */
+export function depsOptions(opts: Pick<BuildCliOptions, 'indexUrl' | 'extraIndexUrl' | 'allowSdist' | 'pythonVersion' | 'offline'>): NonNullable<BuildOptions['deps']> {
+  if (opts.pythonVersion !== undefined && !/^3\.\d+$/.test(opts.pythonVersion)) throw new DistillError(`--python-version ${opts.pythonVersion}`, 'expected 3.X');
+  const pip = {
+    ...(opts.indexUrl ? { indexUrl: opts.indexUrl } : {}),
+    ...(opts.extraIndexUrl.length ? { extraIndexUrls: opts.extraIndexUrl } : {}),
+    ...(opts.allowSdist ? { allowSdist: true } : {}),
+    ...(opts.pythonVersion ? { pythonVersion: opts.pythonVersion } : {}),
+  };
+  return { pip, ...(opts.offline ? { offline: true } : {}) };
+}
+
 /** Registers `distill build`. */
 export function register(program: Command): void {
   program
@@ -75,7 +101,10 @@ export function register(program: Command): void {
     .option('--annotation <K=V>', 'manifest annotation (repeatable)', many, [])
     .option('--writable <dir>', 'directory (under /app if relative) owned by uid 65532 (repeatable); everything else is root-owned and read-only', many, [])
     .option('--cmd <cmd>', 'override CMD (JSON array or words)')
-    .option('--entrypoint <cmd>', 'override ENTRYPOINT (JSON array or words)')
+    .option('--entrypoint <cmd>', 'override ENTRYPOINT (JSON array or words)');
+  // The command just added: the dependency flags are shared with harden.
+  addDepsOptions(program.commands[program.commands.length - 1]!)
+    .option('--offline', 'no dependency downloads: cargo --offline, go -mod=vendor with GOPROXY=off, mvn -o, pip only from a wheelhouse')
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'print nothing but errors')
     .addHelpText(
@@ -84,6 +113,9 @@ export function register(program: Command): void {
 Runtimes are detected from package.json, requirements.txt/pyproject.toml, go.mod,
 pom.xml/build.gradle/*.jar/src/main/java, Cargo.toml, *.csproj or a single ELF executable.
 Dependencies go in their own layer, so a code change rebuilds only the small app layer.
+Dependencies come from where the user's tools are configured: npm's registry, pip's index
+(PIP_INDEX_URL, pip.conf, --index-url), Maven settings.xml / Gradle repositories, go env
+(GOPROXY), cargo's registries; install logs are kept under the cache's build/logs/.
 Times come from SOURCE_DATE_EPOCH (else 0): the same inputs give the same digest.
 Without --base or --base-dir (or $DISTILL_BASE_DIR) the distroless base the runtime needs
 (nodejs, python3, static, cc, java) is built once with distill base into the cache
@@ -120,6 +152,7 @@ Examples:
         platform: opts.platform,
         ...(opts.cmd !== undefined ? { cmd: parseArgv(opts.cmd, '--cmd') } : {}),
         ...(opts.entrypoint !== undefined ? { entrypoint: parseArgv(opts.entrypoint, '--entrypoint') } : {}),
+        deps: depsOptions(opts),
         onProgress: progress ? (m) => process.stderr.write(`\r\x1b[K${escapeControl(m)}`) : undefined,
         ...(baseProgress ? { onBaseProgress: baseProgress } : {}),
       });

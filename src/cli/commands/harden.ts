@@ -8,6 +8,7 @@ import { colors, humanBytes, parseArgv, printJson, table, type CommonOptions } f
 import { RUNTIMES, type Runtime } from '../../assemble/index.ts';
 import { DistillError, escapeControl } from '../../util/errors.ts';
 import { osvProgress } from './db.ts';
+import { addDepsOptions, depsOptions } from './build.ts';
 
 interface HardenCliOptions extends CommonOptions {
   out?: string;
@@ -20,6 +21,10 @@ interface HardenCliOptions extends CommonOptions {
   verify: boolean;
   db?: string;
   offline?: boolean;
+  indexUrl?: string;
+  extraIndexUrl: string[];
+  allowSdist?: boolean;
+  pythonVersion?: string;
   before?: string;
   also: string[];
   target?: string;
@@ -47,9 +52,11 @@ export function register(program: Command): void {
     .option('--target <stage>', 'the Dockerfile stage podman/docker builds for the traditional image')
     .option('--no-build', 'do not build the app\'s Dockerfile with podman/docker: simulate the traditional image')
     .option('--require-real', 'exit 2 rather than compare against a simulated traditional image')
-    .option('--no-verify', 'do not run the images (podman or docker)')
+    .option('--no-verify', 'do not run the images (podman or docker)');
+  // The command just added: the dependency flags are build's.
+  addDepsOptions(program.commands[program.commands.length - 1]!)
     .option('--db <dir>', 'OSV database for CVE counts (default: the cache\'s, fetched for the ecosystems the images contain)')
-    .option('--offline', 'never touch the network for CVE data: count with the DB as it is, "no DB" without one (also DISTILL_OFFLINE=1)')
+    .option('--offline', 'no downloads: CVEs counted with the DB as it is ("no DB" without one; also DISTILL_OFFLINE=1), and dependencies as build --offline installs them')
     .option('--json', 'print the summary as JSON')
     .option('-q, --quiet', 'print only where the report is')
     .addHelpText(
@@ -85,6 +92,7 @@ verification, or the image built from Dockerfile.distroless differs from distill
         verify: opts.verify,
         dbDir: opts.db,
         offline: Boolean(opts.offline),
+        deps: depsOptions(opts),
         ...(progress.onProgress ? { onDbProgress: progress.onProgress } : {}),
         ...(opts.before ? { before: opts.before } : {}),
         ...(opts.also.length ? { also: opts.also } : {}),
