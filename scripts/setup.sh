@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pkg in podman runc skopeo umoci docker-registry mmdebstrap uidmap busybox-static apache2-utils time zstd rpm python3-packaging xz-utils dpkg-dev gcc g++ libc6-dev chromium golang-go openjdk-17-jdk-headless; do
+for pkg in podman runc skopeo umoci docker-registry mmdebstrap uidmap busybox-static apache2-utils time zstd rpm python3-packaging python3-apt python3-wheel python3-setuptools python3-dev xz-utils dpkg-dev gcc g++ libc6-dev chromium golang-go openjdk-17-jdk-headless; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -19,3 +19,8 @@ fi
 # The compiled CLI starts in a fraction of the time tsx needs; bin/distill.js uses it while it is
 # newer than every source file and falls back to the sources otherwise.
 npm run -s build
+# --tests: also assemble the toolchain images the e2e tests build with (from the Debian mirror and
+# npm's registry, into test-output/builders/), since the tests themselves talk to loopback only.
+if [ "${1:-}" = "--tests" ]; then
+  node --import tsx scripts/prepare-test-images.ts
+fi

@@ -3,7 +3,7 @@
  * set that carries what the flavour promises and none of what distroless leaves out; the lockfile
  * of a resolution is stable.
  */
-import { test, before } from 'node:test';
+import { test, before } from '../helpers/real-mirror.ts';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';

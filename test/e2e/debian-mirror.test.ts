@@ -4,7 +4,7 @@
  * consistency, .debs downloaded and verified; then the real InRelease and Packages.xz served from
  * loopback, tampered with, and refused; and a corrupted cached real .deb refused.
  */
-import { test, before } from 'node:test';
+import { test, before } from '../helpers/real-mirror.ts';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -148,14 +148,25 @@ async function buildBuilder(kind: BuilderKind, layout: string): Promise<void> {
 }
 
 /** Builds (or reuses the cached layout of) a builder image and loads it into podman; returns its name. */
-export async function ensureBuilder(kind: BuilderKind): Promise<string> {
-  const ref = BUILDERS[kind].ref;
+/**
+ * The builder's OCI layout under test-output/builders/, assembled if missing. This downloads from
+ * the Debian mirror and the npm registry, so scripts/setup.sh runs it (through
+ * scripts/prepare-test-images.ts) before the tests, which then only read the layouts: tests talk
+ * to loopback only, and the network guard fails one that builds a layout itself.
+ */
+export async function prepareBuilderLayout(kind: BuilderKind): Promise<string> {
   const layout = join(ROOT, 'test-output', 'builders', kind);
   if (!existsSync(join(layout, 'index.json'))) {
     mkdirSync(join(ROOT, 'test-output', 'builders'), { recursive: true });
     rmSync(layout, { recursive: true, force: true });
     await buildBuilder(kind, layout);
   }
+  return layout;
+}
+
+export async function ensureBuilder(kind: BuilderKind): Promise<string> {
+  const ref = BUILDERS[kind].ref;
+  const layout = await prepareBuilderLayout(kind);
   const pulled = await podman(['pull', '-q', `oci:${layout}:latest`], { timeoutMs: 300_000 });
   if (pulled.code !== 0) throw new Error(`podman pull ${layout}: ${pulled.stderr}`);
   const id = pulled.stdout.trim().split('\n').pop()!;
