@@ -11,20 +11,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lintFile } from '../src/dockerfile/lint.ts';
 import { ratio, timeCommand } from './_util.ts';
+import { rng } from '../test/helpers/rng.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Small deterministic PRNG so every run lints the same corpus. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DIGEST = `@sha256:${'e'.repeat(64)}`;
 const BUILDERS = ['golang:1.23', 'node:22', 'python:3.12-slim', 'maven:3.9-eclipse-temurin-21', 'rust:1.82', 'mcr.microsoft.com/dotnet/sdk:8.0', 'debian:12', 'ubuntu:24.04', 'alpine:3.20', 'fedora:40'];

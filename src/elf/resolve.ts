@@ -18,21 +18,12 @@
  * filesystem the cache lists exactly what the configured directories hold.
  */
 import { posix } from 'node:path';
+import type { ElfSummary } from './elf.ts';
 
-/** What the resolver knows about one ELF file (from `ElfRecord` in ./closure.ts). */
-export interface ElfObject {
+/** What the resolver knows about one ELF file (from `ElfRecord` in ./closure.ts): the reader's summary, less what resolving never asks. */
+export interface ElfObject extends Pick<ElfSummary, 'bits' | 'machine' | 'arch' | 'interpreter' | 'dynamic' | 'needed' | 'runpath' | 'rpath' | 'soname' | 'versionNeeds'> {
   /** Absolute real path in the view. */
   path: string;
-  bits: 32 | 64;
-  machine: number;
-  arch: string;
-  interpreter?: string;
-  dynamic: boolean;
-  needed: string[];
-  runpath: string[];
-  rpath: string[];
-  soname?: string;
-  versionNeeds: { file: string; versions: string[] }[];
   versionDefs: string[];
   /** Set when the file looked like ELF but could not be read; nothing else is then trusted. */
   unreadable?: string;

@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareDebianVersions, satisfiesDebian, isValidDebianVersion, parseDebianVersion } from '../../src/debian/version.ts';
+import { rng } from '../helpers/rng.ts';
 
 const sign = (n: number): number => (n < 0 ? -1 : n > 0 ? 1 : 0);
 
@@ -68,17 +69,6 @@ test('parse and validate: epoch, last hyphen starts the revision', () => {
   assert.equal(isValidDebianVersion(''), false);
 });
 
-/** Deterministic PRNG so a failure reproduces. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function systemVersions(): string[] {
   const out = new Set<string>();

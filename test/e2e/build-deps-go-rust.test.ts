@@ -15,7 +15,7 @@ import { hasCommand, podman } from '../helpers/podman.ts';
 import { tempDir } from '../helpers/images.ts';
 import { getJson } from '../helpers/http.ts';
 import { serveGoProxy, type GoProxy } from '../helpers/goproxy.ts';
-import { freeLoopbackPort } from '../../src/util/net.ts';
+import { pullLayout, runHardened } from '../helpers/containers.ts';
 
 const execFileAsync = promisify(execFile);
 const work = tempDir('distill-e2e-go-rust-');
@@ -48,14 +48,10 @@ after(async () => {
 
 /** Runs an image layout read-only as 65532 and returns what / answers. */
 async function runAndGet(layout: string): Promise<Record<string, unknown>> {
-  const pulled = await podman(['pull', '-q', `oci:${layout}:test`]);
-  assert.equal(pulled.code, 0, pulled.stderr);
-  const id = pulled.stdout.trim().split('\n').pop()!;
+  const id = await pullLayout(`oci:${layout}:test`);
   images.push(id);
-  const port = await freeLoopbackPort();
-  const run = await podman(['run', '-d', '--read-only', '--user', '65532', '--cap-drop', 'ALL', '-p', `127.0.0.1:${port}:8080`, id]);
-  assert.equal(run.code, 0, run.stderr);
-  containers.push(run.stdout.trim());
+  const { cid, port } = await runHardened(id);
+  containers.push(cid);
   return (await getJson(`http://127.0.0.1:${port}/`, Date.now() + 60_000)).body;
 }
 

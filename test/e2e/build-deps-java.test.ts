@@ -15,7 +15,7 @@ import { runDistill, ROOT } from '../helpers/cli.ts';
 import { hasCommand, podman } from '../helpers/podman.ts';
 import { tempDir } from '../helpers/images.ts';
 import { getJson } from '../helpers/http.ts';
-import { freeLoopbackPort } from '../../src/util/net.ts';
+import { pullLayout, runHardened } from '../helpers/containers.ts';
 
 const work = tempDir('distill-e2e-mvn-');
 const bases = join(work, 'bases');
@@ -126,14 +126,10 @@ test('maven: mvn package with a dependency from the settings.xml repository; the
   assert.ok(out.steps.some((s: string) => /mvn -B package/.test(s)), out.steps.join('; '));
   assert.ok(!existsSync(join(dir, 'target')), 'mvn wrote into APPDIR');
 
-  const pulled = await podman(['pull', '-q', `oci:${layout}:test`]);
-  assert.equal(pulled.code, 0, pulled.stderr);
-  const id = pulled.stdout.trim().split('\n').pop()!;
+  const id = await pullLayout(`oci:${layout}:test`);
   images.push(id);
-  const port = await freeLoopbackPort();
-  const run = await podman(['run', '-d', '--read-only', '--user', '65532', '--cap-drop', 'ALL', '-p', `127.0.0.1:${port}:8080`, id]);
-  assert.equal(run.code, 0, run.stderr);
-  containers.push(run.stdout.trim());
+  const { cid, port } = await runHardened(id);
+  containers.push(cid);
   const body = (await getJson(`http://127.0.0.1:${port}/`, Date.now() + 60_000)).body;
   assert.equal(body.service, 'mvn-deps');
   assert.equal(body.greeting, 'hello distill');

@@ -18,6 +18,7 @@ import { runDistill, ROOT } from '../helpers/cli.ts';
 import { podman, podmanEnv } from '../helpers/podman.ts';
 import { tempDir } from '../helpers/images.ts';
 import { BUILDERS, ensureBuilder, type BuilderKind } from '../helpers/builders.ts';
+import { getJson } from '../helpers/http.ts';
 
 const PREFIX = 'localhost/distill-e2e/corpus';
 const CORPUS = join(ROOT, 'test', 'fixtures', 'convert-corpus');
@@ -137,19 +138,6 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function getJson(url: string, deadline: number): Promise<{ status: number; body: Record<string, unknown> }> {
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    } catch (e) {
-      last = e;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  }
-  throw new Error(`no answer from ${url}: ${String(last)}`);
-}
 
 test('at least 12 corpus cases in 3+ languages are built and run here, each one the manifest says is written', () => {
   const manifest = JSON.parse(readFileSync(join(CORPUS, 'manifest.json'), 'utf8')) as { cases: Record<string, { status: string; language: string }> };

@@ -15,18 +15,7 @@ import type { Sbom } from '../../src/analyze/sbom.ts';
 import type { AuditResult } from '../../src/analyze/audit/index.ts';
 import { file, gzLayer, memImage, rawTar } from '../layers/helpers.ts';
 import { hasRawControl } from './run.ts';
-
-/** A small deterministic PRNG (mulberry32), so the 1,000 strings are the same every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.ts';
 
 /** A random string of 1..40 bytes, biased to control characters, decoded as latin1 (every byte a char). */
 function randomString(next: () => number): string {

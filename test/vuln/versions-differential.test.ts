@@ -21,7 +21,7 @@ import { compareDebianVersions, isValidDebianVersion } from '../../src/vuln/vers
 import { compareGoVersions } from '../../src/vuln/versions/go.ts';
 import { compareMavenVersions } from '../../src/vuln/versions/maven.ts';
 import { compareRpmVersions } from '../../src/vuln/versions/rpm.ts';
-import { rng } from '../fixtures/versions/pairs.ts';
+import { rng } from '../helpers/rng.ts';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/versions');
 const MIN_PAIRS = 10_000;

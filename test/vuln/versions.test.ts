@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { schemeFor, baseEcosystem, type VersionScheme } from '../../src/vuln/versions/index.ts';
 import { compareRpmVersions, rpmvercmp } from '../../src/vuln/versions/rpm.ts';
 import { normalizeGoVersion } from '../../src/vuln/versions/go.ts';
+import { rng } from '../helpers/rng.ts';
 
 const sign = (n: number): number => (n < 0 ? -1 : n > 0 ? 1 : 0);
 
@@ -94,17 +95,6 @@ test('rpm: vectors for ~, ^, epochs, numeric vs alpha segments', () => {
   assert.equal(compareRpmVersions('0:1.0-1', '1.0-1'), 0);
 });
 
-/** Deterministic PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('differential: rpm ordering agrees with rpm.vercmp on thousands of pairs', () => {
   const r = rng(7);
