@@ -129,7 +129,8 @@ export async function scanPackages(pkgs: PackageInput[], opts: ScanOptions = {})
     } catch (e) {
       if (!isDistillError(e, 'E_NO_DB')) throw e;
       const why = opts.update?.offline && isRemote(opts.update) ? 'offline, so nothing was fetched' : warnings[0] ?? `none in ${opts.dbDir ?? defaultOsvDir()}`;
-      throw new DistillError(opts.dbDir ?? defaultOsvDir(), `no DB (${why}); ${HOW_TO_GET_A_DB}`, { code: 'E_NO_DB' });
+      // A failed update's warning already says how to get a DB: say it once.
+      throw new DistillError(opts.dbDir ?? defaultOsvDir(), why.includes(HOW_TO_GET_A_DB) ? `no DB (${why})` : `no DB (${why}); ${HOW_TO_GET_A_DB}`, { code: 'E_NO_DB' });
     }
     source = owned;
     const s = await dbStatus(owned.dir, now);
