@@ -7,7 +7,8 @@
  * Written deterministically (fixed key order, packages sorted by name, no timestamps, trailing
  * newline) so an unchanged resolution gives a byte-identical file and diffs stay readable.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { codeOf, DistillError } from '../util/errors.ts';
 import { writeFileAtomicSync } from '../util/files.ts';
@@ -171,8 +172,9 @@ export function readLockfile(path: string): Lockfile {
   return parseLockfile(text, path);
 }
 
-/** Writes a lockfile atomically (temp file + rename). */
+/** Writes a lockfile atomically (temp file + rename), creating its directory as `-o` does for layouts. */
 export function writeLockfile(path: string, l: Lockfile): void {
+  mkdirSync(dirname(path), { recursive: true });
   writeFileAtomicSync(path, serializeLockfile(l));
 }
 

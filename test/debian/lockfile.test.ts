@@ -71,6 +71,10 @@ test('serialization is canonical: same content in any order gives the same bytes
   assert.equal(readFileSync(path, 'utf8'), text);
   assert.deepEqual(readLockfile(path), lock);
   assert.deepEqual(readdirSync(join(path, '..')), ['distill.lock.json'], 'no temp file left');
+  // `--lock locks/x.lock.json` on a fresh checkout: the directory is made, as -o makes a layout's.
+  const nested = join(tmp(), 'locks', 'static.lock.json');
+  writeLockfile(nested, lock);
+  assert.equal(readFileSync(nested, 'utf8'), text);
 });
 
 test('invalid lockfiles are DistillErrors naming the file and the field', async () => {
