@@ -77,10 +77,12 @@ test('distroless python3 serving HTTP passes every check, probe and tests includ
   assert.equal(r.code, 0, JSON.stringify(r.json.checks, null, 1));
   assert.equal(r.json.passed, true);
   const c = byId(r.json);
-  assert.deepEqual(Object.keys(c), ['non-root', 'no-shell', 'probe', 'read-only', 'test:python', 'test:no shell file', 'test:no apt', 'test:python version', 'test:exit code']);
+  assert.deepEqual(Object.keys(c), ['non-root', 'no-shell', 'probe', 'read-only', 'ports', 'test:python', 'test:no shell file', 'test:no apt', 'test:python version', 'test:exit code']);
   assert.match(c['non-root']!.reason, /uid 65532 gid 65532/);
   assert.match(c['probe']!.reason, new RegExp(`^http://127\\.0\\.0\\.1:${port}/passwd \\(published on 127\\.0\\.0\\.1:\\d+\\) answered HTTP 200$`));
   assert.match(c['read-only']!.reason, /still running after \d/);
+  // The image EXPOSEs nothing; what the process listens on is read from the container's /proc.
+  assert.equal(c['ports']!.reason, `listens on ${port}; the image EXPOSEs no port`);
   assert.match(c['test:python']!.reason, /at \/usr\/bin\/python3\.\d+/);
   // Other test files may be verifying at the same time: ask about this run's container only.
   assert.match(r.json.container, /^distill-verify-[0-9a-f]+$/);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ROOT } from './cli.ts';
@@ -80,7 +80,9 @@ test('names under .invalid fail with ENOTFOUND at once and do not count as an at
   assert.doesNotMatch(r.out, /network guard/);
 });
 
-test('what counts as loopback', () => {
-  for (const h of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'registry.localhost', '::ffff:127.0.0.1']) assert.equal(isLoopbackHost(h), true, h);
-  for (const h of ['10.0.0.1', '192.168.1.1', 'example.com', '8.8.8.8', '::ffff:8.8.8.8', 'localhost.example.com']) assert.equal(isLoopbackHost(h), false, h);
+test('what counts as this machine: loopback and its own interface addresses, nothing else', () => {
+  const own = Object.values(networkInterfaces()).flat().filter((i) => i !== undefined).map((i) => i.address);
+  for (const h of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'registry.localhost', '::ffff:127.0.0.1', ...own]) assert.equal(isLoopbackHost(h), true, h);
+  const others = ['10.0.0.1', '192.168.1.1', '198.51.100.7', '8.8.8.8', '::ffff:8.8.8.8', '2001:db8::99'].filter((h) => !own.includes(h));
+  for (const h of [...others, 'example.com', 'localhost.example.com']) assert.equal(isLoopbackHost(h), false, h);
 });

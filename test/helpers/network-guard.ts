@@ -2,7 +2,7 @@
  * Tests talk to loopback only. Loaded before every test file (`--import` in package.json's test
  * scripts), this module patches the connection and name-lookup entry points of node:net, node:tls
  * and node:dns: a connection to, or a lookup of, any host that is not loopback (127.0.0.0/8, ::1,
- * localhost) fails like an unreachable network, is printed on stderr, and makes the test process
+ * localhost, this machine's own interface addresses) fails like an unreachable network, is printed on stderr, and makes the test process
  * exit 1, so the test file fails even if the code under test swallowed the error. Unix sockets
  * and loopback servers (registries, OSV exports, verify probes) are untouched; child processes
  * are not patched (podman, npm and the CLI under test run as they would for a user) unless a
@@ -17,6 +17,7 @@
 import dns from 'node:dns';
 import { syncBuiltinESMExports } from 'node:module';
 import net from 'node:net';
+import os from 'node:os';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 
@@ -26,10 +27,23 @@ export const GUARD_NODE_OPTIONS = `--import tsx --import ${JSON.stringify(fileUR
 /** Attempts refused so far in this process. */
 export const violations: string[] = [];
 
-/** Whether `host` names this machine over loopback. */
+/**
+ * The addresses of this machine's own interfaces. A packet to one of them never leaves the
+ * machine (the kernel delivers it over loopback), so a test may bind or dial them: one does, to
+ * show that plain http to a non-loopback address needs --insecure.
+ */
+const ownAddresses = new Set(
+  Object.values(os.networkInterfaces())
+    .flat()
+    .filter((i): i is os.NetworkInterfaceInfo => i !== undefined)
+    .map((i) => i.address.toLowerCase()),
+);
+
+/** Whether `host` names this machine: loopback, or an address of one of its own interfaces. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (ownAddresses.has(h)) return true;
   if (net.isIPv4(h)) return h.startsWith('127.') || h === '0.0.0.0';
   if (net.isIPv6(h)) return h === '::1' || h === '::' || /^(0+:){7}0*1$/.test(h) || /^::ffff:127\./.test(h);
   return false;
