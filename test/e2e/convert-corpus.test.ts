@@ -1,12 +1,16 @@
 /**
  * Corpus outputs that claim `converted` build and start: twelve cases of test/fixtures/convert-corpus
  * (Node npm start, ENV-resolved ports, inherited CMDs, dev/test/prod stages, a numeric USER, an
- * already-distroless file; Go with an ARG FROM, `go run`, an already-distroless file; Rust; Python) are converted
+ * already-distroless file; Go with an ARG FROM, `go run`, an already-distroless file; Rust; Python,
+ * one of them a venv built in a builder stage) are converted
  * with `--base-prefix` onto runtime bases from `distill base`, built with podman and run read-only
  * with all capabilities dropped, and must answer HTTP with the service's name. This machine cannot
  * pull Docker Hub images, so each case is copied, its FROM lines pointed at the local toolchain
  * images of test/helpers/builders.ts, and its app written here: a dependency-free HTTP server (the
- * builders have no network for npm or pip downloads), with the manifests the Dockerfile names.
+ * builders have no network for npm downloads), with the manifests the Dockerfile names. The venv
+ * case installs a package the test builds and serves from a loopback PyPI index, through a builder
+ * whose pip is configured for that index (as a company builder image is for its own index), so
+ * its answer shows the package was imported from the copied venv.
  * `convert --verify` is checked on one case that starts and one whose program exits.
  */
 import { test, before, after } from 'node:test';
@@ -19,6 +23,7 @@ import { podman, podmanEnv } from '../helpers/podman.ts';
 import { tempDir } from '../helpers/images.ts';
 import { BUILDERS, ensureBuilder, type BuilderKind } from '../helpers/builders.ts';
 import { getJson } from '../helpers/http.ts';
+import { buildWheels, isolatedPipEnv, servePypi, wheelBuilder, type PypiIndex } from '../helpers/pypi-index.ts';
 
 const PREFIX = 'localhost/distill-e2e/corpus';
 const CORPUS = join(ROOT, 'test', 'fixtures', 'convert-corpus');
@@ -72,6 +77,8 @@ interface Case {
   files: Record<string, string>;
   /** The output must be the input (class 9: already distroless). */
   unchanged?: boolean;
+  /** The builder stage installs requirements from the loopback index (the build gets the host's network). */
+  pypi?: boolean;
 }
 
 const CASES: Case[] = [
@@ -97,7 +104,40 @@ const CASES: Case[] = [
     name: 'python-312-builder', builder: 'python', from: /^python:/, flavour: 'python3', port: 8000,
     files: { 'requirements.txt': '# no third-party packages\n', 'main.py': 'import json, os\nfrom http.server import BaseHTTPRequestHandler, HTTPServer\n\nclass H(BaseHTTPRequestHandler):\n    def do_GET(self):\n        body = json.dumps({"service": "report", "uid": os.getuid()}).encode()\n        self.send_response(200)\n        self.send_header("content-type", "application/json")\n        self.end_headers()\n        self.wfile.write(body)\n\nHTTPServer(("0.0.0.0", 8000), H).serve_forever()\n' },
   },
+  {
+    name: 'python-venv-multistage', builder: 'python', from: /^python:/, flavour: 'python3', port: 8080, pypi: true,
+    files: {
+      'requirements.txt': '# pinned by pip-compile\nservicetag==0.3.1\n',
+      'app/__init__.py': '',
+      'app/__main__.py': 'import json, os\nfrom http.server import BaseHTTPRequestHandler, HTTPServer\n\nimport servicetag\n\n\nclass H(BaseHTTPRequestHandler):\n    def do_GET(self):\n        body = json.dumps({"service": servicetag.NAME, "venv": servicetag.__file__, "uid": os.getuid()}).encode()\n        self.send_response(200)\n        self.send_header("content-type", "application/json")\n        self.end_headers()\n        self.wfile.write(body)\n\n\nHTTPServer(("0.0.0.0", 8080), H).serve_forever()\n',
+    },
+  },
 ];
+
+/** The builder whose pip installs from the loopback index, and the index; set in before(). */
+let pypi: { index: PypiIndex; builder: string } | undefined;
+
+/** Builds the `servicetag` wheel, serves it, and derives a builder image whose pip uses that index. */
+async function startPypi(): Promise<{ index: PypiIndex; builder: string }> {
+  const py = wheelBuilder();
+  assert.ok(py, 'a python3 with setuptools and wheel builds the test wheel');
+  const src = join(work, 'pkg', 'servicetag');
+  mkdirSync(join(src, 'servicetag'), { recursive: true });
+  writeFileSync(join(src, 'pyproject.toml'), '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "servicetag"\nversion = "0.3.1"\n');
+  writeFileSync(join(src, 'servicetag', '__init__.py'), 'NAME = "ledger"\n');
+  const wheels = join(work, 'wheels');
+  buildWheels(py.python, [src], wheels, isolatedPipEnv(join(work, 'pip-cache')));
+  const index = await servePypi(wheels);
+  const ctx = join(work, 'pip-builder');
+  mkdirSync(ctx, { recursive: true });
+  writeFileSync(join(ctx, 'Dockerfile'), `FROM ${BUILDERS.python.ref}\nENV PIP_INDEX_URL=${index.url} PIP_TRUSTED_HOST=127.0.0.1\n`);
+  // Named for the Python it holds, so convert knows the venv's site-packages path (lib/python3.11).
+  const builder = `${PREFIX}-pip/python:3.11`;
+  const b = await podman(['build', '--pull=never', '-q', '-t', builder, ctx]);
+  assert.equal(b.code, 0, b.stderr);
+  images.push(builder);
+  return { index, builder };
+}
 
 /** The case copied with its app written and builder FROM lines pointed at the local builder; returns the context dir. */
 function prepare(c: Case): string {
@@ -114,7 +154,8 @@ function prepare(c: Case): string {
       const m = /^FROM\s+(\S+)(.*)$/.exec(l);
       if (!m) return l;
       if (/^gcr\.io\/distroless\//.test(m[1]!)) return `FROM ${PREFIX}/${c.flavour}:nonroot${m[2]}`;
-      return c.from.test(m[1]!) ? `FROM ${BUILDERS[c.builder].ref}${m[2]}` : l;
+      if (!c.from.test(m[1]!)) return l;
+      return `FROM ${c.pypi ? pypi!.builder : BUILDERS[c.builder].ref}${m[2]}`;
     })
     .join('\n');
   writeFileSync(df, text);
@@ -130,9 +171,11 @@ before(async () => {
   }
   // Builder images are shared with other test files running at the same time: kept, never removed here.
   for (const kind of [...new Set(CASES.map((c) => c.builder))]) await ensureBuilder(kind);
+  if (CASES.some((c) => c.pypi)) pypi = await startPypi();
 });
 
 after(async () => {
+  await pypi?.index.close();
   for (const c of containers) await podman(['rm', '-f', '-t', '0', c]);
   for (const i of images) await podman(['rmi', '-f', i]);
   rmSync(work, { recursive: true, force: true });
@@ -146,6 +189,9 @@ test('at least 12 corpus cases in 3+ languages are built and run here, each one 
   // python-312-builder is `review` as written (its 3.12 builder differs from the base's 3.13); here
   // its builder is the base's own Python, and every case below must convert with exit 0.
   for (const c of CASES) assert.match(manifest.cases[c.name]?.status ?? '', /^(converted|review)$/, c.name);
+  const dockerfile = (c: Case) => readFileSync(join(CORPUS, c.name, 'Dockerfile'), 'utf8');
+  assert.ok(CASES.some((c) => /python3? -m venv /.test(dockerfile(c))), 'a venv app is among them');
+  assert.ok(CASES.some((c) => /CMD \["npm", ?"start"\]|CMD npm start/.test(dockerfile(c))), 'an npm-start app is among them');
 });
 
 for (const c of CASES) {
@@ -161,7 +207,7 @@ for (const c of CASES) {
     assert.match(fin, new RegExp(`^FROM ${PREFIX}/${c.flavour}:nonroot`));
 
     const tag = `${PREFIX}-${c.name}:test`;
-    const b = await podman(['build', '--pull=never', '--network', 'none', '-q', '-t', tag, '-f', out, ctx], { timeoutMs: 600_000 });
+    const b = await podman(['build', '--pull=never', '--network', c.pypi ? 'host' : 'none', '-q', '-t', tag, '-f', out, ctx], { timeoutMs: 600_000 });
     assert.equal(b.code, 0, `podman build:\n${b.stdout}\n${b.stderr}`);
     images.push(tag);
 
@@ -172,6 +218,12 @@ for (const c of CASES) {
     const res = await getJson(`http://127.0.0.1:${port}/`, Date.now() + 60_000);
     assert.equal(res.status, 200);
     assert.equal(typeof res.body.service, 'string');
+    if (c.pypi) {
+      // The service name comes from the package pip put in the builder's venv, imported from the copy.
+      assert.equal(res.body.service, 'ledger');
+      assert.match(String(res.body.venv), /^\/opt\/venv\/lib\/python3\.\d+\/site-packages\/servicetag\/__init__\.py$/);
+      assert.ok(pypi!.index.served.includes('servicetag-0.3.1-py3-none-any.whl'), 'pip fetched the wheel from the loopback index');
+    }
     const user = (await podman(['image', 'inspect', '--format', '{{.Config.User}}', tag])).stdout.trim();
     // An untouched distroless file keeps its author's `USER nonroot`, which that base's passwd holds.
     if (c.unchanged && /^nonroot(:nonroot)?$/.test(user)) assert.equal(res.body.uid, 65532);

@@ -47,7 +47,8 @@ export const BUILDERS: Record<BuilderKind, BuilderSpec> = {
   node: { ref: 'localhost/distill-builder/node:22', packages: ['ca-certificates'], node: '22', env: { PATH, HOME: '/root' } },
   python: {
     ref: 'localhost/distill-builder/python:3.11',
-    packages: ['ca-certificates', 'python3', 'python3-pip'],
+    // python3-venv and python-is-python3: `python -m venv` works as in the official images.
+    packages: ['ca-certificates', 'python3', 'python3-pip', 'python3-venv', 'python-is-python3'],
     check: ['python3', /^3\.11\./],
     // Like the official python images, a builder installs into its own interpreter: Debian's PEP 668
     // marker would refuse the Dockerfile's plain `pip install -r requirements.txt` as root.
