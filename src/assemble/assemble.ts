@@ -94,8 +94,8 @@ function cachedLayer(key: string, mtime: Date) {
   return { hit, store };
 }
 
-/** Writes one layer per plan into `work`; `writable` dirs (owned by 65532) join the app layer. */
-export async function assembleLayers(plans: LayerPlan[], work: string, mtime: Date, writable: string[] = []): Promise<BuiltLayer[]> {
+/** Writes one layer per plan into `work`; `writable` dirs (owned by the runtime uid, 65532 unless the plan keeps the author's) join the app layer. */
+export async function assembleLayers(plans: LayerPlan[], work: string, mtime: Date, writable: string[] = [], uid = APP_UID): Promise<BuiltLayer[]> {
   const out: BuiltLayer[] = [];
   for (const plan of plans) {
     const cached = plan.cacheKey ? cachedLayer(plan.cacheKey, mtime) : undefined;
@@ -107,7 +107,7 @@ export async function assembleLayers(plans: LayerPlan[], work: string, mtime: Da
     try {
       const w = new Writer(sink);
       for (const s of plan.sources) await w.source(s);
-      if (plan.name === 'app') for (const d of [...writable].sort()) await w.dir(d.startsWith('/') ? d : `/app/${d}`, APP_UID, 0o755);
+      if (plan.name === 'app') for (const d of [...writable].sort()) await w.dir(d.startsWith('/') ? d : `/app/${d}`, uid, 0o755);
       const layer = await sink.finish();
       out.push({ name: plan.name, holds: plan.holds, layer: cached ? cached.store(sink.file, layer, w.files, w.bytes) : layer, files: w.files, bytes: w.bytes });
     } catch (e) {

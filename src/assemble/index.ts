@@ -2,7 +2,7 @@
  * `buildApp`: an app image without a daemon, as ko and jib do it. Detect the runtime, run its
  * build on the host (or take an artefact), write dependency and app layers apart, and put them
  * on a base (`--base REF`, `DIR/<flavour>` from `distill base`, else the flavour's base built
- * once into the cache) with USER 65532, WORKDIR /app, an entrypoint that fits the base, ports,
+ * once into the cache) with USER 65532 (or the Dockerfile's non-root USER, as convert keeps it), WORKDIR /app, an entrypoint that fits the base, ports,
  * env, labels and OCI annotations. Reproducible: times come from SOURCE_DATE_EPOCH and every
  * layer is written in a fixed order.
  */
@@ -66,7 +66,7 @@ export interface BuildOptions {
   annotations?: Record<string, string>;
   cmd?: string[];
   entrypoint?: string[];
-  /** Directories (under /app when relative) created writable by uid 65532. */
+  /** Directories (under /app when relative) created writable by the runtime uid. */
   writable?: string[];
   /** linux/amd64 style. */
   platform?: string;
@@ -227,7 +227,9 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     const env = opts.sourceEnv ?? process.env;
     const when = reproducibleTime(env);
     log('writing layers');
-    const layers = await assembleLayers(plan.layers, work, when, opts.writable);
+    // The runtime user convert writes for this Dockerfile (the author's non-root USER kept), so both agree.
+    const user = planned ? appPlan.user : `${APP_UID}:${APP_UID}`;
+    const layers = await assembleLayers(plan.layers, work, when, opts.writable, Number.parseInt(user, 10));
     const iso = when.toISOString().replace(/\.000Z$/, 'Z');
     let image = appendLayers(
       base,
@@ -267,7 +269,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
       ...(opts.annotations ?? {}),
     };
     image = setConfig(image, {
-      user: `${APP_UID}:${APP_UID}`,
+      user,
       // A binary run by its absolute path from a Dockerfile without WORKDIR runs in the base's, as in Dockerfile.distroless.
       ...(keepBaseWorkdir ? {} : { workdir }),
       ...(entrypoint ? { entrypoint } : {}),

@@ -35,6 +35,8 @@ export interface AppPlan {
   launch: Launch;
   env: Record<string, string>;
   ports: string[];
+  /** `uid[:gid]` the runtime runs as: the author's non-root USER kept (by number), root replaced by 65532, as convert writes it. */
+  user: string;
   /** Where the runtime stage expects an artefact of the builder (binary, jar), absolute; null when the app dir itself is the artefact. */
   artefact: string | null;
   warnings: string[];
@@ -64,7 +66,7 @@ export function planApp(appDir: string, opts: { target?: string } = {}): AppPlan
   const run = p.strategy.run;
   return {
     dockerfile, language: p.language, runtime: RUNTIME_OF[p.language], flavour: p.base.flavour, version: p.strategy.version ?? null,
-    workdir: p.workdir, run, launch: p.launch, env: p.env, ports: p.ports, artefact: run ? artefactPath(run, p.workdir) : null, warnings: p.warnings,
+    workdir: p.workdir, run, launch: p.launch, env: p.env, ports: p.ports, user: p.user.user, artefact: run ? artefactPath(run, p.workdir) : null, warnings: p.warnings,
   };
 }
 

@@ -10,6 +10,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFile
 import { join } from 'node:path';
 import * as tarStream from 'tar-stream';
 import { buildApp, detectRuntime, readElf, type BuildOptions } from '../../src/assemble/index.ts';
+import { convertDockerfile } from '../../src/dockerfile/convert/index.ts';
 import { writeLayout } from '../../src/oci/transports/layout.ts';
 import type { Layer } from '../../src/oci/image.ts';
 import { DistillError } from '../../src/util/errors.ts';
@@ -145,6 +146,32 @@ test('node: app layer holds the source as root-owned read-only files, without no
     assert.equal(m.layers.length, 2);
   } finally {
     r.cleanup();
+  }
+});
+
+test('the author\'s non-root USER is kept by number, as Dockerfile.distroless writes it; root becomes 65532', async () => {
+  const cases: [string, string, string][] = [
+    ['USER node', '1000:1000', 'the node images\' node user'],
+    ['RUN groupadd -g 1001 svc && useradd -u 1001 -g svc svc\nUSER svc', '1001:1001', 'a user the Dockerfile creates'],
+    ['USER 2000:2000', '2000:2000', 'a numeric user'],
+    ['USER root', '65532:65532', 'root is replaced'],
+  ];
+  for (const [line, want, why] of cases) {
+    const app = nodeApp(`node-user-${want.replace(':', '-')}`);
+    const dockerfile = `FROM node:22\nWORKDIR /app\nCOPY . .\n${line}\nCMD ["node", "server.js"]\n`;
+    writeFileSync(join(app, 'Dockerfile'), dockerfile);
+    const converted = convertDockerfile(dockerfile, { context: app });
+    assert.equal(/^USER (.+)$/m.exec(converted.dockerfile)?.[1], want, `convert: ${why}`);
+    const r = await build({ appDir: app, writable: ['tmp'] });
+    try {
+      assert.equal((await r.image.config()).config?.User, want, `build: ${why}`);
+      // The one directory the app writes belongs to the user it runs as; the code stays root's.
+      const es = await entries(r.layers.find((l) => l.name === 'app')!.layer);
+      const uid = Number.parseInt(want, 10);
+      assert.deepEqual(es.filter((e) => e.uid !== 0).map((e) => [e.name, e.uid]), [['app/tmp/', uid]], why);
+    } finally {
+      r.cleanup();
+    }
   }
 });
 

@@ -99,7 +99,7 @@ export function register(program: Command): void {
     .option('-p, --port <port>', 'exposed port (repeatable; default from the app Dockerfile EXPOSE, else 8080)', many, [])
     .option('-l, --label <K=V>', 'config label (repeatable)', many, [])
     .option('--annotation <K=V>', 'manifest annotation (repeatable)', many, [])
-    .option('--writable <dir>', 'directory (under /app if relative) owned by uid 65532 (repeatable); everything else is root-owned and read-only', many, [])
+    .option('--writable <dir>', 'directory (under /app if relative) owned by the runtime uid (65532, or the Dockerfile\'s non-root USER) (repeatable); everything else is root-owned and read-only', many, [])
     .option('--cmd <cmd>', 'override CMD (JSON array or words)')
     .option('--entrypoint <cmd>', 'override ENTRYPOINT (JSON array or words)');
   // The command just added: the dependency flags are shared with harden.
