@@ -19,8 +19,10 @@ fi
 # The compiled CLI starts in a fraction of the time tsx needs; bin/distill.js uses it while it is
 # newer than every source file and falls back to the sources otherwise.
 npm run -s build
-# --tests: also assemble the toolchain images the e2e tests build with (from the Debian mirror and
-# npm's registry, into test-output/builders/), since the tests themselves talk to loopback only.
+# --tests: also fetch what the tests need from the network, since the tests themselves talk to
+# loopback only: the toolchain images the e2e tests build with (test-output/builders/), the fat
+# Debian image (test-output/debian-rootfs/), and a recording of the Debian archive and npm registry
+# files distill reads in the tests (test-output/mirror/), which the tests replay on loopback.
 if [ "${1:-}" = "--tests" ]; then
   node --import tsx scripts/prepare-test-images.ts
 fi

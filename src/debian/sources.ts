@@ -89,9 +89,13 @@ export function parseOneLineSources(text: string, file = 'sources.list'): AptSou
   return out;
 }
 
-/** Reads every apt source under `root` (default `/`): sources.list, *.list and *.sources files. */
+/**
+ * Reads every apt source under `root` (default `/`): sources.list, *.list and *.sources files.
+ * `DISTILL_APT_DIR` names another directory to read instead of /etc/apt (as apt's Dir::Etc does),
+ * e.g. sources that name a local mirror of the system's.
+ */
 export function readAptSources(root = '/'): AptSource[] {
-  const etc = join(root, 'etc/apt');
+  const etc = root === '/' && process.env.DISTILL_APT_DIR ? process.env.DISTILL_APT_DIR : join(root, 'etc/apt');
   const out: AptSource[] = [];
   const main = join(etc, 'sources.list');
   if (existsSync(main)) out.push(...parseOneLineSources(readFileSync(main, 'utf8'), main));

@@ -36,6 +36,14 @@ test('-o writes the file and --json gives the stable schema', async () => {
   for (const c of j.changes) assert.equal(typeof c.reason, 'string');
 });
 
+test('-o - is stdout: no file named "-" is written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'distill-convert-'));
+  const r = await runDistill(['convert', '-o', '-', '--provider', 'chainguard', join(FIX, 'go-basic', 'Dockerfile')], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^FROM cgr\.dev\/chainguard\/glibc-dynamic:latest/m);
+  assert.equal(existsSync(join(dir, '-')), false);
+});
+
 test('warnings go to stderr and exit 1; a refusal exits 3 and writes nothing', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'distill-convert-'));
   const out = join(dir, 'out');

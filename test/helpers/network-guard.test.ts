@@ -12,17 +12,18 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ROOT } from './cli.ts';
-import { isLoopbackHost } from './network-guard.ts';
+import { isLoopbackHost } from './network-guard.mjs';
 
-const GUARD = join(ROOT, 'test', 'helpers', 'network-guard.ts');
+const GUARD = join(ROOT, 'test', 'helpers', 'network-guard.mjs');
 
 function runUnderGuard(body: string): { status: number | null; out: string } {
   const dir = mkdtempSync(join(tmpdir(), 'distill-guard-'));
   try {
     const file = join(dir, 'probe.test.mts');
     writeFileSync(file, `import { test } from 'node:test';\n${body}\n`);
-    // A fresh runner: without NODE_TEST_CONTEXT the child reports its own exit status.
-    const { NODE_TEST_CONTEXT: _ctx, ...env } = process.env;
+    // A fresh runner: without NODE_TEST_CONTEXT the child reports its own exit status, and without
+    // this process's guard settings what it refuses is its own, not handed up to this test file.
+    const { NODE_TEST_CONTEXT: _ctx, NODE_OPTIONS: _opts, DISTILL_TEST_GUARD_DIR: _dir, DISTILL_TEST_GUARD_LOG: _log, ...env } = process.env;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', GUARD, '--test', file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env });
     return { status: r.status, out: r.stdout + r.stderr };
   } finally {
@@ -38,6 +39,15 @@ test('a test that reaches a non-loopback host fails, even when the error is swal
   assert.equal(r.status, 1, r.out);
   assert.match(r.out, /network guard: a test tried to reach osv-vulnerabilities\.storage\.googleapis\.com/);
   assert.match(r.out, /network guard: a test tried to reach example\.com \(DNS lookup\)/);
+});
+
+test('a node child the test starts is guarded too, and what it refused fails the test file even when the child exits 0', () => {
+  const r = runUnderGuard(`import { execFileSync } from 'node:child_process';
+  test('spawns', () => {
+    execFileSync(process.execPath, ['-e', "fetch('https://registry.npmjs.org/left-pad').catch(() => undefined).then(() => process.exit(0))"], { stdio: 'ignore' });
+  });`);
+  assert.equal(r.status, 1, r.out);
+  assert.match(r.out, /network guard: a test tried to reach registry\.npmjs\.org.*\(in a child process\)/);
 });
 
 test('loopback by address and by name, and unix sockets, are allowed', async () => {

@@ -1,6 +1,6 @@
 /**
  * Tests that read the real Debian mirror named by this machine's apt sources (its signed
- * InRelease, the keyring, real .debs). Tests talk to loopback only (test/helpers/network-guard.ts),
+ * InRelease, the keyring, real .debs). Tests talk to loopback only (test/helpers/network-guard.mjs),
  * so these run only when asked: `DISTILL_TEST_REAL_MIRROR=1 npm test` on a machine that may reach
  * the mirror. Otherwise each test is listed as skipped, with the reason.
  */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { makeImage, tempDir } from '../helpers/images.ts';
 import { writeImage } from '../../src/oci/reference.ts';
 import { runDistill } from '../helpers/cli.ts';
-import { GUARD_NODE_OPTIONS } from '../helpers/network-guard.ts';
+import { GUARD_NODE_OPTIONS } from '../helpers/network-guard.mjs';
 import { osvRecord, startOsvServer } from '../helpers/osv-server.ts';
 
 const status = (name: string, version: string, source?: string) =>

@@ -136,7 +136,7 @@ export function register(program: Command): void {
     .option('--cargo-chef', 'Rust: add a cargo-chef planner stage so dependencies build in their own cached layer')
     .option('--builder-image <name=ref>', 'build stages FROM NAME use REF instead (a local or mirrored toolchain image, e.g. for air-gapped builds); repeatable', collectPair, [])
     .option('--explain', 'print each change and its reason (to stderr when the Dockerfile goes to stdout)')
-    .option('-o, --output <file>', 'write the converted Dockerfile to FILE instead of stdout')
+    .option('-o, --output <file>', 'write the converted Dockerfile to FILE instead of stdout (- is stdout)')
     .option('--verify', 'build the output with podman (or docker) and start it: one that does not build or start is refused with the engine\'s first error line')
     .option('--json', 'print {dockerfile, converted, changes, warnings, language, buildTool, base} as JSON')
     .option('-q, --quiet', 'print no warnings')
@@ -178,6 +178,8 @@ Examples:
         else if (!verified.engine) r = { ...r, status: 'review', warnings: [...r.warnings, `--verify: ${verified.error}`] };
         else if (!opts.quiet && !opts.json) process.stderr.write(`distill: ${escapeControl(file)}: verified: built and started with ${verified.engine}\n`);
       }
+      // `-o -` is stdout, as the input `-` is stdin.
+      if (opts.output === '-') delete opts.output;
       if (opts.output && r.converted) writeFileAtomicSync(opts.output, r.dockerfile);
       if (opts.json) printJson(verified ? { ...r, verify: verified } : r);
       else {
