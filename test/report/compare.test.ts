@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { makeImage, tempDir } from '../helpers/images.ts';
 import { writeImage } from '../../src/oci/reference.ts';
 import { compareImages, comparisonMarkdown } from '../../src/report/compare.ts';
+import { renderReport } from '../../src/report/html.ts';
+import { importOsv } from '../../src/vuln/db.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { runDistill } from '../helpers/cli.ts';
 
 async function pair(dir: string) {
@@ -56,6 +59,22 @@ test('compare reports sizes, packages, shell/pm/root and reductions against the 
   assert.match(md, /^\| shell\? \| yes \(sh\) \| no \|$/m);
   assert.match(md, /^\| runs as root\? \| yes \| no \(user 65532\) \|$/m);
   assert.match(md, /\| total CVEs \| no DB \| no DB \|/);
+});
+
+test('a DB whose newest record is older than 7 days is flagged stale in the table, the report page and the JSON', async () => {
+  const dir = tempDir();
+  const refs = await pair(dir);
+  const records = join(dir, 'records');
+  mkdirSync(records);
+  writeFileSync(join(records, 'GHSA-old.json'), JSON.stringify({ id: 'GHSA-old', modified: '2020-01-01T00:00:00Z', affected: [{ package: { ecosystem: 'npm', name: 'left-pad' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.0.1' }] }] }] }));
+  const db = join(dir, 'db');
+  await importOsv([records], { dir: db });
+  const c = await compareImages(refs, { dbDir: db });
+  for (const im of c.images) assert.deepEqual(im.vulnerabilityDb, { dbDate: '2020-01-01T00:00:00Z', stale: true });
+  const md = comparisonMarkdown(c, (n) => `${n} B`);
+  assert.match(md, /^\| total CVEs \| 0 \(stale DB\) \| 0 \(stale DB\)/m);
+  const html = renderReport(c);
+  assert.match(html, /<td>0 \(stale DB\)<\/td>/);
 });
 
 test('distill compare CLI: table, markdown, json; a bad reference exits 2', async () => {
