@@ -8,7 +8,8 @@
  * 2. The fat Debian rootfs and docker-archive some e2e tests inspect (mmdebstrap, apt's own client).
  * 3. A recording of the Debian archive and npm registry files distill fetches in the tests
  *    (test/helpers/mirror.mjs, into test-output/mirror/): every distroless flavour, the Node.js
- *    runtime, harden's traditional images, busybox for debug, the Contents index. The network
+ *    runtime, harden's traditional images, busybox for debug, the Contents index, the packages
+ *    the tests add to bases or unpack themselves. The network
  *    guard replays it on loopback during the tests. InRelease and Packages are fetched afresh on
  *    each run (they change); pool files are kept.
  *
@@ -70,6 +71,8 @@ async function recordMirror(): Promise<void> {
     for (const f of FLAVOUR_NAMES) await distill(['base', f, '-o', join(work, f), '--tags', 'nonroot', '-q']);
     await distill(['base', 'nodejs', '--node', '22', '-o', join(work, 'nodejs-22'), '--tags', 'nonroot', '-q']);
     await distill(['debug', 'image', `oci:${join(work, 'static')}:nonroot`, '-o', `oci:${join(work, 'debug')}:debug`, '-q']);
+    // test/e2e/build-tailored.test.ts: python3 tailored with libpq5 for a vendored python3-psycopg2.
+    await distill(['base', 'python3', '--add', 'libpq5', '-o', join(work, 'python3-libpq5'), '--tags', 'nonroot', '-q']);
     // In this process: the traditional images' packages and the Contents index, as harden and needs read them.
     Object.assign(process.env, { DISTILL_APT_DIR: env.DISTILL_APT_DIR, npm_config_registry: env.npm_config_registry, DISTILL_CACHE_DIR: env.DISTILL_CACHE_DIR });
     const archive = await loadArchive({ onWarning: () => undefined });
@@ -80,6 +83,8 @@ async function recordMirror(): Promise<void> {
     const runtimes = Object.values(TRADITIONAL_RUNTIMES).flatMap((r) => [...r.packages]);
     const resolution = resolveDeps(archive.index, { packages: [...new Set([...required, ...FAT_PACKAGES, ...runtimes])] });
     await downloadDebs(resolution.packages.map((p) => p.entry));
+    // Packages tests unpack themselves (build-tailored vendors python3-psycopg2).
+    await downloadDebs(['python3-psycopg2'].map((n) => archive.index.get(n)!));
     await fetchContents(archive.releases[0]!);
     // -updates and -security may list no Contents index of their own.
     for (const release of archive.releases.slice(1)) await fetchContents(release).catch(() => undefined);

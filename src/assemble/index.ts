@@ -15,6 +15,7 @@ import { openImage } from '../oci/reference.ts';
 import { annotate, appendLayers, reproducibleTime, setConfig, setCreated } from '../mutate/mutate.ts';
 import { DistillError } from '../util/errors.ts';
 import { assembleLayers, APP_UID, type BuiltLayer } from './assemble.ts';
+import { choosePackages, debianProviders, missingOnBase, type MissingLibrary, type Tailoring } from './tailor.ts';
 import { RUNTIMES, type BaseFlavour, type BuildContext, type BuildPlan, type DepsOptions, type Runtime } from './common.ts';
 import { detectRuntime } from './detect.ts';
 import { baseInterpreter, planApp } from '../plan/app.ts';
@@ -93,6 +94,8 @@ export interface BuildResult {
   warnings: string[];
   /** For binaries: the closure's flavour choice, each need with the file that has it (for --explain). */
   closure?: FlavourChoice;
+  /** Set when distill added packages to its own base for libraries the app's ELF files need (each with its reason). */
+  tailoring?: Tailoring;
   /** Removes the scratch dir holding the new layers; call after writing the image. */
   cleanup(): void;
 }
@@ -132,7 +135,7 @@ export function baseRefFor(flavour: BaseFlavour, opts: Pick<BuildOptions, 'base'
 /** The base of a build: the one given, else DIR/<flavour>, else the flavour's distroless base from the cache (built into it the first time). */
 export async function chooseBase(
   flavour: BaseFlavour,
-  opts: Pick<BuildOptions, 'base' | 'baseDir' | 'baseTag' | 'nodeMajor' | 'onProgress' | 'onBaseProgress'>,
+  opts: Pick<BuildOptions, 'base' | 'baseDir' | 'baseTag' | 'nodeMajor' | 'onProgress' | 'onBaseProgress'> & { add?: string[] },
 ): Promise<BaseChoice> {
   const named = baseRefFor(flavour, opts);
   if (named) return { ref: named, source: opts.base ? 'given' : 'base-dir', warnings: [] };
@@ -142,6 +145,7 @@ export async function chooseBase(
   const b = await ensureBase({
     flavour,
     ...(flavour === 'nodejs' && opts.nodeMajor ? { node: opts.nodeMajor } : {}),
+    ...(opts.add?.length ? { add: opts.add } : {}),
     onProgress: opts.onBaseProgress ?? opts.onProgress,
     onWarning: (w) => warnings.push(w),
   });
@@ -185,6 +189,48 @@ function fitsBase(plan: BuildPlan, entrypoint: string[] | null | undefined): boo
   return plan.runtime !== 'java' || entrypoint.includes('-jar');
 }
 
+/**
+ * The base to build on, and what it lacks: the app's ELF files are resolved against the chosen
+ * base; libraries it lacks are looked up in the Debian Contents index and, when the base is
+ * distill's own (from the cache), added to it as packages (a tailored base, cached apart). A
+ * base the user named is used as given, with a warning naming the packages to add.
+ */
+async function tailoredBase(
+  plan: BuildPlan,
+  flavour: BaseFlavour,
+  opts: Parameters<typeof chooseBase>[1],
+  platform: string,
+  log: (msg: string) => void,
+): Promise<{ chosen: BaseChoice; base: Image; tailoring?: Tailoring }> {
+  let chosen = await chooseBase(flavour, opts);
+  log(`base ${chosen.ref}`);
+  let base = await openImage(chosen.ref, { platform });
+  const missing = await missingOnBase(plan, base);
+  if (!missing.length) return { chosen, base };
+  const names = (ms: MissingLibrary[]) => ms.map((m) => `${m.soname} (${m.files.join(', ')})`).join(', ');
+  let tailoring: Tailoring;
+  try {
+    tailoring = choosePackages(missing, await debianProviders(missing.map((m) => m.soname)));
+  } catch (e) {
+    plan.warnings.push(`the base lacks ${names(missing)}, and the Debian Contents index that names their packages could not be read: ${(e as Error).message}`);
+    return { chosen, base };
+  }
+  const pkgs = tailoring.added.map((a) => a.package);
+  if (tailoring.unprovided.length) plan.warnings.push(`no Debian package ships ${names(tailoring.unprovided)}: bundle it with the app or link it statically`);
+  if (!pkgs.length) return { chosen, base };
+  if (chosen.source !== 'cache' && chosen.source !== 'built') {
+    plan.warnings.push(`the base ${chosen.ref} lacks ${names(missing.filter((m) => !tailoring.unprovided.includes(m)))}: add ${pkgs.join(', ')} (distill base ${flavour} --add ${pkgs.join(' --add ')}), or build without --base to let distill add them`);
+    return { chosen, base };
+  }
+  log(`adding ${pkgs.join(', ')} to the ${flavour} base for ${tailoring.added.flatMap((a) => a.sonames).join(', ')}`);
+  chosen = await chooseBase(flavour, { ...opts, add: pkgs });
+  base = await openImage(chosen.ref, { platform });
+  const still = await missingOnBase(plan, base);
+  const left = still.filter((m) => !tailoring.unprovided.some((u) => u.soname === m.soname));
+  if (left.length) plan.warnings.push(`the tailored base still lacks ${names(left)}`);
+  return { chosen, base, tailoring };
+}
+
 /** Builds an app image; call `cleanup()` on the result after writing it. */
 export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
   const appDir = resolve(opts.appDir);
@@ -211,15 +257,11 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     const ctx: BuildContext = { appDir, artifact, work, arch, log, workdir, planned: run !== null, fromDockerfile: planned, ...(opts.deps ? { deps: opts.deps } : {}), ...(planned && appPlan.artefact ? { artefact: appPlan.artefact } : {}) };
     const plan = await PLANNERS[runtime](ctx);
     const closure = await closureFlavour(plan);
-    if (closure) {
-      plan.flavour = closure.flavour;
-      for (const need of closure.beyond) plan.warnings.push(`${need} is needed (${closure.reasons.filter((r) => r.need === need).map((r) => r.file).join(', ')}) and no distroless flavour has it: add its package to the base`);
-    }
+    if (closure) plan.flavour = closure.flavour;
     const flavour = planned ? buildFlavour(appPlan.flavour, plan.flavour) : plan.flavour;
-    const chosen = await chooseBase(flavour, { ...opts, ...(planned && appPlan.language === 'node' && appPlan.version && !opts.nodeMajor ? { nodeMajor: appPlan.version } : {}) });
+    const baseOpts = { ...opts, ...(planned && appPlan.language === 'node' && appPlan.version && !opts.nodeMajor ? { nodeMajor: appPlan.version } : {}) };
+    const { chosen, base, tailoring } = await tailoredBase(plan, flavour, baseOpts, platform, log);
     const baseRef = chosen.ref;
-    log(`base ${baseRef}`);
-    const base = await openImage(baseRef, { platform });
     const baseConfig = await base.config();
     if (baseConfig.architecture && baseConfig.architecture !== arch) {
       throw new DistillError(baseRef, `base is linux/${baseConfig.architecture}, not ${platform}`);
@@ -281,7 +323,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     image = setCreated(image, when);
     image = annotate(image, oci);
     const baseFrom = { baseSource: chosen.source, ...(chosen.cache ? { baseCache: chosen.cache } : {}) };
-    return { image, runtime, flavour, base: baseRef, ...baseFrom, baseDigest, layers, steps: plan.steps, warnings: [...plan.warnings, ...chosen.warnings], ...(closure ? { closure } : {}), cleanup };
+    return { image, runtime, flavour, base: baseRef, ...baseFrom, baseDigest, layers, steps: plan.steps, warnings: [...plan.warnings, ...chosen.warnings], ...(closure ? { closure } : {}), ...(tailoring ? { tailoring } : {}), cleanup };
   } catch (e) {
     cleanup();
     throw e;

@@ -1,6 +1,7 @@
 /**
  * Default bases for `distill build`, as ko and jib have them: the distroless base a build needs is
- * built once with `buildBase` into the cache, `<cache>/bases/<flavour>[-node<major>]/`, and reused:
+ * built once with `buildBase` into the cache, `<cache>/bases/<flavour>[-node<major>][+<add hash>]/`
+ * (a base tailored with extra Debian packages has an entry of its own), and reused:
  *
  *   layout/             OCI layout, tag nonroot
  *   distill.lock.json   what it was built from; a rebuild (of a damaged entry) reads it, so the
@@ -13,7 +14,7 @@
  * seconds, and a lock whose process is gone (same host) or that nobody has touched for minutes is
  * broken. Hand-written: no file-lock library is among the dependencies, and what is needed is small.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,8 @@ export interface EnsureBaseRequest {
   flavour: FlavourName;
   /** Node.js major of the nodejs flavour (default: the one `distill base nodejs` uses). */
   node?: string;
+  /** Debian packages added to the flavour's (`distill base --add`): a tailored base, cached apart. */
+  add?: string[];
   /** Mirror, suite, keyring and freshness options of the apt client, as `buildBase` takes them. */
   archive?: ArchiveOptions;
   /** One line per phase: building, waiting for another run. */
@@ -65,12 +68,15 @@ export interface CachedBase {
 interface Marker {
   flavour: string;
   node: string | null;
+  /** Packages added to the flavour's, sorted (absent on an untailored base). */
+  add?: string[];
   digest: string;
 }
 
-/** Cache key of a base: the flavour, plus the Node.js major for nodejs. */
-export function cacheKey(flavour: FlavourName, node: string | null): string {
-  return node ? `${flavour}-node${node}` : flavour;
+/** Cache key of a base: the flavour, plus the Node.js major for nodejs, plus a hash of the added packages. */
+export function cacheKey(flavour: FlavourName, node: string | null, add: readonly string[] = []): string {
+  const key = node ? `${flavour}-node${node}` : flavour;
+  return add.length ? `${key}+${createHash('sha256').update(add.join('\n')).digest('hex').slice(0, 12)}` : key;
 }
 
 /** The Node.js major a request means, or null for flavours without Node. */
@@ -84,10 +90,11 @@ function nodeMajorOf(req: EnsureBaseRequest): string | null {
 }
 
 /** The digest of a complete entry at `dir`, or undefined when anything of it is missing or wrong. */
-export async function completeEntry(dir: string, flavour: string, node: string | null): Promise<string | undefined> {
+export async function completeEntry(dir: string, flavour: string, node: string | null, add: readonly string[] = []): Promise<string | undefined> {
   try {
     const marker = JSON.parse(readFileSync(join(dir, MARKER), 'utf8')) as Marker;
     if (marker.flavour !== flavour || marker.node !== node || !existsSync(join(dir, LOCKFILE))) return undefined;
+    if ((marker.add ?? []).join('\n') !== add.join('\n')) return undefined;
     const layout = join(dir, LAYOUT);
     const image = await readLayout(layout, { tag: CACHED_TAG });
     if ((await image.digest()) !== marker.digest) return undefined;
@@ -104,21 +111,22 @@ export async function completeEntry(dir: string, flavour: string, node: string |
 /** Returns the cached base `req` names, building it into the cache first when it is not there. */
 export async function ensureBase(req: EnsureBaseRequest): Promise<CachedBase> {
   const node = nodeMajorOf(req);
-  const key = cacheKey(req.flavour, node);
+  const add = [...new Set(req.add ?? [])].sort();
+  const key = cacheKey(req.flavour, node, add);
   const root = join(cacheDir(), 'bases');
   const dir = join(root, key);
   const found = (digest: string, built: boolean): CachedBase => ({ ref: `oci:${join(dir, LAYOUT)}:${CACHED_TAG}`, dir, lock: join(dir, LOCKFILE), digest, built });
 
-  const cached = await completeEntry(dir, req.flavour, node);
+  const cached = await completeEntry(dir, req.flavour, node, add);
   if (cached) return found(cached, false);
 
   mkdirSync(root, { recursive: true });
-  const label = node ? `${req.flavour} (node ${node})` : req.flavour;
+  const label = `${node ? `${req.flavour} (node ${node})` : req.flavour}${add.length ? ` + ${add.join(', ')}` : ''}`;
   const release = await acquireLock(join(root, `${key}.lock`), () => req.onProgress?.(`waiting for another distill run building the ${label} base in ${dir}`));
   let tmp: string | undefined;
   try {
     // It may have been built while this run waited for the lock.
-    const now = await completeEntry(dir, req.flavour, node);
+    const now = await completeEntry(dir, req.flavour, node, add);
     if (now) return found(now, false);
     removeOrphans(root, key);
     tmp = join(root, `.${key}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -129,6 +137,7 @@ export async function ensureBase(req: EnsureBaseRequest): Promise<CachedBase> {
     const result = await buildBase({
       flavour: req.flavour,
       ...(node ? { node } : {}),
+      ...(add.length ? { add } : {}),
       lock: join(tmp, LOCKFILE),
       tags: [CACHED_TAG],
       progress: false,
@@ -138,11 +147,11 @@ export async function ensureBase(req: EnsureBaseRequest): Promise<CachedBase> {
     const image = result.images[CACHED_TAG]!;
     await writeLayout(image, join(tmp, LAYOUT), CACHED_TAG);
     const digest = await image.digest();
-    const marker: Marker = { flavour: req.flavour, node, digest };
+    const marker: Marker = { flavour: req.flavour, node, ...(add.length ? { add } : {}), digest };
     writeFileSync(join(tmp, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
     if (!replaceEntry(root, key, tmp)) {
       // Another run put a base there without our lock (its lock was wrongly taken as stale): use it.
-      const theirs = await completeEntry(dir, req.flavour, node);
+      const theirs = await completeEntry(dir, req.flavour, node, add);
       if (!theirs) throw new DistillError(dir, 'cannot put the built base into the cache: another entry is in the way', { code: 'E_INPUT' });
       return found(theirs, false);
     }
@@ -185,7 +194,7 @@ function replaceEntry(root: string, key: string, tmp: string): boolean {
 
 /** Removes temp and old dirs of `key` left by runs that died (their pid is gone). */
 function removeOrphans(root: string, key: string): void {
-  const re = new RegExp(`^\\.${key.replace(/[.]/g, '\\.')}\\.(tmp|old)-(\\d+)-[0-9a-f]+$`);
+  const re = new RegExp(`^\\.${key.replace(/[.+]/g, '\\$&')}\\.(tmp|old)-(\\d+)-[0-9a-f]+$`);
   for (const name of readdirSync(root)) {
     const m = re.exec(name);
     if (m && !alive(Number(m[2]))) rmSync(join(root, name), { recursive: true, force: true });

@@ -174,7 +174,11 @@ Examples:
           printJson({
             digest,
             runtime: result.runtime,
-            base: { ref: result.base, digest: result.baseDigest, flavour: result.flavour, layers: baseLayers, source: result.baseSource, cache: result.baseCache?.dir ?? null, lockfile: result.baseCache?.lock ?? null },
+            base: {
+              ref: result.base, digest: result.baseDigest, flavour: result.flavour, layers: baseLayers, source: result.baseSource, cache: result.baseCache?.dir ?? null, lockfile: result.baseCache?.lock ?? null,
+              // Packages added to the flavour's for libraries the app's ELF files need, each with its reason.
+              added: result.tailoring?.added ?? [],
+            },
             outputs,
             pushed: opts.push,
             layers,
@@ -186,6 +190,7 @@ Examples:
           for (const w of result.warnings) process.stderr.write(`distill: warning: ${w}\n`);
           const baseLine = cachedBaseLine(result);
           if (baseLine) process.stderr.write(`${baseLine}\n`);
+          for (const a of result.tailoring?.added ?? []) process.stderr.write(`base: added ${a.package} for ${a.sonames.join(', ')} (needed by ${a.files.join(', ')})\n`);
           process.stdout.write(`${result.runtime} app on ${result.base} (${baseLayers} base layers)\n`);
           const t = table(['layer', 'holds', 'files', 'compressed', 'digest']);
           for (const l of layers) t.push([l.name, l.holds, String(l.files), humanBytes(l.size), l.digest.slice(0, 19)]);
