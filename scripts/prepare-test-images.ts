@@ -17,7 +17,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILDERS, prepareBuilderLayout, type BuilderKind } from '../test/helpers/builders.ts';
@@ -31,6 +31,7 @@ import { downloadDebs } from '../src/debian/download.ts';
 import { fetchContents } from '../src/debian/contents.ts';
 import { FAT_PACKAGES, TRADITIONAL_RUNTIMES } from '../src/harden/traditional.ts';
 import { FLAVOUR_NAMES } from '../src/base/flavours.ts';
+import { NATIVE_ADDON_PACKAGE } from '../test/helpers/native-addon.ts';
 
 const seconds = (t0: number) => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
 
@@ -47,6 +48,21 @@ for (const kind of Object.keys(BUILDERS) as BuilderKind[]) {
 }
 
 await recordMirror();
+
+/**
+ * test/e2e/build-native-addon.test.ts: sharp with its prebuilt libvips (optional dependencies per
+ * platform), resolved and installed through the recording mirror with an empty npm cache.
+ */
+async function recordNpmProject(dir: string, env: NodeJS.ProcessEnv): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(NATIVE_ADDON_PACKAGE));
+  const npmEnv = { ...env, npm_config_cache: join(dir, '.npm-cache') };
+  for (const args of [['install', '--package-lock-only', '--no-audit', '--no-fund'], ['ci', '--omit=dev', '--no-audit', '--no-fund']]) {
+    await promisify(execFile)('npm', args, { cwd: dir, env: npmEnv, maxBuffer: 64 * 1024 * 1024 }).catch((e: Error & { stderr?: string }) => {
+      throw new Error(`npm ${args.join(' ')}: ${e.stderr ?? e.message}`);
+    });
+  }
+}
 
 /** Runs what the tests fetch through the recording mirror, with an empty cache so nothing is skipped. */
 async function recordMirror(): Promise<void> {
@@ -73,6 +89,7 @@ async function recordMirror(): Promise<void> {
     await distill(['debug', 'image', `oci:${join(work, 'static')}:nonroot`, '-o', `oci:${join(work, 'debug')}:debug`, '-q']);
     // test/e2e/build-tailored.test.ts: python3 tailored with libpq5 for a vendored python3-psycopg2.
     await distill(['base', 'python3', '--add', 'libpq5', '-o', join(work, 'python3-libpq5'), '--tags', 'nonroot', '-q']);
+    await recordNpmProject(join(work, 'thumbs'), env);
     // In this process: the traditional images' packages and the Contents index, as harden and needs read them.
     Object.assign(process.env, { DISTILL_APT_DIR: env.DISTILL_APT_DIR, npm_config_registry: env.npm_config_registry, DISTILL_CACHE_DIR: env.DISTILL_CACHE_DIR });
     const archive = await loadArchive({ onWarning: () => undefined });
