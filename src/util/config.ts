@@ -11,26 +11,32 @@
  * ```
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import type * as Yaml from 'yaml';
+import type * as Zod from 'zod';
 import { codeOf, DistillError } from './errors.ts';
 
-const Duration = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?\s*[smhd]?$/, 'expected a duration such as 30m, 24h or 7d')]);
-
-const ConfigFile = z
-  .object({
-    osv: z
-      .object({
-        url: z.string().min(1).optional(),
-        refresh: Duration.optional(),
-        offline: z.boolean().optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .passthrough();
+/**
+ * The file's schema, built on first use: most runs have no config file, and every scan reads the
+ * config, so yaml and zod are loaded (synchronously, loadConfig is sync) only when there is one.
+ */
+function configSchema(z: typeof Zod) {
+  const Duration = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?\s*[smhd]?$/, 'expected a duration such as 30m, 24h or 7d')]);
+  return z
+    .object({
+      osv: z
+        .object({
+          url: z.string().min(1).optional(),
+          refresh: Duration.optional(),
+          offline: z.boolean().optional(),
+        })
+        .strict()
+        .optional(),
+    })
+    .passthrough();
+}
 
 /** The settings distill reads from its config file. */
 export interface DistillConfig {
@@ -66,13 +72,15 @@ export function loadConfig(path: string = configPath()): DistillConfig {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return { path, osv: {} };
     throw new DistillError(path, `cannot read config file: ${(e as Error).message}`, { code: codeOf(e) });
   }
+  const require = createRequire(import.meta.url);
+  const yaml = require('yaml') as typeof Yaml;
   let data: unknown;
   try {
-    data = parseYaml(text);
+    data = yaml.parse(text);
   } catch (e) {
     throw new DistillError(path, `not valid YAML: ${(e as Error).message.split('\n')[0]}`, { code: 'E_INPUT' });
   }
-  const r = ConfigFile.safeParse(data ?? {});
+  const r = configSchema(require('zod') as typeof Zod).safeParse(data ?? {});
   if (!r.success) {
     const i = r.error.issues[0]!;
     throw new DistillError(path, `invalid config at ${i.path.join('.') || '(root)'}: ${i.message}`, { code: 'E_INPUT' });

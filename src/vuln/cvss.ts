@@ -2,9 +2,14 @@
  * CVSS base scores from vector strings. v3.0/v3.1: hand-written from the FIRST CVSS v3.1
  * specification's base-score formulas (small, stable, and easy to pin with published scores).
  * v4.0: its score comes from a large lookup table of macro-vector equivalence classes, so we use
- * the maintained `ae-cvss-calculator` package rather than re-typing that table.
+ * the maintained `ae-cvss-calculator` package rather than re-typing that table. That package takes
+ * longer to load than a whole scan of most images spends scoring, and few records carry only a v4
+ * vector, so it is loaded on the first v4 vector (synchronously: scoring is synchronous).
  */
-import cvssLib from 'ae-cvss-calculator';
+import { createRequire } from 'node:module';
+import type cvssLibType from 'ae-cvss-calculator';
+
+let cvssLib: typeof cvssLibType | undefined;
 
 const W = {
   AV: { N: 0.85, A: 0.62, L: 0.55, P: 0.2 },
@@ -67,6 +72,7 @@ export function cvss3BaseScore(vector: string): number | null {
 export function cvss4BaseScore(vector: string): number | null {
   if (!/^CVSS:4\.0\//.test(vector.trim())) return null;
   try {
+    cvssLib ??= createRequire(import.meta.url)('ae-cvss-calculator') as typeof cvssLibType;
     const v = new cvssLib.Cvss4P0(vector.trim());
     const s = v.calculateScores() as { base?: number };
     return typeof s.base === 'number' && Number.isFinite(s.base) ? s.base : null;

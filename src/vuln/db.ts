@@ -10,6 +10,10 @@
  * is replaced last (temp + rename), so a reader never sees an index paired with the wrong data.
  * Importing only some ecosystems replaces those and keeps the others. Downloading from an OSV
  * source (validators, refresh, offline) is `source.ts`'s; this module only imports and reads.
+ *
+ * A scan of a fat image wants tens of thousands of records: `prefetch` reads those of all its
+ * packages in a few large reads (one small read each cost more than the matching), and lookups
+ * then parse them from memory.
  */
 import { closeSync, createWriteStream, fstatSync, openSync, readSync, type WriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -17,7 +21,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { crc32, inflateRawSync } from 'node:zlib';
-import yauzl from 'yauzl';
+import type yauzlType from 'yauzl';
 import { cacheDir } from '../util/cache.ts';
 import { codeOf, DistillError } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/files.ts';
@@ -137,91 +141,107 @@ const BLOCKS_CACHED = 8;
  * a few cached blocks turns hundreds of thousands of reads into one sequential pass. Memory stays
  * bounded (8 MiB), whatever the zip size.
  */
-class BlockReader extends yauzl.RandomAccessReader {
-  readonly size: number;
-  private fd: number;
-  private cache = new Map<number, Buffer>();
+function defineBlockReader(yauzl: typeof yauzlType) {
+  return class BlockReader extends yauzl.RandomAccessReader {
+    readonly size: number;
+    private fd: number;
+    private cache = new Map<number, Buffer>();
 
-  constructor(path: string) {
-    super();
-    try {
-      this.fd = openSync(path, 'r');
-    } catch (e) {
-      throw new DistillError(path, `cannot open: ${(e as Error).message}`, { code: codeOf(e) });
+    constructor(path: string) {
+      super();
+      try {
+        this.fd = openSync(path, 'r');
+      } catch (e) {
+        throw new DistillError(path, `cannot open: ${(e as Error).message}`, { code: codeOf(e) });
+      }
+      this.size = fstatSync(this.fd).size;
     }
-    this.size = fstatSync(this.fd).size;
-  }
 
-  private block(n: number): Buffer {
-    let b = this.cache.get(n);
-    if (b) {
-      this.cache.delete(n); // re-insert: Map order is the LRU order
+    private block(n: number): Buffer {
+      let b = this.cache.get(n);
+      if (b) {
+        this.cache.delete(n); // re-insert: Map order is the LRU order
+        this.cache.set(n, b);
+        return b;
+      }
+      const buf = Buffer.allocUnsafe(Math.min(BLOCK, this.size - n * BLOCK));
+      const got = readSync(this.fd, buf, 0, buf.length, n * BLOCK);
+      b = buf.subarray(0, got);
       this.cache.set(n, b);
+      if (this.cache.size > BLOCKS_CACHED) this.cache.delete(this.cache.keys().next().value!);
       return b;
     }
-    const buf = Buffer.allocUnsafe(Math.min(BLOCK, this.size - n * BLOCK));
-    const got = readSync(this.fd, buf, 0, buf.length, n * BLOCK);
-    b = buf.subarray(0, got);
-    this.cache.set(n, b);
-    if (this.cache.size > BLOCKS_CACHED) this.cache.delete(this.cache.keys().next().value!);
-    return b;
-  }
 
-  override _readStreamForRange(start: number, end: number): Readable {
-    const data = this.range(start, end);
-    return new Readable({
-      read() {
-        if (data.length) this.push(data);
-        this.push(null);
-      },
-    });
-  }
-
-  // yauzl reads every header through read(); its default builds two streams per call, which cost
-  // more than the entry itself, so copy from the cached blocks (answering asynchronously, as fs does).
-  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null, bytesRead?: number) => void): void {
-    const got = this.range(position, position + length);
-    got.copy(buffer, offset);
-    queueMicrotask(() => callback(null, got.length));
-  }
-
-  /** Bytes [start, end) of the file (shorter if the file ends first). */
-  range(start: number, end: number): Buffer {
-    const out = Buffer.allocUnsafe(Math.max(0, end - start));
-    let pos = start;
-    while (pos < end) {
-      const n = Math.floor(pos / BLOCK);
-      const b = this.block(n);
-      const from = pos - n * BLOCK;
-      const take = Math.min(end - pos, b.length - from);
-      if (take <= 0) break;
-      b.copy(out, pos - start, from, from + take);
-      pos += take;
+    override _readStreamForRange(start: number, end: number): Readable {
+      const data = this.range(start, end);
+      return new Readable({
+        read() {
+          if (data.length) this.push(data);
+          this.push(null);
+        },
+      });
     }
-    return out.subarray(0, pos - start);
-  }
 
-  override close(callback: (err: Error | null) => void): void {
-    this.cache.clear();
-    try {
-      closeSync(this.fd);
-      callback(null);
-    } catch (e) {
-      callback(e as Error);
+    // yauzl reads every header through read(); its default builds two streams per call, which cost
+    // more than the entry itself, so copy from the cached blocks (answering asynchronously, as fs does).
+    override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null, bytesRead?: number) => void): void {
+      const got = this.range(position, position + length);
+      got.copy(buffer, offset);
+      queueMicrotask(() => callback(null, got.length));
     }
+
+    /** Bytes [start, end) of the file (shorter if the file ends first). */
+    range(start: number, end: number): Buffer {
+      const out = Buffer.allocUnsafe(Math.max(0, end - start));
+      let pos = start;
+      while (pos < end) {
+        const n = Math.floor(pos / BLOCK);
+        const b = this.block(n);
+        const from = pos - n * BLOCK;
+        const take = Math.min(end - pos, b.length - from);
+        if (take <= 0) break;
+        b.copy(out, pos - start, from, from + take);
+        pos += take;
+      }
+      return out.subarray(0, pos - start);
+    }
+
+    override close(callback: (err: Error | null) => void): void {
+      this.cache.clear();
+      try {
+        closeSync(this.fd);
+        callback(null);
+      } catch (e) {
+        callback(e as Error);
+      }
+    }
+  };
+}
+
+type BlockReader = InstanceType<ReturnType<typeof defineBlockReader>>;
+
+// yauzl is needed only to import: loaded then, so a scan does not pay for it.
+let yauzlLoaded: { yauzl: typeof yauzlType; BlockReader: ReturnType<typeof defineBlockReader> } | undefined;
+async function loadYauzl(): Promise<NonNullable<typeof yauzlLoaded>> {
+  if (!yauzlLoaded) {
+    const yauzl = (await import('yauzl')).default;
+    yauzlLoaded = { yauzl, BlockReader: defineBlockReader(yauzl) };
   }
+  return yauzlLoaded;
 }
 
 /** Largest record we accept from a zip entry; OSV records are kilobytes. */
 const MAX_ENTRY = 64 << 20;
 
-function readEntryData(reader: BlockReader, entry: yauzl.Entry, start: number): Buffer {
+function readEntryData(reader: BlockReader, entry: yauzlType.Entry, start: number): Buffer {
   if (entry.generalPurposeBitFlag & 1) throw new Error(`${entry.fileName}: encrypted entries are not supported`);
   if (entry.uncompressedSize > MAX_ENTRY) throw new Error(`${entry.fileName}: entry larger than ${MAX_ENTRY} bytes`);
   const raw = reader.range(start, start + entry.compressedSize);
   let data: Buffer;
   if (entry.compressionMethod === 0) data = raw;
-  else if (entry.compressionMethod === 8) data = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+  // An output chunk just over the announced size: zlib's default 16 KiB chunk is a fresh
+  // allocation per entry (too big for Buffer's pool), which cost more than inflating a record.
+  else if (entry.compressionMethod === 8) data = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize), chunkSize: Math.max(64, entry.uncompressedSize + 1) });
   else throw new Error(`${entry.fileName}: unsupported compression method ${entry.compressionMethod}`);
   if (data.length !== entry.uncompressedSize) throw new Error(`${entry.fileName}: size mismatch`);
   if (crc32(data) !== entry.crc32) throw new Error(`${entry.fileName}: CRC mismatch`);
@@ -234,8 +254,9 @@ const ZIP_PARALLEL = 16;
 
 /** Streams every JSON document in a zip; a bounded number are in memory at any time. */
 async function* zipEntries(path: string): AsyncGenerator<{ name: string; text: string }> {
+  const { yauzl, BlockReader } = await loadYauzl();
   const reader = new BlockReader(path);
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+  const zip = await new Promise<yauzlType.ZipFile>((resolve, reject) =>
     yauzl.fromRandomAccessReader(reader, reader.size, { lazyEntries: true, autoClose: false }, (err, z) => {
       if (!err) return resolve(z!);
       reader.close(() => undefined);
@@ -259,7 +280,7 @@ async function* zipEntries(path: string): AsyncGenerator<{ name: string; text: s
     asking = true;
     zip.readEntry();
   };
-  zip.on('entry', (entry: yauzl.Entry) => {
+  zip.on('entry', (entry: yauzlType.Entry) => {
     asking = false;
     if (!entry.fileName.endsWith('.json') || entry.fileName.endsWith('/')) {
       pump();
@@ -347,10 +368,43 @@ interface EcoWriter {
   index: Map<string, [number, number][]>;
   ids: Set<string>;
   newest: string | null;
+  /** Date.parse(newest), kept so each record costs one parse, not two. */
+  newestMs: number;
+  /** Lines not yet handed to the stream, and their UTF-8 size. */
+  pending: string[];
+  pendingBytes: number;
 }
+
+// Lines are handed to the file stream in chunks of about this size: one write per record (a few
+// hundred bytes) costs more in stream bookkeeping and syscalls than the record's own encoding.
+const WRITE_CHUNK = 1 << 20;
 
 function write(stream: WriteStream, chunk: string): Promise<void> {
   return stream.write(chunk) ? Promise.resolve() : new Promise((r) => stream.once('drain', () => r()));
+}
+
+async function flush(w: EcoWriter): Promise<void> {
+  if (w.pending.length === 0) return;
+  const chunk = w.pending.join('');
+  w.pending = [];
+  w.pendingBytes = 0;
+  await write(w.stream, chunk);
+}
+
+// As maxDate, for a writer's running newest.
+function noteModified(w: EcoWriter, modified: string | undefined): void {
+  if (!modified) return;
+  if (!w.newest) {
+    w.newest = modified;
+    w.newestMs = Date.parse(modified);
+    return;
+  }
+  if (modified === w.newest) return;
+  const ms = Date.parse(modified);
+  if (ms > w.newestMs) {
+    w.newest = modified;
+    w.newestMs = ms;
+  }
 }
 
 function maxDate(a: string | null, b: string | null | undefined): string | null {
@@ -418,7 +472,7 @@ export async function importOsv(inputs: string[], opts: ImportOptions = {}): Pro
           let w = writers.get(base);
           if (!w) {
             const tmpData = join(dir, `.${safeName(base)}-${gen}.ndjson.tmp`);
-            w = { tmpData, stream: createWriteStream(tmpData), offset: 0, index: new Map(), ids: new Set(), newest: null };
+            w = { tmpData, stream: createWriteStream(tmpData), offset: 0, index: new Map(), ids: new Set(), newest: null, newestMs: Number.NaN, pending: [], pendingBytes: 0 };
             writers.set(base, w);
           }
           if (w.ids.has(rec.id)) continue;
@@ -431,13 +485,18 @@ export async function importOsv(inputs: string[], opts: ImportOptions = {}): Pro
             if (!list) w.index.set(name, (list = []));
             list.push([w.offset, len]);
           }
-          await write(w.stream, line);
+          w.pending.push(line);
+          w.pendingBytes += len;
+          if (w.pendingBytes >= WRITE_CHUNK) await flush(w);
           w.offset += len;
-          w.newest = maxDate(w.newest, rec.modified);
+          noteModified(w, rec.modified);
         }
       }
     }
-    for (const w of writers.values()) await new Promise<void>((r, j) => w.stream.end((e?: Error | null) => (e ? j(e) : r())));
+    for (const w of writers.values()) {
+      await flush(w);
+      await new Promise<void>((r, j) => w.stream.end((e?: Error | null) => (e ? j(e) : r())));
+    }
   } catch (e) {
     for (const w of writers.values()) {
       w.stream.destroy();
@@ -523,15 +582,68 @@ export interface OsvDb {
   readonly meta: DbMeta;
   /** Records of `name` in the base ecosystem of `ecosystem` (all releases). */
   lookup(ecosystem: string, name: string): Promise<OsvRecord[]>;
+  /** Reads the records of all these packages at once, so the lookups that follow need no I/O. */
+  prefetch(wanted: { ecosystem: string; name: string }[]): Promise<void>;
   close(): Promise<void>;
+}
+
+// Records closer than this in the data file are read in one span (reading the gap costs less
+// than another read); a span is at most SPAN_MAX, read into one reused buffer that stays in the
+// CPU's cache while its records are copied out (a fresh multi-MiB buffer costs page faults).
+const SPAN_GAP = 64 << 10;
+const SPAN_MAX = 1 << 20;
+
+type Range = [number, number];
+
+/** Ranges in file order, each once, grouped into spans to read with one call each. */
+function spans(ranges: Range[]): { start: number; end: number; ranges: Range[] }[] {
+  const sorted = ranges.slice().sort((a, b) => a[0] - b[0]);
+  const out: { start: number; end: number; ranges: Range[] }[] = [];
+  let prev = -1;
+  for (const r of sorted) {
+    if (r[0] === prev) continue; // a record listed under two of the wanted names
+    prev = r[0];
+    const last = out[out.length - 1];
+    if (last && r[0] - last.end <= SPAN_GAP && r[0] + r[1] - last.start <= SPAN_MAX) {
+      last.end = Math.max(last.end, r[0] + r[1]);
+      last.ranges.push(r);
+    } else {
+      out.push({ start: r[0], end: r[0] + r[1], ranges: [r] });
+    }
+  }
+  return out;
+}
+
+async function readFully(fh: Awaited<ReturnType<typeof open>>, buf: Buffer, position: number): Promise<void> {
+  let got = 0;
+  while (got < buf.length) {
+    const { bytesRead } = await fh.read(buf, got, buf.length - got, position + got);
+    if (bytesRead === 0) throw new DistillError('OSV DB', `data file ends before offset ${position + buf.length}; run \`distill db update --force\``, { code: 'E_INPUT' });
+    got += bytesRead;
+  }
 }
 
 /** Opens the DB at `dir` (default: the cache); a DistillError tells the user how to create one. */
 export async function openOsvDb(dir: string = defaultOsvDir()): Promise<OsvDb> {
   const meta = await readMeta(dir);
   if (!meta) throw new DistillError(dir, `no DB: no OSV database here; ${HOW_TO_GET_A_DB}`, { code: 'E_NO_DB' });
-  const indexes = new Map<string, Record<string, [number, number][]> | null>();
+  const indexes = new Map<string, Record<string, Range[]> | null>();
   const handles = new Map<string, Awaited<ReturnType<typeof open>>>();
+  // Raw records read by prefetch, per base ecosystem and package key, in index order. They are
+  // parsed by the lookup that wants them: parsed records then die young, as the matcher drops
+  // all but the few that match, where holding thousands of parsed records made the GC copy them.
+  const fetched = new Map<string, Map<string, { data: Buffer; at: number[] }>>();
+  const index = async (base: string, eco: EcosystemMeta): Promise<Record<string, Range[]> | null | undefined> => {
+    if (!indexes.has(base)) indexes.set(base, JSON.parse(await readFile(join(dir, eco.index), 'utf8')));
+    return indexes.get(base);
+  };
+  const handle = async (base: string, eco: EcosystemMeta): Promise<Awaited<ReturnType<typeof open>>> => {
+    let fh = handles.get(base);
+    if (!fh) handles.set(base, (fh = await open(join(dir, eco.data), 'r')));
+    return fh;
+  };
+  // Own keys only: a package named `constructor` must not find Object.prototype's.
+  const rangesOf = (idx: Record<string, Range[]> | null | undefined, key: string): Range[] | undefined => (idx && Object.hasOwn(idx, key) ? idx[key] : undefined);
   return {
     dir,
     meta,
@@ -539,22 +651,68 @@ export async function openOsvDb(dir: string = defaultOsvDir()): Promise<OsvDb> {
       const base = baseEcosystem(ecosystem);
       const eco = meta.ecosystems[base];
       if (!eco) return [];
-      if (!indexes.has(base)) indexes.set(base, JSON.parse(await readFile(join(dir, eco.index), 'utf8')));
-      const ranges = indexes.get(base)?.[packageKey(base, name)];
+      const key = packageKey(base, name);
+      const hit = fetched.get(base)?.get(key);
+      if (hit) {
+        const out: OsvRecord[] = [];
+        for (let i = 0; i < hit.at.length; i += 2) out.push(JSON.parse(hit.data.toString('utf8', hit.at[i]!, hit.at[i]! + hit.at[i + 1]!)) as OsvRecord);
+        return out;
+      }
+      const ranges = rangesOf(await index(base, eco), key);
       if (!ranges?.length) return [];
-      let fh = handles.get(base);
-      if (!fh) handles.set(base, (fh = await open(join(dir, eco.data), 'r')));
+      const fh = await handle(base, eco);
       const out: OsvRecord[] = [];
       for (const [off, len] of ranges) {
         const buf = Buffer.alloc(len);
-        await fh.read(buf, 0, len, off);
+        await readFully(fh, buf, off);
         out.push(JSON.parse(buf.toString('utf8')) as OsvRecord);
       }
       return out;
     },
+    async prefetch(wanted) {
+      const keys = new Map<string, Set<string>>();
+      for (const w of wanted) {
+        const base = baseEcosystem(w.ecosystem);
+        if (!meta.ecosystems[base]) continue;
+        let set = keys.get(base);
+        if (!set) keys.set(base, (set = new Set()));
+        set.add(packageKey(base, w.name));
+      }
+      for (const [base, names] of keys) {
+        const eco = meta.ecosystems[base]!;
+        const idx = await index(base, eco);
+        const byName = new Map<string, Range[]>();
+        for (const n of names) {
+          const r = rangesOf(idx, n);
+          if (r?.length) byName.set(n, r);
+        }
+        if (byName.size === 0) continue;
+        const fh = await handle(base, eco);
+        const list = spans([...byName.values()].flat());
+        // The wanted records' bytes, packed into one buffer (the gaps between them are not kept),
+        // read through one scratch buffer: no per-record Buffer objects for the GC to trace.
+        const data = Buffer.allocUnsafe(list.reduce((n, sp) => n + sp.ranges.reduce((m, r) => m + r[1], 0), 0));
+        const scratch = Buffer.allocUnsafe(list.reduce((n, sp) => Math.max(n, sp.end - sp.start), 0));
+        const at = new Map<number, number>();
+        let pos = 0;
+        for (const span of list) {
+          const view = scratch.subarray(0, span.end - span.start);
+          await readFully(fh, view, span.start);
+          for (const [off, len] of span.ranges) {
+            view.copy(data, pos, off - span.start, off - span.start + len);
+            at.set(off, pos);
+            pos += len;
+          }
+        }
+        let got = fetched.get(base);
+        if (!got) fetched.set(base, (got = new Map()));
+        for (const [n, ranges] of byName) got.set(n, { data, at: ranges.flatMap(([off, len]) => [at.get(off)!, len]) });
+      }
+    },
     async close() {
       for (const fh of handles.values()) await fh.close();
       handles.clear();
+      fetched.clear();
     },
   };
 }

@@ -4,10 +4,14 @@
  * only renders. The ignore file (YAML or JSON) is a list of `{id, package?, reason, expires?}`
  * (or `{ignore: [...]}`); `id` matches a finding's id, an alias or a CVE; a reason is required so
  * every suppression is explained; expired entries stop applying and are reported.
+ *
+ * YAML and zod are loaded only when there is an ignore file to read: together they take longer to
+ * load than a scan of a typical image takes to match.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import type * as Zod from 'zod';
 import { codeOf, DistillError, isDistillError } from '../util/errors.ts';
 import { dbStatus, defaultOsvDir, HOW_TO_GET_A_DB, openOsvDb, STALE_AFTER_DAYS, type DbStatus, type OsvDb } from './db.ts';
 import { matchPackagesDetailed, type PackageInput, type Skipped, type Vuln, type VulnSource } from './matcher.ts';
@@ -15,15 +19,21 @@ import { ensureOsvDb, isRemote, type DownloadProgress, type OsvSource } from './
 import { baseEcosystem } from './versions/index.ts';
 import { SEVERITY_LEVELS, severityRank, type SeverityLevel } from './severity.ts';
 
-export const IgnoreRule = z.object({
-  id: z.string().min(1),
-  package: z.string().min(1).optional(),
-  reason: z.string().min(1, 'a reason is required'),
-  expires: z.union([z.string(), z.date()]).optional(),
-});
-export type IgnoreRule = z.infer<typeof IgnoreRule>;
+function ignoreFileSchema(z: typeof Zod) {
+  const rule = z.object({
+    id: z.string().min(1),
+    package: z.string().min(1).optional(),
+    reason: z.string().min(1, 'a reason is required'),
+    expires: z.union([z.string(), z.date()]).optional(),
+  });
+  return z.union([z.array(rule), z.object({ ignore: z.array(rule) }).transform((o) => o.ignore)]);
+}
 
-const IgnoreFile = z.union([z.array(IgnoreRule), z.object({ ignore: z.array(IgnoreRule) }).transform((o) => o.ignore)]);
+/** One rule of an ignore/VEX file. */
+export type IgnoreRule = Zod.infer<ReturnType<typeof ignoreFileSchema>>[number];
+
+let ignoreFile: ReturnType<typeof ignoreFileSchema> | undefined;
+const load = createRequire(import.meta.url);
 
 /** Loads and validates an ignore/VEX file (YAML or JSON). */
 export function loadIgnoreFile(path: string): IgnoreRule[] {
@@ -35,11 +45,12 @@ export function loadIgnoreFile(path: string): IgnoreRule[] {
   }
   let data: unknown;
   try {
-    data = parseYaml(text); // YAML is a superset of JSON
+    data = (load('yaml') as typeof Yaml).parse(text); // YAML is a superset of JSON
   } catch (e) {
     throw new DistillError(path, `not valid YAML or JSON: ${(e as Error).message}`, { code: 'E_INPUT' });
   }
-  const r = IgnoreFile.safeParse(data ?? []);
+  ignoreFile ??= ignoreFileSchema(load('zod') as typeof Zod);
+  const r = ignoreFile.safeParse(data ?? []);
   if (!r.success) {
     const i = r.error.issues[0]!;
     throw new DistillError(path, `invalid ignore file at ${i.path.join('.') || '(root)'}: ${i.message} (expected a list of {id, package?, reason, expires?})`, { code: 'E_INPUT' });

@@ -1,6 +1,7 @@
 /** `distill db import|update|status`: manage the local OSV vulnerability database. */
+import { createRequire } from 'node:module';
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
+import type * as CliProgress from 'cli-progress';
 import { dbStatus, defaultOsvDir, HOW_TO_GET_A_DB, importOsv, type ImportSummary } from '../../vuln/db.ts';
 import { DEFAULT_ECOSYSTEMS, DEFAULT_OSV_URL, resolveOsvSource, updateOsvDb, type DownloadProgress, type UpdateReport } from '../../vuln/source.ts';
 import { parseDuration } from '../../util/config.ts';
@@ -20,7 +21,9 @@ const GET_DB_COMMAND = 'distill db update';
  */
 export function osvProgress(quiet: boolean): { onProgress?: (p: DownloadProgress) => void; done: () => void } {
   if (quiet || !process.stderr.isTTY) return { done: () => undefined };
-  let bar: cliProgress.SingleBar | undefined;
+  // Loaded only for a TTY: `scan` imports this module, and most scans run in CI with no bar.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
+  let bar: CliProgress.SingleBar | undefined;
   let current = '';
   const stop = () => {
     bar?.stop();

@@ -1,13 +1,15 @@
-/** `distill scan IMAGE`: the image's packages matched against the OSV database. */
+/**
+ * `distill scan IMAGE`: the image's packages matched against the OSV database.
+ *
+ * The Debian archive client (--pending-updates, OpenPGP) and the SARIF and CycloneDX writers are
+ * imported only when asked for: loading them costs more than a whole table or JSON scan.
+ */
 import { Option, type Command } from 'commander';
 import { openImageOrDir } from '../open.ts';
 import { scanImage } from '../../vuln/image.ts';
-import { pendingUpdates } from '../../vuln/pending.ts';
 import { exceedsThreshold } from '../../vuln/scan.ts';
 import { resolveOsvSource } from '../../vuln/source.ts';
 import { osvProgress } from './db.ts';
-import { scanToSarif } from '../../report/scan-sarif.ts';
-import { scanToCycloneDxJson } from '../../report/scan-cyclonedx.ts';
 import { parseSeverityLevel, SEVERITY_LEVELS, type SeverityLevel } from '../../vuln/severity.ts';
 import { DistillError } from '../../util/errors.ts';
 import { colors, printJson, table, type CommonOptions } from '../output.ts';
@@ -87,11 +89,11 @@ Exit status: 0 nothing at or above --fail-on (or no --fail-on); 1 something is; 
         ...(opts.ignoreFile ? { ignoreFile: opts.ignoreFile } : {}),
       });
       progress.done();
-      const pending = opts.pendingUpdates ? await pendingUpdates(r.sbom, { ...(opts.mirror ? { mirror: opts.mirror } : {}), progress: !opts.quiet && Boolean(process.stderr.isTTY) }) : undefined;
+      const pending = opts.pendingUpdates ? await (await import('../../vuln/pending.ts')).pendingUpdates(r.sbom, { ...(opts.mirror ? { mirror: opts.mirror } : {}), progress: !opts.quiet && Boolean(process.stderr.isTTY) }) : undefined;
       const { sbom: _sbom, ...rest } = r;
       if (format === 'json') printJson(pending ? { ...rest, pendingUpdates: pending.updates, pendingNotes: pending.notes } : rest);
-      else if (format === 'sarif') printJson(scanToSarif(r));
-      else if (format === 'cyclonedx') process.stdout.write(scanToCycloneDxJson(r));
+      else if (format === 'sarif') printJson((await import('../../report/scan-sarif.ts')).scanToSarif(r));
+      else if (format === 'cyclonedx') process.stdout.write((await import('../../report/scan-cyclonedx.ts')).scanToCycloneDxJson(r));
       else {
         const c = r.counts;
         const dbNote = r.db ? `; OSV DB of ${r.db.dbDate?.slice(0, 10) ?? 'unknown date'}${r.db.stale ? ' (stale)' : ''}` : '';
