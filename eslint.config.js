@@ -14,7 +14,7 @@ export default tseslint.config(
   },
   { files: ['bin/**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
   // Test helpers in plain JavaScript (node children load them without a TypeScript loader).
-  { files: ['test/**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', fetch: 'readonly', globalThis: 'readonly' } } },
+  { files: ['test/**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', fetch: 'readonly', globalThis: 'readonly', URL: 'readonly' } } },
   // The example apps and Dockerfile fixtures are CommonJS Node programs, linted as such.
   {
     files: ['examples/**/*.js', 'test/fixtures/**/*.js'],

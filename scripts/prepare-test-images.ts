@@ -17,7 +17,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILDERS, prepareBuilderLayout, type BuilderKind } from '../test/helpers/builders.ts';
@@ -50,18 +50,28 @@ for (const kind of Object.keys(BUILDERS) as BuilderKind[]) {
 await recordMirror();
 
 /**
- * test/e2e/build-native-addon.test.ts: sharp with its prebuilt libvips (optional dependencies per
- * platform), resolved and installed through the recording mirror with an empty npm cache.
+ * npm projects the tests resolve and install from the registry (the replay): each is resolved
+ * (`npm install --package-lock-only`, the packuments) and installed (`npm ci`, the tarballs)
+ * through the recording mirror with an empty npm cache, as the test will.
  */
-async function recordNpmProject(dir: string, env: NodeJS.ProcessEnv): Promise<void> {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify(NATIVE_ADDON_PACKAGE));
-  const npmEnv = { ...env, npm_config_cache: join(dir, '.npm-cache') };
-  for (const args of [['install', '--package-lock-only', '--no-audit', '--no-fund'], ['ci', '--omit=dev', '--no-audit', '--no-fund']]) {
-    await promisify(execFile)('npm', args, { cwd: dir, env: npmEnv, maxBuffer: 64 * 1024 * 1024 }).catch((e: Error & { stderr?: string }) => {
+async function recordNpmProjects(work: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const npm = async (dir: string, args: string[]) => {
+    await promisify(execFile)('npm', args, { cwd: dir, env: { ...env, npm_config_cache: join(dir, '.npm-cache') }, maxBuffer: 64 * 1024 * 1024 }).catch((e: Error & { stderr?: string }) => {
       throw new Error(`npm ${args.join(' ')}: ${e.stderr ?? e.message}`);
     });
-  }
+  };
+  const flags = ['--no-audit', '--no-fund'];
+  // test/e2e/build-native-addon.test.ts: sharp with its prebuilt libvips (optional dependencies per platform).
+  const thumbs = join(work, 'thumbs');
+  mkdirSync(thumbs, { recursive: true });
+  writeFileSync(join(thumbs, 'package.json'), JSON.stringify(NATIVE_ADDON_PACKAGE));
+  await npm(thumbs, ['install', '--package-lock-only', ...flags]);
+  await npm(thumbs, ['ci', '--omit=dev', ...flags]);
+  // test/e2e/build-node-deps.test.ts: examples/node-express with express@4 added.
+  const express = join(work, 'express');
+  cpSync(join(ROOT, 'examples', 'node-express'), express, { recursive: true });
+  await npm(express, ['install', '--save', '--package-lock-only', ...flags, 'express@4']);
+  await npm(express, ['ci', '--omit=dev', ...flags]);
 }
 
 /** Runs what the tests fetch through the recording mirror, with an empty cache so nothing is skipped. */
@@ -89,7 +99,7 @@ async function recordMirror(): Promise<void> {
     await distill(['debug', 'image', `oci:${join(work, 'static')}:nonroot`, '-o', `oci:${join(work, 'debug')}:debug`, '-q']);
     // test/e2e/build-tailored.test.ts: python3 tailored with libpq5 for a vendored python3-psycopg2.
     await distill(['base', 'python3', '--add', 'libpq5', '-o', join(work, 'python3-libpq5'), '--tags', 'nonroot', '-q']);
-    await recordNpmProject(join(work, 'thumbs'), env);
+    await recordNpmProjects(work, env);
     // In this process: the traditional images' packages and the Contents index, as harden and needs read them.
     Object.assign(process.env, { DISTILL_APT_DIR: env.DISTILL_APT_DIR, npm_config_registry: env.npm_config_registry, DISTILL_CACHE_DIR: env.DISTILL_CACHE_DIR });
     const archive = await loadArchive({ onWarning: () => undefined });

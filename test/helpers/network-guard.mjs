@@ -35,7 +35,8 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { hasRecording, mirrorDir, startMirror, writeMirrorAptDir } from './mirror.mjs';
+import { spawn } from 'node:child_process';
+import { hasRecording, mirrorDir, writeMirrorAptDir } from './mirror.mjs';
 
 /** NODE_OPTIONS that put the guard into a spawned node process. */
 export const GUARD_NODE_OPTIONS = `--import=${JSON.stringify(import.meta.url)}`;
@@ -187,13 +188,24 @@ async function replayMirror() {
     process.stderr.write('network guard: no recorded Debian/npm mirror in test-output/mirror (run `bash scripts/setup.sh --tests`): tests that read them will fail\n');
     return;
   }
-  const mirror = await startMirror({ dir });
-  mirror.server.unref();
-  if (!process.env.DISTILL_APT_DIR) process.env.DISTILL_APT_DIR = writeMirrorAptDir(mirror.url, join(process.env.DISTILL_TEST_GUARD_DIR, 'apt'));
-  if (!process.env.npm_config_registry && existsSync(join(dir, 'npm-upstream.txt'))) process.env.npm_config_registry = `${mirror.url}/npm/`;
-  process.on('exit', () => {
-    if (mirror.missing.length) process.stderr.write(`mirror: asked for what setup did not record (add it to scripts/prepare-test-images.ts):\n${[...new Set(mirror.missing)].map((p) => `  ${p}`).join('\n')}\n`);
+  // In a process of its own: a test that blocks this one (execFileSync) must not block the server.
+  const { NODE_OPTIONS: _opts, ...env } = process.env;
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./mirror-serve.mjs', import.meta.url)), dir], { stdio: ['pipe', 'pipe', 'inherit'], env });
+  const url = await new Promise((ok, fail) => {
+    let text = '';
+    child.stdout.on('data', (c) => {
+      text += c;
+      if (text.includes('\n')) ok(text.split('\n')[0]);
+    });
+    child.on('exit', (code) => fail(new Error(`the replay mirror exited ${code} before listening`)));
   });
+  child.stdout.destroy();
+  // Neither the server nor its pipe keeps this process alive; its stdin closes when this process ends.
+  child.removeAllListeners('exit');
+  child.stdin.unref();
+  child.unref();
+  if (!process.env.DISTILL_APT_DIR) process.env.DISTILL_APT_DIR = writeMirrorAptDir(url, join(process.env.DISTILL_TEST_GUARD_DIR, 'apt'));
+  if (!process.env.npm_config_registry && existsSync(join(dir, 'npm-upstream.txt'))) process.env.npm_config_registry = `${url}/npm/`;
 }
 
 const INSTALLED = Symbol.for('distill.test.network-guard');
