@@ -5,7 +5,8 @@
  * (Spring Boot `BOOT-INF/lib/*.jar`, `WEB-INF/lib/*.jar`) are read recursively, at most 3 deep and
  * 64 MiB each; the outer archive is read whole (up to 512 MiB) because zip needs random access.
  */
-import yauzl from 'yauzl';
+import { createRequire } from 'node:module';
+import type yauzlTypes from 'yauzl';
 import { purl, type CatalogContext, type Cataloger, type Package } from '../package.ts';
 
 const MAX_DEPTH = 3;
@@ -50,13 +51,15 @@ interface ZipEntryData {
 
 /** Reads the entries a predicate selects from a zip held in memory. */
 function readZip(buf: Buffer, want: (name: string, size: number) => boolean): Promise<ZipEntryData[]> {
+  // Loaded on the first jar: most images have none.
+  const yauzl = createRequire(import.meta.url)('yauzl') as typeof yauzlTypes;
   return new Promise((resolve, reject) => {
     yauzl.fromBuffer(buf, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true }, (err, zip) => {
       if (err || !zip) return reject(err ?? new Error('not a zip'));
       const out: ZipEntryData[] = [];
       zip.on('error', reject);
       zip.on('end', () => resolve(out));
-      zip.on('entry', (e: yauzl.Entry) => {
+      zip.on('entry', (e: yauzlTypes.Entry) => {
         if (e.fileName.endsWith('/') || !want(e.fileName, e.uncompressedSize)) return zip.readEntry();
         zip.openReadStream(e, (err2, s) => {
           if (err2 || !s) return reject(err2 ?? new Error('unreadable entry'));

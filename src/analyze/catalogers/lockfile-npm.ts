@@ -6,7 +6,8 @@
  * Aliases (`npm:real@1`) are listed under the real package's name; the project's own packages
  * (the root, workspaces, links) are not dependencies and are left to the package.json cataloger.
  */
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { purl, type CatalogContext, type Cataloger, type Package } from '../package.ts';
 import { appLockfile, baseName, declared, devOnly } from './lockfile.ts';
 
@@ -32,7 +33,8 @@ type Json = Record<string, unknown>;
 const obj = (v: unknown): Json | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 /** YAML read with every scalar a string: `version: 4.0` stays `4.0`, not the number 4. */
-const yaml = (text: string): Json => obj(parseYaml(text, { schema: 'failsafe' })) ?? {};
+// Loaded on the first YAML lockfile: yaml is many modules, and most images hold no yarn berry or pnpm lock.
+const yaml = (text: string): Json => obj((createRequire(import.meta.url)('yaml') as typeof Yaml).parse(text, { schema: 'failsafe' })) ?? {};
 
 /** A v1 git dependency's `version` is its URL; the commit after `#` is what was locked. */
 function v1Version(v: string): string {

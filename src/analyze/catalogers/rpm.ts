@@ -8,7 +8,7 @@
  * limit. A database that cannot be read is a warning naming the file and why, never a silent
  * empty list.
  */
-import initSqlJs from 'sql.js';
+import type initSqlJs from 'sql.js';
 import { BdbError, readBdbHash } from './rpm-bdb.ts';
 import { NdbError, readNdb } from './rpm-ndb.ts';
 import { distroQualifier, purl, rpmNamespace, type CatalogContext, type Cataloger, type Package } from '../package.ts';
@@ -87,11 +87,12 @@ export function parseRpmHeader(blob: Uint8Array): RpmHeader {
   return h;
 }
 
+// Loaded on the first rpm database: most images have none, and sql.js is large to load.
 let sql: Promise<initSqlJs.SqlJsStatic> | undefined;
 
 /** Packages from the bytes of an rpmdb.sqlite file. */
 export async function parseRpmSqlite(content: Uint8Array, path: string, ctx: CatalogContext): Promise<Package[]> {
-  sql ??= initSqlJs();
+  sql ??= import('sql.js').then((m) => m.default());
   const SQL = await sql;
   let db;
   try {
