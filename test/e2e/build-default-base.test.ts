@@ -46,6 +46,7 @@ test('distill build with no base builds the nodejs base into an empty cache, reu
   assert.doesNotMatch(second.stderr, /building/);
   const out = JSON.parse(second.stdout);
   assert.deepEqual([out.base.flavour, out.base.source, out.base.cache, out.base.lockfile], ['nodejs', 'cache', entry, join(entry, 'distill.lock.json')]);
+  assert.deepEqual(out.base.added, [], 'a pure JavaScript app adds nothing to the base');
   assert.equal(out.digest, digest, 'the cached base gives the same image');
   const text = await runDistill(['build', app, '-o', `oci:${join(work, 'third')}:t`], { env });
   assert.equal(text.code, 0, text.stderr);
