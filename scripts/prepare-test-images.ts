@@ -24,7 +24,7 @@ import { BUILDERS, prepareBuilderLayout, type BuilderKind } from '../test/helper
 import { debianDockerArchive } from '../test/helpers/debian.ts';
 import { ROOT } from '../test/helpers/cli.ts';
 import { mirrorDir, startMirror, writeMirrorAptDir } from '../test/helpers/mirror.mjs';
-import { npmRegistry } from '../src/base/node.ts';
+import { fetchNode, npmRegistry, resolveNode, resolveNpmPackage } from '../src/base/node.ts';
 import { loadArchive } from '../src/debian/packages.ts';
 import { resolve as resolveDeps } from '../src/debian/resolver.ts';
 import { downloadDebs } from '../src/debian/download.ts';
@@ -110,6 +110,8 @@ async function recordMirror(): Promise<void> {
     const runtimes = Object.values(TRADITIONAL_RUNTIMES).flatMap((r) => [...r.packages]);
     const resolution = resolveDeps(archive.index, { packages: [...new Set([...required, ...FAT_PACKAGES, ...runtimes])] });
     await downloadDebs(resolution.packages.map((p) => p.entry));
+    // The traditional Node.js image adds Node.js and npm from the registry under /usr/local.
+    for (const rt of [await resolveNode('22'), await resolveNpmPackage('npm', '10')]) await fetchNode(rt);
     // Packages tests unpack themselves (build-tailored vendors python3-psycopg2).
     await downloadDebs(['python3-psycopg2'].map((n) => archive.index.get(n)!));
     await fetchContents(archive.releases[0]!);

@@ -84,7 +84,7 @@ export class ElfCapture {
   private head: Buffer[] = [];
   private headBytes = 0;
   private pos = 0;
-  private plan?: { range: Range; buf: Buffer }[];
+  private plan?: Kept[];
   private notElf = false;
   private failure?: unknown;
 
@@ -98,7 +98,7 @@ export class ElfCapture {
 
   /** Bytes held for the ranges kept (what the capture costs in memory, past the head). */
   get kept(): number {
-    return this.plan?.reduce((n, p) => n + p.buf.length, 0) ?? this.headBytes;
+    return this.plan?.reduce((n, p) => n + p.held, 0) ?? this.headBytes;
   }
 
   /** Whether the bytes so far start with the ELF magic. */
@@ -123,7 +123,7 @@ export class ElfCapture {
     for (const p of this.plan) {
       const from = Math.max(start, p.range.start);
       const to = Math.min(this.pos, p.range.end);
-      if (from < to) chunk.copy(p.buf, from - p.range.start, from - start, to - start);
+      if (from < to) p.add(from, chunk.subarray(from - start, to - start));
     }
   }
 
@@ -147,7 +147,7 @@ export class ElfCapture {
       if (phEnd > MAX_PHDR_END) throw new ElfError(`program headers end at ${phEnd}, past the first ${MAX_PHDR_END} bytes`);
       if (head.length < Math.min(this.size, phEnd)) return;
       const ranges = this.ranges(probe);
-      this.plan = ranges.map((range) => ({ range, buf: Buffer.alloc(range.end - range.start) }));
+      this.plan = ranges.map((range) => new Kept(range));
       this.head = [];
       const start = this.pos - head.length;
       this.pos = start;
@@ -205,14 +205,61 @@ function headSource(head: Buffer, size: number): ElfSource {
   };
 }
 
+/**
+ * One kept range, held as the stream's own chunks (in order, without gaps) rather than copied:
+ * streams hand out chunks they never write again, and most reads fall inside one chunk.
+ */
+class Kept {
+  private readonly starts: number[] = [];
+  private readonly pieces: Buffer[] = [];
+  /** Bytes held so far. */
+  held = 0;
+
+  constructor(readonly range: Range) {}
+
+  /** The bytes of the file at `offset`, the next ones of this range. */
+  add(offset: number, piece: Buffer): void {
+    this.starts.push(offset);
+    this.pieces.push(piece);
+    this.held += piece.length;
+  }
+
+  /** `length` bytes at `offset`, or undefined when the stream ended before they arrived. */
+  read(offset: number, length: number): Buffer | undefined {
+    const end = offset + length;
+    if (end > this.range.start + this.held) return undefined;
+    // The last piece starting at or before `offset`.
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const first = this.pieces[lo];
+    if (!first) return length === 0 ? Buffer.alloc(0) : undefined;
+    const at = offset - this.starts[lo]!;
+    if (at + length <= first.length) return first.subarray(at, at + length);
+    const parts: Buffer[] = [first.subarray(at)];
+    let got = first.length - at;
+    for (let i = lo + 1; got < length && i < this.pieces.length; i++) {
+      const p = this.pieces[i]!;
+      parts.push(p.subarray(0, Math.min(p.length, length - got)));
+      got += p.length;
+    }
+    return Buffer.concat(parts, length);
+  }
+}
+
 /** A source over the kept ranges; a read outside them fails, naming the range. */
-function sparseSource(plan: { range: Range; buf: Buffer }[], size: number): ElfSource {
+function sparseSource(plan: Kept[], size: number): ElfSource {
   return {
     size,
     read(offset, length) {
       const p = plan.find((x) => offset >= x.range.start && offset + length <= x.range.end);
-      if (!p) throw new ElfError(`dynamic data at ${offset} (${length} bytes) lies outside the parts of the file read from the stream`);
-      return p.buf.subarray(offset - p.range.start, offset - p.range.start + length);
+      const b = p?.read(offset, length);
+      if (!b) throw new ElfError(`dynamic data at ${offset} (${length} bytes) lies outside the parts of the file read from the stream`);
+      return b;
     },
   };
 }

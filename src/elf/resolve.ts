@@ -193,6 +193,8 @@ export function expandTokens(entry: string, origin: string, obj: Pick<ElfObject,
 export class Resolver {
   private readonly confDirs: string[];
   private readonly cache = new Map<string, { path: string; obj: ElfObject } | null>();
+  /** Searches by name and everything the search order reads from the object (most objects share one). */
+  private readonly found = new Map<string, { path: string; obj: ElfObject; via: FoundVia } | null>();
 
   constructor(
     private readonly view: FsView,
@@ -220,6 +222,23 @@ export class Resolver {
       const c = this.candidate(expandTokens(name, origin, obj), obj);
       return c && { ...c, via: 'path' };
     }
+    const key = this.searchKey(name, obj, origin);
+    const hit = this.found.get(key);
+    if (hit !== undefined) return hit ?? undefined;
+    const f = this.search(name, obj, origin);
+    this.found.set(key, f ?? null);
+    return f;
+  }
+
+  /** What a search for `name` by `obj` depends on: `$ORIGIN` only when an entry names a token. */
+  private searchKey(name: string, obj: ElfObject, origin: string): string {
+    const dirs = JSON.stringify([obj.runpath.length ? [] : obj.rpath, obj.runpath]);
+    const tokens = dirs.includes('$') || (this.opts.ldLibraryPath ?? '').includes('$');
+    return `${name}\0${obj.bits}:${obj.machine}:${obj.arch}\0${dirs}\0${tokens ? origin : ''}`;
+  }
+
+  /** The search order replayed for `name` (see the module header). */
+  private search(name: string, obj: ElfObject, origin: string): { path: string; obj: ElfObject; via: FoundVia } | undefined {
     const steps: [FoundVia, string[]][] = [
       ['rpath', obj.runpath.length ? [] : obj.rpath],
       ['ld_library_path', (this.opts.ldLibraryPath ?? '').split(/[:;]/)],

@@ -6,6 +6,7 @@
  */
 import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { Image } from '../oci/image.ts';
 import { walkImage, type FsEntry } from '../layers/filesystem.ts';
 import { ElfCapture, normal, readElfObject, type ElfObject, type FsView, type ViewNode } from '../elf/index.ts';
@@ -52,7 +53,7 @@ function fileHints(path: string, texts: Map<string, string>, elf: ElfObject | un
 export interface ClosureCollector {
   /** Whether the file's body is wanted (any regular file that could be ELF or a kept text). */
   want(size: number): boolean;
-  /** Reads one file version's body to its end; `tap` sees every chunk too (another collector's share). */
+  /** Reads one file version's body as far as it needs (to its end when `tap` is given: `tap` sees every chunk, another collector's share); a stream is left flowing, never destroyed. */
   consume(path: string, layer: number, body: AsyncIterable<unknown>, size: number, tap?: (chunk: Buffer) => void): Promise<void>;
   /** The view of the final filesystem, given the walk's merged entries (paths without the leading slash). */
   finish(entries: Map<string, FsEntry>): CollectedView;
@@ -67,18 +68,18 @@ export function closureCollector(): ClosureCollector {
     async consume(path, layer, body, size, tap) {
       const cap = new ElfCapture(size);
       const text = wantText(path, size) ? ([] as Buffer[]) : undefined;
+      const app = isAppFile(path);
       let scanner: HintScanner | undefined;
-      // No early exit: leaving the loop would destroy the body, and the tar reader waits for its end.
-      for await (const chunk of body) {
-        const c = chunk as Buffer;
+      await readBody(body, (c) => {
         tap?.(c);
         const wasDone = cap.done;
         cap.push(c);
         text?.push(c);
         // Hints are looked for in the app's ELF files only; the capture tells ELF apart at once.
-        if (!scanner && !wasDone && isAppFile(path) && cap.isElf) scanner = new HintScanner(path);
+        if (!scanner && !wasDone && app && cap.isElf) scanner = new HintScanner(path);
         scanner?.push(c);
-      }
+        return tap !== undefined || text !== undefined || scanner !== undefined || !cap.done;
+      });
       if (text) texts.set(path, { layer, text: Buffer.concat(text).toString('utf8') });
       const obj = cap.finish(path);
       if (obj) elves.set(path, { layer, obj, hints: scanner?.hints() ?? [] });
@@ -86,6 +87,51 @@ export function closureCollector(): ClosureCollector {
     },
     finish: (entries) => finishView(entries, elves, texts),
   };
+}
+
+/**
+ * Feeds `body`'s chunks to `onChunk` until it returns false or the body ends. A stream is left
+ * flowing, never destroyed, when `onChunk` has seen enough: its reader (the tar walk) drains the
+ * rest without a call per chunk here, and waits for its end before the next entry.
+ */
+async function readBody(body: AsyncIterable<unknown>, onChunk: (chunk: Buffer) => boolean): Promise<void> {
+  const s = body as Partial<Readable>;
+  if (typeof s.on !== 'function' || typeof s.removeListener !== 'function') {
+    let more = true;
+    for await (const c of body) if (more) more = onChunk(c as Buffer);
+    return;
+  }
+  const stream = s as Readable;
+  await new Promise<void>((resolve, reject) => {
+    const stop = () => {
+      stream.removeListener('data', onData);
+      stream.removeListener('end', onEnd);
+      stream.removeListener('error', onError);
+      stream.removeListener('close', onClose);
+    };
+    const onData = (c: Buffer) => {
+      if (onChunk(c)) return;
+      stop();
+      resolve();
+    };
+    const onEnd = () => {
+      stop();
+      resolve();
+    };
+    const onError = (e: Error) => {
+      stop();
+      reject(e);
+    };
+    // Destroyed without an error (the walk gave up): as for await would, fail rather than hang.
+    const onClose = () => {
+      stop();
+      reject(new Error('premature close'));
+    };
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+    stream.on('data', onData);
+  });
 }
 
 /** The view over the walk's final entries: only file versions the final filesystem holds count. */

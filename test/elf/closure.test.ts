@@ -79,6 +79,17 @@ test('a stream capture of a synthetic 32-bit big-endian file reads its needs and
   assert.deepEqual([obj?.interpreter, obj?.needed, obj?.runpath, obj?.versionNeeds], ['/lib/ld.so.1', ['libc.so.6'], ['$ORIGIN/../lib'], [{ file: 'libc.so.6', versions: ['GLIBC_2.4'] }]]);
 });
 
+test('a capture holding the stream\'s own chunks reads the same whether they are 1 byte or the whole file', () => {
+  const { bytes } = synthElf({ interp: '/lib64/ld-linux-x86-64.so.2', needed: ['libc.so.6', 'libm.so.6'], runpath: '$ORIGIN', verneed: [{ file: 'libc.so.6', versions: ['GLIBC_2.2.5', 'GLIBC_2.34'] }] });
+  const whole = new ElfCapture(bytes.length);
+  whole.push(bytes);
+  const bytewise = new ElfCapture(bytes.length);
+  for (let o = 0; o < bytes.length; o++) bytewise.push(bytes.subarray(o, o + 1));
+  const obj = whole.finish('/x');
+  assert.deepEqual(obj?.needed, ['libc.so.6', 'libm.so.6']);
+  assert.deepEqual(bytewise.finish('/x'), obj);
+});
+
 test('non-ELF streams are not objects; truncated or unreachable ELF data is unreadable, not guessed', async () => {
   assert.equal(await captureElf(Readable.from([Buffer.from('#!/bin/sh\necho hi\n')]), 18, '/s'), undefined);
   assert.equal(await captureElf(Readable.from([Buffer.from('\x7fEL')]), 3, '/t'), undefined);

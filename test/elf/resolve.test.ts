@@ -158,3 +158,25 @@ test('the closure of a program lists its loader and every library reached, each 
     '/usr/lib/x86_64-linux-gnu/libgcc_s.so.1',
   ]);
 });
+
+test('searches are remembered per search path: each $ORIGIN finds its own copy, the rest share the system one', () => {
+  const v = view([
+    ...loader,
+    { path: '/usr/lib/x86_64-linux-gnu/libz.so.1', soname: 'libz.so.1' },
+    { path: '/opt/a/bin/a', interpreter: LD, needed: ['libz.so.1'], runpath: ['$ORIGIN/../lib'] },
+    { path: '/opt/a/lib/libz.so.1', soname: 'libz.so.1' },
+    { path: '/opt/b/bin/b', interpreter: LD, needed: ['libz.so.1'], runpath: ['$ORIGIN/../lib'] },
+    { path: '/opt/b/lib/libz.so.1', soname: 'libz.so.1' },
+    { path: '/opt/c/bin/c', interpreter: LD, needed: ['libz.so.1'], runpath: ['$ORIGIN/../lib'] },
+    { path: '/usr/bin/d', interpreter: LD, needed: ['libz.so.1'], rpath: ['/opt/a/lib'] },
+    { path: '/usr/bin/e', interpreter: LD, needed: ['libz.so.1'] },
+  ]);
+  const r = new Resolver(v);
+  const where = (p: string) => r.resolve(v.elf(p)!).needs.map((n) => [n.path, n.via]);
+  assert.deepEqual(where('/opt/a/bin/a'), [['/opt/a/lib/libz.so.1', 'runpath']]);
+  assert.deepEqual(where('/opt/b/bin/b'), [['/opt/b/lib/libz.so.1', 'runpath']]);
+  assert.deepEqual(where('/opt/c/bin/c'), [['/usr/lib/x86_64-linux-gnu/libz.so.1', 'default']]);
+  assert.deepEqual(where('/usr/bin/d'), [['/opt/a/lib/libz.so.1', 'rpath']]);
+  assert.deepEqual(where('/usr/bin/e'), [['/usr/lib/x86_64-linux-gnu/libz.so.1', 'default']]);
+  assert.deepEqual(where('/opt/a/bin/a'), [['/opt/a/lib/libz.so.1', 'runpath']]);
+});

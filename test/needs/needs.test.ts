@@ -93,6 +93,16 @@ test('layers apply: a library replaced by a later layer, or whited out, no longe
   assert.deepEqual(removed.files.find((x) => x.path === '/app/server')!.needs.map((n) => n.status), ['missing']);
 });
 
+test('bodies the collector stops reading early (large non-ELF files) do not disturb the entries after them', { skip: skipUnless(glibcHost, 'needs an x86-64 glibc host') }, async () => {
+  const bin = cgoProgram();
+  if (!bin) return;
+  const big = Buffer.alloc(3 * 1024 * 1024, 'not ELF, read no further than its first chunk\n');
+  const plain = await needsOfImage(await makeImage([[...hostLibs(GLIBC), app('app/server', bin)]]), 'x');
+  const padded = await needsOfImage(await makeImage([[{ name: 'aaa/blob', content: big }, ...hostLibs(GLIBC), { name: 'usr/lib/x86_64-linux-gnu/zzz.dat', content: big }, app('app/server', bin)]]), 'x');
+  assert.deepEqual(padded.files, plain.files);
+  assert.equal(padded.files.find((x) => x.path === '/app/server')?.ok, true);
+});
+
 test('hints: a dlopen()ed libssl and the CA bundle and zoneinfo paths, each checked against the image', { skip: skipUnless(glibcHost, 'needs gcc on an x86-64 glibc host') }, async () => {
   const bin = hintProgram();
   if (!bin) return;
