@@ -1,18 +1,22 @@
 /**
- * Tests that read the real Debian mirror named by this machine's apt sources (its signed
- * InRelease, the keyring, real .debs). Tests talk to loopback only (test/helpers/network-guard.mjs),
- * so these run only when asked: `DISTILL_TEST_REAL_MIRROR=1 npm test` on a machine that may reach
- * the mirror. Otherwise each test is listed as skipped, with the reason.
+ * Tests of the real Debian archive's files (its signed InRelease, the keyring, real .debs). Tests
+ * talk to loopback only (test/helpers/network-guard.mjs), so they read the byte-for-byte copy of
+ * this machine's mirror that setup recorded and the guard replays (DISTILL_APT_DIR names it); with
+ * `DISTILL_TEST_REAL_MIRROR=1` (which turns the guard off) they read the mirror itself. Without
+ * either, each test is listed as skipped, with the reason.
  */
 import { before as nodeBefore, test as nodeTest } from 'node:test';
 
 /** Whether the real-mirror tests were asked for. */
 export const REAL_MIRROR = process.env.DISTILL_TEST_REAL_MIRROR === '1';
 
-const SKIP = 'reads the real Debian mirror: run with DISTILL_TEST_REAL_MIRROR=1';
+/** Whether they can run: against the real mirror, or the replayed recording of it. */
+const RUN = REAL_MIRROR || Boolean(process.env.DISTILL_APT_DIR);
 
-/** node:test's `test`, or a skipped stand-in when the real mirror was not asked for. */
-export const test: typeof nodeTest = REAL_MIRROR ? nodeTest : (((name: string) => nodeTest(name, { skip: SKIP })) as unknown as typeof nodeTest);
+const SKIP = 'reads the Debian mirror: record it with `bash scripts/setup.sh --tests`, or run with DISTILL_TEST_REAL_MIRROR=1';
 
-/** node:test's `before`, or nothing when the real mirror was not asked for. */
-export const before: typeof nodeBefore = REAL_MIRROR ? nodeBefore : ((() => undefined) as unknown as typeof nodeBefore);
+/** node:test's `test`, or a skipped stand-in when neither the replay nor the real mirror is there. */
+export const test: typeof nodeTest = RUN ? nodeTest : (((name: string) => nodeTest(name, { skip: SKIP })) as unknown as typeof nodeTest);
+
+/** node:test's `before`, or nothing when the tests are skipped. */
+export const before: typeof nodeBefore = RUN ? nodeBefore : ((() => undefined) as unknown as typeof nodeBefore);
