@@ -20,7 +20,8 @@ import { RUNTIMES, type BaseFlavour, type BuildContext, type BuildPlan, type Dep
 import { detectRuntime } from './detect.ts';
 import { baseInterpreter, planApp } from '../plan/app.ts';
 import { fitLaunch } from '../plan/index.ts';
-import { chooseFlavour, LIBC_FLAVOURS, needsOfSources, type FlavourChoice } from '../needs/flavour.ts';
+import { chooseFlavour, LIBC_FLAVOURS, viewOfSources, type FlavourChoice } from '../needs/flavour.ts';
+import { analyzeNeeds, type CollectedView } from '../needs/index.ts';
 import type { Flavour } from '../plan/providers.ts';
 import { planDotnet } from './dotnet.ts';
 import { planGo } from './go.ts';
@@ -174,10 +175,9 @@ function buildFlavour(planned: Flavour, built: BaseFlavour): BaseFlavour {
  * of its layers resolved against themselves (src/needs), each need left over mapped to the flavour
  * that provides it. Undefined for interpreter flavours (node, python, java), whose base decides.
  */
-async function closureFlavour(plan: BuildPlan): Promise<FlavourChoice | undefined> {
+function closureFlavour(plan: BuildPlan, app: CollectedView): FlavourChoice | undefined {
   if (!(LIBC_FLAVOURS as readonly string[]).includes(plan.flavour)) return undefined;
-  const sources = plan.layers.flatMap((l) => l.sources).filter((s) => existsSync(s.src));
-  const report = await needsOfSources(sources);
+  const report = analyzeNeeds(app, 'build');
   return report.files.length ? chooseFlavour(report) : undefined;
 }
 
@@ -197,6 +197,7 @@ function fitsBase(plan: BuildPlan, entrypoint: string[] | null | undefined): boo
  */
 async function tailoredBase(
   plan: BuildPlan,
+  app: CollectedView,
   flavour: BaseFlavour,
   opts: Parameters<typeof chooseBase>[1],
   platform: string,
@@ -205,7 +206,7 @@ async function tailoredBase(
   let chosen = await chooseBase(flavour, opts);
   log(`base ${chosen.ref}`);
   let base = await openImage(chosen.ref, { platform });
-  const missing = await missingOnBase(plan, base);
+  const missing = await missingOnBase(app, plan.env, base);
   if (!missing.length) return { chosen, base };
   const names = (ms: MissingLibrary[]) => ms.map((m) => `${m.soname} (${m.files.join(', ')})`).join(', ');
   let tailoring: Tailoring;
@@ -225,7 +226,7 @@ async function tailoredBase(
   log(`adding ${pkgs.join(', ')} to the ${flavour} base for ${tailoring.added.flatMap((a) => a.sonames).join(', ')}`);
   chosen = await chooseBase(flavour, { ...opts, add: pkgs });
   base = await openImage(chosen.ref, { platform });
-  const still = await missingOnBase(plan, base);
+  const still = await missingOnBase(app, plan.env, base);
   const left = still.filter((m) => !tailoring.unprovided.some((u) => u.soname === m.soname));
   if (left.length) plan.warnings.push(`the tailored base still lacks ${names(left)}`);
   return { chosen, base, tailoring };
@@ -256,11 +257,13 @@ export async function buildApp(opts: BuildOptions): Promise<BuildResult> {
     const run = planned ? appPlan.run : null;
     const ctx: BuildContext = { appDir, artifact, work, arch, log, workdir, planned: run !== null, fromDockerfile: planned, ...(opts.deps ? { deps: opts.deps } : {}), ...(planned && appPlan.artefact ? { artefact: appPlan.artefact } : {}) };
     const plan = await PLANNERS[runtime](ctx);
-    const closure = await closureFlavour(plan);
+    // The build's layers as the image will hold them, read once for the flavour choice and the base check.
+    const app = await viewOfSources(plan.layers.flatMap((l) => l.sources).filter((s) => existsSync(s.src)));
+    const closure = closureFlavour(plan, app);
     if (closure) plan.flavour = closure.flavour;
     const flavour = planned ? buildFlavour(appPlan.flavour, plan.flavour) : plan.flavour;
     const baseOpts = { ...opts, ...(planned && appPlan.language === 'node' && appPlan.version && !opts.nodeMajor ? { nodeMajor: appPlan.version } : {}) };
-    const { chosen, base, tailoring } = await tailoredBase(plan, flavour, baseOpts, platform, log);
+    const { chosen, base, tailoring } = await tailoredBase(plan, app, flavour, baseOpts, platform, log);
     const baseRef = chosen.ref;
     const baseConfig = await base.config();
     if (baseConfig.architecture && baseConfig.architecture !== arch) {

@@ -6,8 +6,7 @@
  * package carries its reason: the sonames it provides and the files that need them.
  */
 import type { Image } from '../oci/image.ts';
-import { analyzeNeeds, dirView, imageView, ldLibraryPathOf, overlay, type NeedsReport } from '../needs/index.ts';
-import type { BuildPlan } from './common.ts';
+import { needsOver, type CollectedView } from '../needs/index.ts';
 
 /** A library the app needs and the base lacks, with the app files that need it. */
 export interface MissingLibrary {
@@ -28,24 +27,12 @@ export interface Tailoring {
   unprovided: MissingLibrary[];
 }
 
-/** The libraries the plan's own ELF files need that neither they nor `base` provide. */
-export async function missingOnBase(plan: BuildPlan, base: Image): Promise<MissingLibrary[]> {
-  let app;
-  for (const s of plan.layers.flatMap((l) => l.sources)) {
-    const v = await dirView(s.src, s.dest);
-    app = app ? overlay(app, v) : v;
-  }
-  if (!app?.elves.size) return [];
-  const config = await base.config();
-  const env = [...(config.config?.Env ?? []), ...Object.entries(plan.env ?? {}).map(([k, v]) => `${k}=${v}`)];
-  const report = analyzeNeeds(overlay(await imageView(base), app), 'build', { ldLibraryPath: ldLibraryPathOf(env), arch: config.architecture });
-  return missingOf(report, new Set(app.elves.keys()));
-}
-
-function missingOf(report: NeedsReport, mine: Set<string>): MissingLibrary[] {
+/** The libraries the app's own ELF files (`app`, the build's layers) need that neither they nor `base` provide. */
+export async function missingOnBase(app: CollectedView, env: Record<string, string> | undefined, base: Image): Promise<MissingLibrary[]> {
+  if (!app.elves.size) return [];
+  const report = await needsOver(app, base, 'build', Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`));
   const by = new Map<string, Set<string>>();
   for (const f of report.files) {
-    if (!mine.has(f.path)) continue;
     for (const n of f.needs) {
       if (n.status !== 'missing') continue;
       const soname = n.name.slice(n.name.lastIndexOf('/') + 1);
@@ -78,8 +65,10 @@ export function choosePackages(missing: MissingLibrary[], providers: Map<string,
 /** The Debian packages providing each soname, from the signed Contents index of the apt sources' main suite. */
 export async function debianProviders(sonames: string[]): Promise<Map<string, string[]>> {
   // Loaded only here: the apt client and OpenPGP are needed only when a library is missing.
-  const { loadArchive } = await import('../debian/packages.ts');
+  // Only the main suite's signed Release is needed (it lists the Contents index), not its Packages.
+  const { selectRepositories } = await import('../debian/sources.ts');
+  const { fetchRelease } = await import('../debian/release.ts');
   const { fetchContents, packagesForSonames } = await import('../debian/contents.ts');
-  const archive = await loadArchive({ onWarning: () => undefined });
-  return packagesForSonames(await fetchContents(archive.releases[0]!), sonames);
+  const main = selectRepositories().find((r) => r.role === 'main')!;
+  return packagesForSonames(await fetchContents(await fetchRelease(main, { onWarning: () => undefined })), sonames);
 }

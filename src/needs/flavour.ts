@@ -5,7 +5,7 @@
  * libgcc-s1, libstdc++6 and libgomp1 added for cc), listed here by name so the choice needs no
  * base image; what none provides is returned for the caller to add as packages.
  */
-import { analyzeNeeds, dirView, overlay, type NeedsReport } from './index.ts';
+import { analyzeNeeds, dirView, overlay, type CollectedView, type NeedsReport } from './index.ts';
 
 export type LibcFlavour = 'static' | 'base' | 'cc';
 export const LIBC_FLAVOURS: readonly LibcFlavour[] = ['static', 'base', 'cc'];
@@ -56,13 +56,17 @@ export function chooseFlavour(report: NeedsReport): FlavourChoice {
   return { flavour: LIBC_FLAVOURS[rank]!, beyond: [...beyond].sort(), reasons };
 }
 
-/** The report over host directories placed at image paths (a build's layers before they are written). */
-export async function needsOfSources(sources: { src: string; dest: string }[]): Promise<NeedsReport> {
+/** Host directories placed at image paths, later ones over earlier (a build's layers before they are written). */
+export async function viewOfSources(sources: { src: string; dest: string }[]): Promise<CollectedView> {
   let cv;
   for (const s of sources) {
     const v = await dirView(s.src, s.dest);
     cv = cv ? overlay(cv, v) : v;
   }
-  if (!cv) return analyzeNeeds({ view: { node: () => undefined, elf: () => undefined, text: () => undefined, list: () => [] }, elves: new Map(), hints: [], texts: new Map() }, 'build');
-  return analyzeNeeds(cv, 'build');
+  return cv ?? { view: { node: () => undefined, elf: () => undefined, text: () => undefined, list: () => [] }, elves: new Map(), hints: [], texts: new Map() };
+}
+
+/** The report over host directories placed at image paths, on their own. */
+export async function needsOfSources(sources: { src: string; dest: string }[]): Promise<NeedsReport> {
+  return analyzeNeeds(await viewOfSources(sources), 'build');
 }

@@ -167,10 +167,16 @@ export async function needsOfImage(image: Image, subject: string): Promise<Needs
  */
 export async function needsOfDir(dir: string, subject: string, opts: { at?: string; base?: Image } = {}): Promise<NeedsReport> {
   const app = await dirView(dir, opts.at ?? '/');
-  if (!opts.base) return analyzeNeeds(app, subject);
-  const config = await opts.base.config();
-  const base = await imageView(opts.base);
-  const report = analyzeNeeds(overlay(base, app), subject, { ldLibraryPath: ldLibraryPathOf(config.config?.Env), arch: config.architecture });
+  return opts.base ? needsOver(app, opts.base, subject) : analyzeNeeds(app, subject);
+}
+
+/**
+ * The closure of app files placed over `base` (what the built image will hold), reported for the
+ * app's own files; `env` (KEY=VALUE, e.g. the image's own ENV) comes after the base's for LD_LIBRARY_PATH.
+ */
+export async function needsOver(app: CollectedView, base: Image, subject: string, env: readonly string[] = []): Promise<NeedsReport> {
+  const config = await base.config();
+  const report = analyzeNeeds(overlay(await imageView(base), app), subject, { ldLibraryPath: ldLibraryPathOf([...(config.config?.Env ?? []), ...env]), arch: config.architecture });
   // The base's own files are its builder's business; the report is about the app.
   const mine = new Set(app.elves.keys());
   const files = report.files.filter((f) => mine.has(f.path));
