@@ -103,10 +103,7 @@ async function recordMirror(): Promise<void> {
     // In this process: the traditional images' packages and the Contents index, as harden and needs read them.
     Object.assign(process.env, { DISTILL_APT_DIR: env.DISTILL_APT_DIR, npm_config_registry: env.npm_config_registry, DISTILL_CACHE_DIR: env.DISTILL_CACHE_DIR });
     const archive = await loadArchive({ onWarning: () => undefined });
-    const required = archive.index.packageNames().filter((n) => {
-      const e = archive.index.get(n);
-      return e && (e.priority === 'required' || e.essential) && (e.architecture === 'amd64' || e.architecture === 'all');
-    });
+    const required = archive.index.requiredPackages();
     const runtimes = Object.values(TRADITIONAL_RUNTIMES).flatMap((r) => [...r.packages]);
     const resolution = resolveDeps(archive.index, { packages: [...new Set([...required, ...FAT_PACKAGES, ...runtimes])] });
     await downloadDebs(resolution.packages.map((p) => p.entry));

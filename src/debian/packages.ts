@@ -90,6 +90,14 @@ export class PackageIndex {
   packageNames(): string[] {
     return [...this.names.keys()].sort();
   }
+
+  /** Names of the Priority: required and Essential packages for `arch` (or all): what debootstrap's minbase starts from. */
+  requiredPackages(arch = 'amd64'): string[] {
+    return this.packageNames().filter((n) => {
+      const e = this.get(n);
+      return e && (e.priority === 'required' || e.essential) && (e.architecture === arch || e.architecture === 'all');
+    });
+  }
 }
 
 /** Turns one Packages paragraph into an entry; undefined when it lacks what a download needs. */

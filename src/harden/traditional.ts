@@ -110,10 +110,7 @@ export async function buildTraditional(opts: TraditionalOptions): Promise<Image>
   }
   step(`resolving the Debian packages of a ${rt.like.replace('FROM ', '')}-like image`);
   const archive = await loadArchive({ ...(opts.archive ?? {}), onWarning: () => undefined });
-  const required = archive.index.packageNames().filter((n) => {
-    const e = archive.index.get(n);
-    return e && (e.priority === 'required' || e.essential) && (e.architecture === 'amd64' || e.architecture === 'all');
-  });
+  const required = archive.index.requiredPackages();
   const resolution = resolveDeps(archive.index, { packages: [...new Set([...required, ...FAT_PACKAGES, ...rt.packages])] });
   step(`downloading ${resolution.packages.length} Debian packages`);
   const debs = await downloadDebs(resolution.packages.map((p) => p.entry), { progress: opts.progress });

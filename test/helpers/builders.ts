@@ -84,10 +84,7 @@ export const BUILDERS: Record<BuilderKind, BuilderSpec> = {
 async function buildBuilder(kind: BuilderKind, layout: string): Promise<void> {
   const spec = BUILDERS[kind];
   const archive = await loadArchive({ onWarning: () => undefined });
-  const required = archive.index.packageNames().filter((n) => {
-    const e = archive.index.get(n);
-    return e && (e.priority === 'required' || e.essential) && (e.architecture === 'amd64' || e.architecture === 'all');
-  });
+  const required = archive.index.requiredPackages();
   const resolution = resolveDeps(archive.index, { packages: [...new Set([...required, ...spec.packages])] });
   if (spec.check) {
     const p = resolution.packages.find((x) => x.entry.name === spec.check![0]);
