@@ -17,6 +17,9 @@ import { dirname, join, normalize } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+/** The file naming the npm registry a recording was made from (absent: npm was not recorded). */
+const NPM_UPSTREAM = 'npm-upstream.txt';
+
 /** Where setup records and tests replay, under the checkout. */
 export function mirrorDir(root) {
   return join(root, 'test-output', 'mirror');
@@ -44,7 +47,7 @@ function upstreamOf(urlPath, npm) {
  */
 export async function startMirror({ dir, record = false, npmUpstream }) {
   mkdirSync(join(dir, 'files'), { recursive: true });
-  const upstreamFile = join(dir, 'npm-upstream.txt');
+  const upstreamFile = join(dir, NPM_UPSTREAM);
   if (record && npmUpstream) writeFileSync(upstreamFile, npmUpstream);
   const npm = npmUpstream ?? (existsSync(upstreamFile) ? readFileSync(upstreamFile, 'utf8').trim() : undefined);
   const missing = [];
@@ -124,6 +127,11 @@ export function writeMirrorAptDir(base, out, etc = '/etc/apt') {
     if (/\.(list|sources)$/.test(f)) writeFileSync(join(out, 'sources.list.d', f), rewrite(readFileSync(join(d, f), 'utf8')));
   }
   return out;
+}
+
+/** Whether npm registry files were recorded. */
+export function hasNpmRecording(dir) {
+  return existsSync(join(dir, NPM_UPSTREAM));
 }
 
 /** Whether anything was recorded. */

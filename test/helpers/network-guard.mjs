@@ -28,7 +28,7 @@
  * Plain JavaScript, not TypeScript, so that any node child can load it without a TypeScript loader.
  */
 import dns from 'node:dns';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
@@ -36,7 +36,7 @@ import { dirname, join } from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
-import { hasRecording, mirrorDir, writeMirrorAptDir } from './mirror.mjs';
+import { hasNpmRecording, hasRecording, mirrorDir, writeMirrorAptDir } from './mirror.mjs';
 
 /** NODE_OPTIONS that put the guard into a spawned node process. */
 export const GUARD_NODE_OPTIONS = `--import=${JSON.stringify(import.meta.url)}`;
@@ -205,7 +205,7 @@ async function replayMirror() {
   child.stdin.unref();
   child.unref();
   if (!process.env.DISTILL_APT_DIR) process.env.DISTILL_APT_DIR = writeMirrorAptDir(url, join(process.env.DISTILL_TEST_GUARD_DIR, 'apt'));
-  if (!process.env.npm_config_registry && existsSync(join(dir, 'npm-upstream.txt'))) process.env.npm_config_registry = `${url}/npm/`;
+  if (!process.env.npm_config_registry && hasNpmRecording(dir)) process.env.npm_config_registry = `${url}/npm/`;
 }
 
 const INSTALLED = Symbol.for('distill.test.network-guard');
