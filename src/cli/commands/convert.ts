@@ -179,14 +179,14 @@ Examples:
         else if (!opts.quiet && !opts.json) process.stderr.write(`distill: ${escapeControl(file)}: verified: built and started with ${verified.engine}\n`);
       }
       // `-o -` is stdout, as the input `-` is stdin.
-      if (opts.output === '-') delete opts.output;
-      if (opts.output && r.converted) writeFileAtomicSync(opts.output, r.dockerfile);
+      const output = opts.output === '-' ? undefined : opts.output;
+      if (output && r.converted) writeFileAtomicSync(output, r.dockerfile);
       if (opts.json) printJson(verified ? { ...r, verify: verified } : r);
       else {
         if (r.status === 'refused') process.stderr.write(`distill: ${escapeControl(file)}: refused: ${escapeControl(r.refusal ?? 'no safe conversion')}${r.refusalClass ? ` [${r.refusalClass}]` : ''}\n`);
-        else if (!opts.output) process.stdout.write(r.dockerfile);
-        if (opts.explain) (opts.output ? process.stdout : process.stderr).write(explain(r));
-        else if (opts.output && !opts.quiet && r.converted) process.stdout.write(`wrote ${opts.output}: ${r.language} on ${r.base} (${r.changes.length} changes; --explain lists them)\n`);
+        else if (!output) process.stdout.write(r.dockerfile);
+        if (opts.explain) (output ? process.stdout : process.stderr).write(explain(r));
+        else if (output && !opts.quiet && r.converted) process.stdout.write(`wrote ${output}: ${r.language} on ${r.base} (${r.changes.length} changes; --explain lists them)\n`);
         if (!opts.quiet) for (const w of r.warnings.filter((x) => x !== r.refusal)) process.stderr.write(`${colors.yellow('distill: warning:')} ${file}: ${w}\n`);
       }
       process.exitCode = r.status === 'refused' ? 3 : r.status === 'review' ? 1 : 0;
